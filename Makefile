@@ -1,0 +1,36 @@
+# Local virtual environment; every target creates or reuses it.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup test lint typecheck pytest prove bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# The main job: check the prelude and the theorem library with the embedded kernel.
+prove: setup
+	$(BIN)/tactic-mesh check tactic_mesh/proofs/prelude.tm tactic_mesh/proofs/basics.tm
+
+lint: setup
+	$(BIN)/ruff check tactic_mesh tests bench
+
+typecheck: setup
+	$(BIN)/mypy --strict tactic_mesh
+
+pytest: setup
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+bench: setup
+	$(BIN)/python bench/kernel.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -1,0 +1,228 @@
+"""The unifier: definitional equality that may assign metavariables.
+
+``MetaChecker`` extends the trusted checker's conversion with metavariable assignment.  It is
+*not* trusted: whatever it builds is re-checked by :class:`~tactic_mesh.kernel.typechecker.TypeChecker`
+before a declaration is admitted.
+
+* Higher-order pattern fragment: ``?m x1 … xn =?= t`` with distinct free variables ``xi`` assigns
+  ``?m := fun x1 … xn => t`` (Miller patterns).
+* First-order approximation otherwise: ``?m a1 … an =?= f b1 … bk`` tries ``?m := f b1 … b(k-n)``
+  and ``ai =?= b(k-n+i)``.
+* Occurs check and local-context scope check on every assignment; synthetic-opaque metavariables
+  (goals) are never assigned; a failed attempt leaves the context unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tactic_mesh.kernel import level as lv
+from tactic_mesh.kernel.environment import Environment
+from tactic_mesh.kernel.errors import KernelError, UnifyError
+from tactic_mesh.kernel.expr import (
+    HAS_LMVAR,
+    HAS_MVAR,
+    App,
+    Expr,
+    FVar,
+    Lam,
+    MVar,
+    abstract,
+    get_app_fn_args,
+    mk_apps,
+)
+from tactic_mesh.kernel.level import Level
+from tactic_mesh.kernel.local_context import LocalContext
+from tactic_mesh.kernel.mctx import MetavarContext, MVarKind
+from tactic_mesh.kernel.typechecker import TypeChecker
+
+
+class MetaChecker(TypeChecker):
+    """Type inference and unification over a metavariable context (updated in place)."""
+
+    def __init__(
+        self,
+        env: Environment,
+        mctx: MetavarContext,
+        lctx: LocalContext | None = None,
+        level_params: Sequence[str] | None = None,
+    ) -> None:
+        super().__init__(env, lctx, level_params)
+        self.mctx = mctx
+
+    # -- caches depend on assignments: drop them when the context changes ------------------
+
+    def _set_mctx(self, mctx: MetavarContext) -> None:
+        self.mctx = mctx
+        self._whnf_cache.clear()
+        self._whnf_core_cache.clear()
+        self._infer_cache.clear()
+        self._infer_only_cache.clear()
+
+    def _restore(self, mctx: MetavarContext) -> None:
+        if mctx is not self.mctx:
+            self._set_mctx(mctx)
+            self._eq_cache.clear()
+
+    def is_def_eq(self, a: Expr, b: Expr) -> bool:
+        saved = self.mctx
+        try:
+            ok = super().is_def_eq(a, b)
+        except UnifyError:
+            ok = False
+        if not ok:
+            self._restore(saved)
+        return ok
+
+    # -- hooks -----------------------------------------------------------------------------
+
+    def _mvar_type(self, mvar: MVar) -> Expr:
+        try:
+            return self.mctx.decl(mvar).type
+        except UnifyError as err:
+            raise KernelError(err.message) from None
+
+    def _mvar_value(self, mvar: MVar) -> Expr | None:
+        return self.mctx.assignments.get(mvar.id)
+
+    def _check_level(self, level: Level) -> None:
+        if self.level_params is not None:
+            for p in lv.params_of(level):
+                if p not in self.level_params:
+                    raise KernelError(f"undeclared universe parameter '{p}'")
+
+    def instantiate(self, e: Expr) -> Expr:
+        return self.mctx.instantiate(e)
+
+    def _level_def_eq(self, a: Level, b: Level) -> bool:
+        a = self.mctx.instantiate_level(a)
+        b = self.mctx.instantiate_level(b)
+        if a is b:
+            return True
+        if isinstance(a, lv.LMVar):
+            self._set_mctx(self.mctx.assign_level(a, b))
+            return True
+        if isinstance(b, lv.LMVar):
+            self._set_mctx(self.mctx.assign_level(b, a))
+            return True
+        if isinstance(a, lv.LSucc) and isinstance(b, lv.LSucc):
+            return self._level_def_eq(a.of, b.of)
+        if lv.has_mvar(a) or lv.has_mvar(b):
+            if isinstance(a, lv.LMax) and isinstance(b, lv.LMax):
+                return self._level_def_eq(a.lhs, b.lhs) and self._level_def_eq(a.rhs, b.rhs)
+            # ?u =?= max … : compare normal forms, treating metavariables as parameters
+            return lv.is_equiv(a, b)
+        return lv.is_equiv(a, b)
+
+    def _mvar_def_eq(self, a: Expr, b: Expr) -> bool | None:
+        if not (a.flags | b.flags) & (HAS_MVAR | HAS_LMVAR):
+            return None
+        a = self._instantiate_head(a)
+        b = self._instantiate_head(b)
+        if a is b:
+            return True
+        ha = get_app_fn_args(a)[0]
+        hb = get_app_fn_args(b)[0]
+        a_assignable = isinstance(ha, MVar) and self._assignable(ha)
+        b_assignable = isinstance(hb, MVar) and self._assignable(hb)
+        if a_assignable and b_assignable and isinstance(ha, MVar) and isinstance(hb, MVar):
+            # prefer assigning the younger metavariable
+            if ha.id < hb.id:
+                return self._assign_app(b, a)
+            return self._assign_app(a, b)
+        if a_assignable:
+            return self._assign_app(a, b)
+        if b_assignable:
+            return self._assign_app(b, a)
+        if isinstance(ha, MVar) or isinstance(hb, MVar):
+            # an unassigned synthetic-opaque hole (or a delayed one): only equal to itself
+            if ha is hb:
+                return self._args_def_eq(a, b)
+            return None if not (isinstance(ha, MVar) and isinstance(hb, MVar)) else False
+        return None
+
+    def _assignable(self, m: MVar) -> bool:
+        if self.mctx.is_assigned(m):
+            return False
+        decl = self.mctx.decls.get(m.id)
+        return decl is not None and decl.kind is not MVarKind.SYNTHETIC_OPAQUE
+
+    def _instantiate_head(self, e: Expr) -> Expr:
+        head, args = get_app_fn_args(e)
+        if isinstance(head, MVar) and (self.mctx.is_assigned(head)):
+            return self.whnf_core(self.mctx.instantiate(e))
+        return e
+
+    def _assign_app(self, lhs: Expr, rhs: Expr) -> bool:
+        head, args = get_app_fn_args(lhs)
+        assert isinstance(head, MVar)
+        rhs = self.mctx.instantiate(rhs)
+        if not args:
+            return self._checked_assign(head, rhs)
+        if _is_pattern(args):
+            fvars = [a for a in args if isinstance(a, FVar)]
+            value = self._mk_lambda_fvars(fvars, rhs)
+            if value is not None and self._checked_assign(head, value):
+                return True
+        # first-order approximation
+        rfn, rargs = get_app_fn_args(rhs)
+        if len(rargs) >= len(args):
+            k = len(rargs) - len(args)
+            saved = self.mctx
+            prefix = mk_apps(rfn, rargs[:k])
+            if self._checked_assign(head, prefix) and all(
+                self.is_def_eq(x, y) for x, y in zip(args, rargs[k:], strict=True)
+            ):
+                return True
+            self._restore(saved)
+        return False
+
+    def _mk_lambda_fvars(self, fvars: list[FVar], body: Expr) -> Expr | None:
+        out = abstract(body, fvars)
+        for x in reversed(fvars):
+            decl = self.lctx.get(x)
+            if decl is None:
+                return None
+            ty = abstract(self.mctx.instantiate(decl.type), fvars[: fvars.index(x)])
+            out = Lam(decl.user_name, ty, out, decl.bi)
+        return out
+
+    def _checked_assign(self, mvar: MVar, value: Expr) -> bool:
+        saved = self.mctx
+        try:
+            self._set_mctx(self.mctx.assign(mvar, value))
+        except UnifyError:
+            self._restore(saved)
+            return False
+        # the value must have the metavariable's type
+        try:
+            value_type = self.infer(value, infer_only=True)
+        except KernelError:
+            self._restore(saved)
+            return False
+        expected = self.mctx.decl(mvar).type
+        if not self.is_def_eq(value_type, expected):
+            self._restore(saved)
+            return False
+        return True
+
+    # -- convenience -------------------------------------------------------------------------
+
+    def assign(self, mvar: MVar, value: Expr) -> None:
+        """Assign with scope and occurs checks; raises ``UnifyError`` with the reason."""
+        self._set_mctx(self.mctx.assign(mvar, value))
+
+    def unify(self, a: Expr, b: Expr) -> bool:
+        return self.is_def_eq(a, b)
+
+
+def _is_pattern(args: Sequence[Expr]) -> bool:
+    seen: set[Expr] = set()
+    for a in args:
+        if not isinstance(a, FVar) or a in seen:
+            return False
+        seen.add(a)
+    return True
+
+
+__all__ = ["App", "MetaChecker"]
