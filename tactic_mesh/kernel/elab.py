@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import attrs
 
 from tactic_mesh.kernel import level as lv
-from tactic_mesh.kernel.environment import Environment, InductiveInfo
+from tactic_mesh.kernel.environment import Environment, InductiveInfo, RecursorInfo
 from tactic_mesh.kernel.errors import ElabError, KernelError, Location, UnifyError
 from tactic_mesh.kernel.expr import (
     PROP,
@@ -36,6 +36,7 @@ from tactic_mesh.kernel.expr import (
     get_app_fn_args,
     instantiate1,
     instantiate_level_params,
+    lift_loose_bvars,
     mk_app,
     mk_apps,
     mk_lambda,
@@ -74,6 +75,9 @@ BINARY_CLASS_OPS: dict[str, tuple[str, str]] = {
     "*": ("Mul", "Mul.mul"),
     "◇": ("Magma", "Magma.op"),
     "++": ("Append", "Append.append"),
+    "-": ("Sub", "Sub.sub"),
+    "/": ("Div", "Div.div"),
+    "%": ("Mod", "Mod.mod"),
 }
 RELATION_OPS: dict[str, tuple[str, str, bool]] = {
     "≤": ("LE", "LE.le", False),
@@ -271,13 +275,10 @@ class Elaborator:
                 return self.ensure_has_type(self.elab_exists(stx.binders, stx.body, stx.pos), expected, stx.pos)
             return self.elab_fun(stx, expected)
         if isinstance(stx, Arrow):
-            saved = self.lctx
             dom = self.elab_type(stx.dom)
-            x = self.push_local(ARROW_NAME, dom)
             cod = self.instantiate(self.elab_type(stx.cod))
-            self.lctx = saved
-            return self.ensure_has_type(Pi(ARROW_NAME, self.instantiate(dom), abstract(cod, [x])), expected,
-                                        stx.pos)
+            arrow = Pi(ARROW_NAME, self.instantiate(dom), lift_loose_bvars(cod, 1))
+            return self.ensure_has_type(arrow, expected, stx.pos)
         if isinstance(stx, LetS):
             return self.elab_let(stx, expected)
         if isinstance(stx, BinOp):
@@ -555,12 +556,14 @@ class Elaborator:
                 levels = tuple(self.new_level_mvar() for _ in info.level_params)
             return Const(info.name, levels), None
         if "." in stx.name:
-            prefix, _, last = stx.name.rpartition(".")
-            base = Ident(prefix, pos=stx.pos)
-            decl = self.lctx.find_by_name(prefix.split(".")[0])
-            if decl is not None or self.env.find(prefix) is not None:
-                return self.elab(base, None), FieldAccess(Elaborated(self.elab(base, None), pos=stx.pos), last,
-                                                          pos=stx.pos)
+            # `x.f.g` on a local variable `x`: field notation
+            head, *fields = stx.name.split(".")
+            decl = self.lctx.find_by_name(head)
+            if decl is not None:
+                e: Expr = decl.fvar
+                for field in fields[:-1]:
+                    e = self.elab_field(Elaborated(e, pos=stx.pos), field, stx.pos, None)
+                return e, FieldAccess(Elaborated(e, pos=stx.pos), fields[-1], pos=stx.pos)
         raise self.error(f"unknown identifier '{stx.name}'", stx.pos)
 
     def elab_app(self, stx: Ident | AppS, expected: Expr | None) -> Expr:
@@ -590,15 +593,26 @@ class Elaborator:
         explicit: bool,
         pos: Pos,
     ) -> Expr:
+        """Insert implicit arguments, then elaborate the explicit ones.
+
+        Explicit arguments get placeholder metavariables first; the expected type is unified with
+        the result type (unless its head is a metavariable, as for recursors), then arguments are
+        elaborated — for a recursor, the major premise and indices first (they fix the motive's
+        arguments), and ``fun``/``⟨⟩`` arguments after the others, when their types are known."""
         fn_type = self.infer(fn)
         positional = [a for name, a in args if name is None]
         named = {name: a for name, a in args if name is not None}
         todo: list[tuple[MVar, Syntax]] = []
         out = fn
+        rec_info = self._recursor(fn)
         while True:
             if not positional and not named and (explicit or not self._next_is_implicit(fn_type)):
                 break
             t = fn_type if isinstance(fn_type, Pi) else self.whnf(fn_type)
+            if not isinstance(t, Pi) and todo:
+                self._elab_todo(todo, rec_info, out)
+                todo = []
+                t = self.whnf(fn_type)
             if not isinstance(t, Pi):
                 if positional:
                     raise self.error(
@@ -634,22 +648,97 @@ class Elaborator:
             out = App(out, arg)
             fn_type = instantiate1(t.body, arg)
         if expected is not None and todo:
-            # propagate the expected type to the arguments (first-order, may fail harmlessly)
-            if not _has_dependent_result(fn_type):
-                self.is_def_eq(fn_type, expected)
-        for m, stx in todo:
-            m_type = self.instantiate(self.mctx.decl(m).type)
-            value = self.elab(stx, m_type)
-            if not self.assign_arg(m, value):
-                actual = self.infer(value)
-                raise self.error(
-                    f"argument {self.show(value)} has type {self.show(actual)} but is expected to have "
-                    f"type {self.show(m_type)}",
-                    stx.pos,
-                )
+            result_head = get_app_fn_args(self.instantiate(fn_type))[0]
+            if not isinstance(fn_type, Pi) and not isinstance(result_head, MVar):
+                self.is_def_eq(fn_type, expected)  # first-order propagation; may fail harmlessly
+        self._elab_todo(todo, rec_info, out, expected, fn_type)
         self.synthesize_pending(ready_only=True)
         out = self.instantiate(out)
         return self.ensure_has_type(out, expected, pos)
+
+    def _recursor(self, fn: Expr) -> RecursorInfo | None:
+        info = self.env.find(fn.name) if isinstance(fn, Const) else None
+        return info if isinstance(info, RecursorInfo) else None
+
+    def _elab_todo(
+        self,
+        todo: list[tuple[MVar, Syntax]],
+        rec_info: RecursorInfo | None,
+        app: Expr,
+        expected: Expr | None = None,
+        result_type: Expr | None = None,
+    ) -> None:
+        first: list[tuple[MVar, Syntax]] = []
+        later: list[tuple[MVar, Syntax]] = []
+        motive_var: MVar | None = None
+        targets: list[MVar] = []
+        if rec_info is not None:
+            _, app_args = get_app_fn_args(app)
+            target_ids = {a.id for a in app_args[rec_info.major_index - rec_info.num_indices:] if isinstance(a, MVar)}
+            if len(app_args) > rec_info.num_params:
+                motive_arg = app_args[rec_info.num_params]
+                motive_var = motive_arg if isinstance(motive_arg, MVar) else None
+            targets = [m for m, _ in todo if m.id in target_ids]
+        for m, stx in todo:
+            if m in targets or m is motive_var:
+                first.append((m, stx))
+            elif isinstance(stx, (BinderTerm, Anon, Hole)):
+                later.append((m, stx))
+            else:
+                first.append((m, stx))
+        first.sort(key=lambda item: 0 if item[0] in targets else 1 if item[0] is motive_var else 2)
+        # motive given neither explicitly nor by unification: abstract the targets in the expected type
+        if (
+            rec_info is not None
+            and motive_var is not None
+            and expected is not None
+            and result_type is not None
+            and not any(m is motive_var for m, _ in todo)
+        ):
+            for m, stx in [item for item in first if item[0] in targets]:
+                self._elab_arg(m, stx)
+            first = [item for item in first if item[0] not in targets]
+            self._infer_motive(app, rec_info, motive_var, expected)
+        for m, stx in first + later:
+            self._elab_arg(m, stx)
+
+    def _elab_arg(self, m: MVar, stx: Syntax) -> None:
+        m_type = self.instantiate(self.mctx.decl(m).type)
+        value = self.elab(stx, m_type)
+        if not self.assign_arg(m, value):
+            actual = self.infer(value)
+            raise self.error(
+                f"argument {self.show(value)} has type {self.show(actual)} but is expected to have "
+                f"type {self.show(self.instantiate(m_type))}",
+                stx.pos,
+            )
+
+    def _infer_motive(self, app: Expr, rec_info: RecursorInfo, motive: MVar, expected: Expr) -> None:
+        """Eliminator elaboration: ``motive := fun indices major => expected[targets := vars]``."""
+        if self.mctx.is_assigned(motive):
+            return
+        _, app_args = get_app_fn_args(self.instantiate(app))
+        start = rec_info.major_index - rec_info.num_indices
+        targets = app_args[start : rec_info.major_index + 1]
+        if len(targets) != rec_info.num_indices + 1 or any(t.has_mvar for t in targets):
+            return
+        motive_type = self.whnf(self.mctx.decl(motive).type)
+        body = self.instantiate(expected)
+        binders: list[tuple[str, Expr]] = []
+        t = motive_type
+        for _ in targets:
+            if not isinstance(t, Pi):
+                return
+            binders.append((t.name, t.type))
+            t = t.body
+        abstracted = _kabstract_many(body, targets)
+        value = abstracted
+        for name, ty in reversed(binders):
+            value = Lam(name, ty, value)
+        try:
+            self.tc.assign(motive, self.instantiate(value))
+        except UnifyError:
+            return
 
     def _next_is_implicit(self, fn_type: Expr) -> bool:
         t = fn_type if isinstance(fn_type, Pi) else self.whnf(fn_type)
@@ -770,8 +859,20 @@ def _explicit_arity(ctor_type: Expr, num_params: int) -> int:
     return n
 
 
-def _has_dependent_result(fn_type: Expr) -> bool:
-    return isinstance(fn_type, Pi)
+def _kabstract_many(e: Expr, targets: Sequence[Expr]) -> Expr:
+    """Replace occurrences of ``targets`` (outermost first) by bound variables, like ``abstract``."""
+    from tactic_mesh.kernel.expr import BVar, replace
+
+    n = len(targets)
+    position = {t: i for i, t in enumerate(targets)}
+
+    def fn(sub: Expr, off: int) -> Expr | None:
+        i = position.get(sub)
+        if i is not None:
+            return BVar(off + n - 1 - i)
+        return None
+
+    return replace(e, fn)
 
 
 def _list_syntax(stx: ListLit) -> Syntax:

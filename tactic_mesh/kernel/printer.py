@@ -55,7 +55,10 @@ INFIX: dict[str, tuple[str, int, int, str]] = {
     "LT.lt": ("<", P_CMP, 2, "none"),
     "Add.add": ("+", P_ADD, 2, "left"),
     "Append.append": ("++", P_ADD, 2, "left"),
+    "Sub.sub": ("-", P_ADD, 2, "left"),
     "Mul.mul": ("*", P_MUL, 2, "left"),
+    "Div.div": ("/", P_MUL, 2, "left"),
+    "Mod.mod": ("%", P_MUL, 2, "left"),
     "Magma.op": ("◇", P_MUL, 2, "left"),
 }
 ARROW_BINDER = "a"  # binder name the elaborator gives to `A → B`

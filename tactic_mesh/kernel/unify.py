@@ -107,12 +107,15 @@ class MetaChecker(TypeChecker):
             return True
         if isinstance(a, lv.LSucc) and isinstance(b, lv.LSucc):
             return self._level_def_eq(a.of, b.of)
-        if lv.has_mvar(a) or lv.has_mvar(b):
-            if isinstance(a, lv.LMax) and isinstance(b, lv.LMax):
-                return self._level_def_eq(a.lhs, b.lhs) and self._level_def_eq(a.rhs, b.rhs)
-            # ?u =?= max … : compare normal forms, treating metavariables as parameters
-            return lv.is_equiv(a, b)
-        return lv.is_equiv(a, b)
+        if lv.is_equiv(a, b):
+            return True
+        if (lv.has_mvar(a) or lv.has_mvar(b)) and type(a) is type(b) and isinstance(a, (lv.LMax, lv.LIMax)):
+            assert isinstance(b, (lv.LMax, lv.LIMax))
+            saved = self.mctx
+            if self._level_def_eq(a.lhs, b.lhs) and self._level_def_eq(a.rhs, b.rhs):
+                return True
+            self._restore(saved)
+        return False
 
     def _mvar_def_eq(self, a: Expr, b: Expr) -> bool | None:
         if not (a.flags | b.flags) & (HAS_MVAR | HAS_LMVAR):

@@ -1,0 +1,82 @@
+"""``tactic-mesh check``: kernel-check the declarations of ``.tm`` files."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from tactic_mesh.kernel.commands import CommandResult, FileChecker, Options
+from tactic_mesh.kernel.deep import run_deep
+from tactic_mesh.kernel.environment import Environment
+from tactic_mesh.kernel.errors import Location, TacticMeshError
+
+KERNEL_NOTE = "every accepted declaration was re-checked by the kernel type checker"
+
+
+def _is_prelude(path: Path) -> bool:
+    from importlib import resources
+
+    packaged = resources.files("tactic_mesh.proofs").joinpath("prelude.tm")
+    try:
+        return path.resolve() == Path(str(packaged)).resolve()
+    except OSError:
+        return False
+
+
+def check_files(paths: list[str], options: Options) -> list[CommandResult]:
+    from tactic_mesh.kernel.prelude import prelude
+
+    results: list[CommandResult] = []
+    files = [Path(p) for p in paths]
+    start_empty = bool(files) and _is_prelude(files[0])
+    try:
+        env = Environment() if start_empty else prelude()
+    except TacticMeshError as err:
+        return [CommandResult("prelude", "", False, err.message, Location("<prelude>", 1, 1))]
+    checker = FileChecker(env, options)
+    for path in files:
+        if path.is_dir():
+            results.append(CommandResult("file", str(path), False, "is a directory", Location(str(path), 1, 1)))
+            continue
+        results.extend(run_deep(checker.check_file, path))
+    return results
+
+
+def _line(r: CommandResult) -> str:
+    what = f"{r.kind} {r.name}".strip()
+    if not r.ok:
+        return f"{r.loc}: error: {what}: {r.message}"
+    extra = f"  {r.output}" if r.output else ""
+    return f"{r.loc}: ok: {what}{extra}"
+
+
+def run_check(args: argparse.Namespace) -> int:
+    options = Options(allow_sorry=args.allow_sorry, forbid_axioms=args.forbid_axioms)
+    results = check_files(args.files, options)
+    failed = [r for r in results if not r.ok]
+    declarations = [r for r in results if not r.kind.startswith("#") and r.kind != "universe"]
+    if args.json:
+        payload = {
+            "ok": not failed,
+            "checked": len(declarations),
+            "failed": len(failed),
+            "kernel_rechecked": True,
+            "results": [r.to_json() for r in results],
+        }
+        json.dump(payload, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return 0 if not failed else 1
+    for r in results:
+        if r.ok and args.quiet and not r.output:
+            continue
+        stream = sys.stdout if r.ok else sys.stderr
+        print(_line(r), file=stream)
+    ok = len(declarations) - len([r for r in failed if r in declarations])
+    if failed:
+        print(f"{len(failed)} error(s); {ok} of {len(declarations)} declarations checked ({KERNEL_NOTE})",
+              file=sys.stderr)
+        return 1
+    print(f"all {len(declarations)} declarations checked: {KERNEL_NOTE}")
+    return 0

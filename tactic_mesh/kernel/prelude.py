@@ -1,0 +1,35 @@
+"""The prelude environment, checked once per process from ``proofs/prelude.tm``."""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+from tactic_mesh.kernel.commands import CommandResult, FileChecker, Options
+from tactic_mesh.kernel.environment import Environment
+from tactic_mesh.kernel.errors import KernelError
+
+PRELUDE_FILE = "prelude.tm"
+
+
+def prelude_text() -> str:
+    return resources.files("tactic_mesh.proofs").joinpath(PRELUDE_FILE).read_text(encoding="utf-8")
+
+
+def check_prelude() -> tuple[Environment, list[CommandResult]]:
+    """Check the prelude from scratch (every declaration goes through the kernel)."""
+    from tactic_mesh.kernel.deep import run_deep
+
+    checker = FileChecker(Environment(), Options())
+    results = run_deep(checker.check_text, prelude_text(), f"<prelude>/{PRELUDE_FILE}")
+    return checker.env, results
+
+
+@functools.cache
+def prelude() -> Environment:
+    env, results = check_prelude()
+    failed = [r for r in results if not r.ok]
+    if failed:
+        first = failed[0]
+        raise KernelError(f"the prelude does not check: {first.loc}: {first.message}")
+    return env
