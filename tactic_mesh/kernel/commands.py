@@ -13,6 +13,16 @@ from pathlib import Path
 import attrs
 
 from tactic_mesh.kernel import level as lv
+from tactic_mesh.kernel.elab import (
+    EXT_ATTRIBUTES,
+    EXT_CLASSES,
+    EXT_INSTANCES,
+    EXT_STRUCTURES,
+    Elaborator,
+    classes,
+    instances,
+    structures,
+)
 from tactic_mesh.kernel.environment import (
     AxiomDecl,
     AxiomInfo,
@@ -41,16 +51,6 @@ from tactic_mesh.kernel.expr import (
     mk_lambda,
     mk_pi,
     replace_fvars,
-)
-from tactic_mesh.kernel.elab import (
-    EXT_ATTRIBUTES,
-    EXT_CLASSES,
-    EXT_INSTANCES,
-    EXT_STRUCTURES,
-    Elaborator,
-    classes,
-    instances,
-    structures,
 )
 from tactic_mesh.kernel.printer import Printer
 from tactic_mesh.kernel.reduce import normalize
@@ -252,7 +252,9 @@ class FileChecker:
             if ty is None:
                 ty = el.infer(value)
         assert ty is not None
-        full_type = self.finish(el, el.close(Pi, xs, ty), "the statement", type_stx or cmd.value)
+        full_type = self.finish(
+            el, el.close(Pi, xs, ty), "the statement", type_stx if type_stx is not None else _PosSyntax(loc)
+        )
         levels = tuple(el.level_params)
         if isinstance(cmd, AxiomCmd):
             self.admit(AxiomDecl(name, levels, full_type), loc)
@@ -432,7 +434,7 @@ class FileChecker:
             y = tc.push_local(t.name, t.type)
             field_binders.append((t.name, y, t.type, BinderInfo.DEFAULT))
             t = instantiate1(t.body, y)
-        projections: dict[FVar, Expr] = {}
+        projections: dict[Expr, Expr] = {}
         for i, (fname, fvar, ftype, _) in enumerate(field_binders):
             proj_name = f"{name}.{fname}"
             field_type = replace_fvars(ftype, projections)

@@ -481,7 +481,7 @@ class Elaborator:
     def elab_anon(self, stx: Anon, expected: Expr | None) -> Expr:
         if expected is None:
             raise self.error("anonymous constructor ⟨…⟩: the expected type is not known", stx.pos)
-        info, head, _ = self.structure_of(expected, stx.pos, "anonymous constructor ⟨…⟩")
+        info, _, _ = self.structure_of(expected, stx.pos, "anonymous constructor ⟨…⟩")
         if len(info.constructors) != 1:
             raise self.error(
                 f"anonymous constructor ⟨…⟩: '{info.name}' has {len(info.constructors)} constructors, "
@@ -904,8 +904,8 @@ __all__ = [
     "EXT_STRUCTURES",
     "Elaborated",
     "Elaborator",
-    "LocalDecl",
     "Let",
+    "LocalDecl",
     "elaborate_closed",
     "instantiate_level_params",
 ]

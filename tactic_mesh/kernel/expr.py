@@ -47,9 +47,9 @@ class Expr:
 
     @classmethod
     def _make(cls, key: tuple[object, ...], fields: tuple[object, ...], loose: int, flags: int) -> Expr:
-        ref = Expr._table.data.get(key)
+        ref = _TABLE_DATA.get(key)
         if ref is not None:
-            found = ref()
+            found: Expr | None = ref()
             if found is not None:
                 return found
         obj = object.__new__(cls)
@@ -93,6 +93,10 @@ class Expr:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(repr(a) for a in self.args())})"
+
+
+# the weak table's underlying dict (key -> weak reference): a lookup without the Python-level wrapper
+_TABLE_DATA: dict[tuple[object, ...], Callable[[], Expr | None]] = Expr._table.data  # type: ignore[attr-defined]
 
 
 def _level_flags(level: Level) -> int:
@@ -201,6 +205,9 @@ class Binding(Expr):
     type: Expr
     body: Expr
     bi: BinderInfo
+
+    def __new__(cls, name: str, type: Expr, body: Expr, bi: BinderInfo = BinderInfo.DEFAULT) -> Binding:
+        raise TypeError("Binding is abstract: build a Lam or a Pi")
 
     def args(self) -> tuple[object, ...]:
         return (self.name, self.type, self.body, self.bi)

@@ -297,7 +297,6 @@ def _make_recursor(
 
     # minor premises
     minors: list[Binder] = []
-    minor_parts: list[tuple[list[Binder], list[Binder], list[Expr]]] = []  # fields, ihs, ih values
     for ctor in ctors:
         ihs: list[Binder] = []
         ih_recursors: list[tuple[FVar, list[Binder], list[Expr]]] = []
@@ -321,7 +320,6 @@ def _make_recursor(
         minor_name = ctor.name.rsplit(".", 1)[-1]
         minor = tc.push_local(minor_name, minor_type)
         minors.append((minor_name, minor, minor_type, BinderInfo.DEFAULT))
-        minor_parts.append((ctor.fields, ihs, [fvar for fvar, _, _ in ih_recursors]))
         ctor.ih_recursors = ih_recursors
 
     # indices and major premise of the recursor itself
@@ -329,11 +327,13 @@ def _make_recursor(
     major_type = mk_apps(ind_const, param_vars + [b[1] for b in rec_indices_binders])
     major = tc.push_local(major_name, major_type)
     rec_type = mk_pi(
-        implicit_params
-        + [motive_binder]
-        + minors
-        + rec_indices_binders
-        + [(major_name, major, major_type, BinderInfo.DEFAULT)],
+        [
+            *implicit_params,
+            motive_binder,
+            *minors,
+            *rec_indices_binders,
+            (major_name, major, major_type, BinderInfo.DEFAULT),
+        ],
         mk_apps(motive, [*(b[1] for b in rec_indices_binders), major]),
     )
 

@@ -15,8 +15,8 @@ from tactic_mesh.kernel import level as lv
 from tactic_mesh.kernel.environment import Environment
 from tactic_mesh.kernel.expr import (
     App,
-    Binding,
     BinderInfo,
+    Binding,
     BVar,
     Const,
     Expr,
@@ -248,9 +248,8 @@ class Printer:
         )
         parts: list[str] = []
         if infos is None or not explicit_only:
-            needs_at = infos is None and False
             needs_at = infos is not None and any(bi is not BinderInfo.DEFAULT for bi, _ in infos)
-            head = self._go(fn, names, P_ATOM if not needs_at else P_ATOM)
+            head = self._go(fn, names, P_ATOM)
             parts.append(("@" + head) if needs_at else head)
             parts.extend(self._go(arg, names, P_APP + 1) for arg in args)
         else:

@@ -276,7 +276,7 @@ def _build_transformer() -> Any:
     def strip_field(tok: Token) -> str:
         return str(tok).strip()
 
-    class ToAst(Transformer):  # type: ignore[misc]
+    class ToAst(Transformer[Any, Any]):
         # ---- levels
         def level_name(self, c: list[Any]) -> LevelS:
             return LevelS("name", str(c[0]))
@@ -541,7 +541,13 @@ MAX_INPUT = 50_000_000  # characters
 
 
 def _parse(text: str, start: str, filename: str) -> Any:
-    from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+    from lark.exceptions import (
+        LarkError,
+        UnexpectedCharacters,
+        UnexpectedEOF,
+        UnexpectedInput,
+        UnexpectedToken,
+    )
 
     if len(text) > MAX_INPUT:
         raise ParseError(f"input too large ({len(text)} characters, limit {MAX_INPUT})", Location(filename, 1, 1))
@@ -555,10 +561,9 @@ def _parse(text: str, start: str, filename: str) -> Any:
             Location(filename, err.line if err.line != -1 else _last_line(text), max(err.column, 1)),
         ) from None
     except UnexpectedCharacters as err:
-        raise ParseError(
-            f"unexpected character {text[err.pos_in_stream]!r}" if err.pos_in_stream < len(text) else "unexpected input",
-            Location(filename, err.line, err.column),
-        ) from None
+        at = err.pos_in_stream
+        found = repr(text[at]) if at is not None and 0 <= at < len(text) else "input"
+        raise ParseError(f"unexpected character {found}", Location(filename, err.line, err.column)) from None
     except UnexpectedEOF as err:
         expected = sorted(_pretty_token(t) for t in err.expected)
         raise ParseError(

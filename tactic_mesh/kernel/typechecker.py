@@ -21,7 +21,6 @@ from tactic_mesh.kernel.environment import (
     AxiomDecl,
     AxiomInfo,
     ConstantInfo,
-    ConstructorInfo,
     Declaration,
     DefinitionDecl,
     DefinitionInfo,
@@ -38,8 +37,8 @@ from tactic_mesh.kernel.errors import KernelError
 from tactic_mesh.kernel.expr import (
     PROP,
     App,
-    Binding,
     BinderInfo,
+    Binding,
     BVar,
     Const,
     Expr,
@@ -357,10 +356,10 @@ class TypeChecker:
         if isinstance(ctor_head, Const):
             rule = info.rule_for(ctor_head.name)
         if rule is None and info.k:
-            major = self._k_major(info, args, major)
-            if major is None:
+            k_major = self._k_major(info, args, major)
+            if k_major is None:
                 return None
-            ctor_head, ctor_args = get_app_fn_args(major)
+            ctor_head, ctor_args = get_app_fn_args(k_major)
             assert isinstance(ctor_head, Const)
             rule = info.rule_for(ctor_head.name)
         if rule is None or len(ctor_args) != info.num_params + rule.num_fields:
@@ -507,7 +506,8 @@ class TypeChecker:
         if isinstance(a, Sort) and isinstance(b, Sort):
             return self._level_def_eq(a.level, b.level)
         if isinstance(a, Binding) and type(a) is type(b):
-            return self._binding_def_eq(a, b)  # type: ignore[arg-type]
+            assert isinstance(b, Binding)
+            return self._binding_def_eq(a, b)
         if isinstance(a, NatLit) and isinstance(b, NatLit):
             return a.value == b.value
         return None

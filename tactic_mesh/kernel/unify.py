@@ -151,8 +151,8 @@ class MetaChecker(TypeChecker):
         return decl is not None and decl.kind is not MVarKind.SYNTHETIC_OPAQUE
 
     def _instantiate_head(self, e: Expr) -> Expr:
-        head, args = get_app_fn_args(e)
-        if isinstance(head, MVar) and (self.mctx.is_assigned(head)):
+        head = get_app_fn_args(e)[0]
+        if isinstance(head, MVar) and self.mctx.is_assigned(head):
             return self.whnf_core(self.mctx.instantiate(e))
         return e
 
