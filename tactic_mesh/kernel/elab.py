@@ -254,8 +254,33 @@ class Elaborator:
     def elab(self, stx: Syntax, expected: Expr | None) -> Expr:
         if expected is not None:
             expected = self.instantiate(expected)
-        e = self._elab(stx, expected)
-        return e
+            implicit = self._implicit_lambda(stx, expected)
+            if implicit is not None:
+                return implicit
+        return self._elab(stx, expected)
+
+    def _implicit_lambda(self, stx: Syntax, expected: Expr) -> Expr | None:
+        """Against ``∀ {x : A}, B`` a term that does not bind ``x`` itself is elaborated under an
+        introduced ``fun {x : A} =>`` (Lean's implicit lambda)."""
+        if isinstance(stx, (Hole, Elaborated)) or (isinstance(stx, Ident) and stx.explicit):
+            return None
+        if isinstance(stx, AppS) and isinstance(stx.fn, Ident) and stx.fn.explicit:
+            return None
+        if isinstance(stx, BinderTerm) and stx.kind == "fun" and stx.binders and stx.binders[0].bi != "default":
+            return None
+        t = self.whnf(expected)
+        if not isinstance(t, Pi) or t.bi is BinderInfo.DEFAULT:
+            return None
+        saved = self.lctx
+        xs: list[tuple[str, FVar, Expr, BinderInfo]] = []
+        while isinstance(t, Pi) and t.bi is not BinderInfo.DEFAULT:
+            x = self.push_local(t.name, t.type, bi=t.bi)
+            xs.append((t.name, x, t.type, t.bi))
+            t = self.whnf(instantiate1(t.body, x))
+        body = self.elab(stx, t)
+        out = self.close(Lam, xs, body)
+        self.lctx = saved
+        return out
 
     def _elab(self, stx: Syntax, expected: Expr | None) -> Expr:
         if isinstance(stx, Elaborated):
@@ -466,7 +491,7 @@ class Elaborator:
             raise self.error(f"'{fn}' cannot be used at type {self.show(ty)}", pos)
         del level
         self.synthesize_pending(ready_only=True)
-        return out
+        return self.instantiate(out)
 
     # -- anonymous constructors, lists, projections ------------------------------------------
 
@@ -647,14 +672,27 @@ class Elaborator:
                 arg = self.new_mvar(t.type, pos=pos)
             out = App(out, arg)
             fn_type = instantiate1(t.body, arg)
-        if expected is not None and todo:
-            result_head = get_app_fn_args(self.instantiate(fn_type))[0]
-            if not isinstance(fn_type, Pi) and not isinstance(result_head, MVar):
-                self.is_def_eq(fn_type, expected)  # first-order propagation; may fail harmlessly
+        if expected is not None and todo and self._propagates(fn_type, todo):
+            self.is_def_eq(fn_type, expected)  # first-order propagation; may fail harmlessly
         self._elab_todo(todo, rec_info, out, expected, fn_type)
         self.synthesize_pending(ready_only=True)
         out = self.instantiate(out)
         return self.ensure_has_type(out, expected, pos)
+
+    def _propagates(self, result_type: Expr, todo: list[tuple[MVar, Syntax]]) -> bool:
+        """Unify the expected type with the result type before elaborating the explicit arguments?
+
+        Not when the result is still a function, when it is ``?motive args`` (an eliminator: the
+        motive is determined by its targets), or when it depends on explicit arguments (their
+        elaboration decides it; a first-order guess could be wrong and would stick)."""
+        result_type = self.instantiate(result_type)
+        if isinstance(result_type, Pi):
+            return False
+        head, args = get_app_fn_args(result_type)
+        if isinstance(head, MVar) and args:
+            return False
+        placeholders = {m for m, _ in todo}
+        return not any(m in placeholders for m in self.mctx.unassigned_mvars(result_type))
 
     def _recursor(self, fn: Expr) -> RecursorInfo | None:
         info = self.env.find(fn.name) if isinstance(fn, Const) else None

@@ -323,6 +323,36 @@ def normalize(level: Level) -> Level:
     return out
 
 
+def max_atoms(level: Level) -> list[Level]:
+    """The arguments of the normal form's ``max`` (each ``base + offset``)."""
+    return [level_of_int(n, ZERO if base is None else base) for base, n in _normal(_simplify(level)).items()]
+
+
+def mk_max_all(levels: list[Level]) -> Level:
+    out = levels[0] if levels else ZERO
+    for level in levels[1:]:
+        out = mk_max(out, level)
+    return out
+
+
+def subtract_offset(level: Level, k: int) -> Level | None:
+    """A level ``l'`` with ``l' + k ≡ level``, if every atom of the normal form has offset ≥ k."""
+    if k == 0:
+        return level
+    atoms = _normal(_simplify(level))
+    parts: list[Level] = []
+    for base, n in atoms.items():
+        if n < k:
+            if base is None and any(m >= k for b, m in atoms.items() if b is not None):
+                continue  # a constant dominated by another atom
+            return None
+        parts.append(level_of_int(n - k, ZERO if base is None else base))
+    out = parts[0]
+    for part in parts[1:]:
+        out = mk_max(out, part)
+    return out
+
+
 def format_level(level: Level) -> str:
     base, k = to_offset(level)
     if base is ZERO:

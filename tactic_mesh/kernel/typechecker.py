@@ -35,6 +35,8 @@ from tactic_mesh.kernel.environment import (
 )
 from tactic_mesh.kernel.errors import KernelError
 from tactic_mesh.kernel.expr import (
+    HAS_LMVAR,
+    HAS_MVAR,
     PROP,
     App,
     BinderInfo,
@@ -62,6 +64,7 @@ from tactic_mesh.kernel.expr import (
 from tactic_mesh.kernel.level import Level
 from tactic_mesh.kernel.local_context import LocalContext, LocalDecl
 
+_VOLATILE = HAS_MVAR | HAS_LMVAR
 NAT = Const("Nat")
 NAT_ZERO = Const("Nat.zero")
 NAT_SUCC = Const("Nat.succ")
@@ -107,11 +110,18 @@ class TypeChecker:
         self.lctx: dict[FVar, LocalDecl] = {d.fvar: d for d in (lctx or LocalContext())}
         # None: any universe parameter is accepted (used outside declarations)
         self.level_params = None if level_params is None else frozenset(level_params)
+        # caches for terms without metavariables: valid whatever gets assigned later
         self._infer_cache: dict[Expr, Expr] = {}
         self._infer_only_cache: dict[Expr, Expr] = {}
         self._whnf_cache: dict[Expr, Expr] = {}
         self._whnf_core_cache: dict[Expr, Expr] = {}
         self._eq_cache: set[tuple[Expr, Expr]] = set()
+        # the same for terms with metavariables: cleared whenever the assignment changes
+        self._v_infer_cache: dict[Expr, Expr] = {}
+        self._v_infer_only_cache: dict[Expr, Expr] = {}
+        self._v_whnf_cache: dict[Expr, Expr] = {}
+        self._v_whnf_core_cache: dict[Expr, Expr] = {}
+        self._v_eq_cache: set[tuple[Expr, Expr]] = set()
         self._nat_ext = self._nat_extension_enabled()
 
     # -- hooks overridden by the elaborator's checker ---------------------------------------
@@ -171,7 +181,10 @@ class TypeChecker:
     # -- inference -------------------------------------------------------------------------
 
     def infer(self, e: Expr, infer_only: bool = False) -> Expr:
-        cache = self._infer_only_cache if infer_only else self._infer_cache
+        if e.flags & _VOLATILE:
+            cache = self._v_infer_only_cache if infer_only else self._v_infer_cache
+        else:
+            cache = self._infer_only_cache if infer_only else self._infer_cache
         hit = cache.get(e)
         if hit is not None:
             return hit
@@ -298,11 +311,12 @@ class TypeChecker:
         """Weak head normal form without delta (beta, iota, zeta, assigned metavariables)."""
         if isinstance(e, (Sort, Pi, Lam, NatLit, Const, BVar)):
             return e
-        hit = self._whnf_core_cache.get(e)
+        cache = self._v_whnf_core_cache if e.flags & _VOLATILE else self._whnf_core_cache
+        hit = cache.get(e)
         if hit is not None:
             return hit
         out = self._whnf_core(e)
-        self._whnf_core_cache[e] = out
+        cache[e] = out
         return out
 
     def _whnf_core(self, e: Expr) -> Expr:
@@ -386,7 +400,8 @@ class TypeChecker:
     def whnf(self, e: Expr) -> Expr:
         if isinstance(e, (Sort, Pi, Lam, NatLit)):
             return e
-        hit = self._whnf_cache.get(e)
+        cache = self._v_whnf_cache if e.flags & _VOLATILE else self._whnf_cache
+        hit = cache.get(e)
         if hit is not None:
             return hit
         cur = e
@@ -400,7 +415,7 @@ class TypeChecker:
             if unfolded is None:
                 break
             cur = unfolded
-        self._whnf_cache[e] = cur
+        cache[e] = cur
         return cur
 
     def _nat_extension_enabled(self) -> bool:
@@ -469,11 +484,12 @@ class TypeChecker:
         if a is b:
             return True
         key = (a, b)
-        if key in self._eq_cache:
+        cache = self._v_eq_cache if (a.flags | b.flags) & _VOLATILE else self._eq_cache
+        if key in cache:
             return True
         result = self._is_def_eq(a, b)
         if result:
-            self._eq_cache.add(key)
+            cache.add(key)
         return result
 
     def _is_def_eq(self, a: Expr, b: Expr) -> bool:

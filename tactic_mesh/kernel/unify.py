@@ -28,6 +28,8 @@ from tactic_mesh.kernel.expr import (
     Lam,
     MVar,
     abstract,
+    collect_fvars,
+    collect_mvars,
     get_app_fn_args,
     mk_apps,
 )
@@ -53,16 +55,17 @@ class MetaChecker(TypeChecker):
     # -- caches depend on assignments: drop them when the context changes ------------------
 
     def _set_mctx(self, mctx: MetavarContext) -> None:
+        if mctx.assignments is not self.mctx.assignments or mctx.level_assignments is not self.mctx.level_assignments:
+            self._v_whnf_cache.clear()
+            self._v_whnf_core_cache.clear()
+            self._v_infer_cache.clear()
+            self._v_infer_only_cache.clear()
         self.mctx = mctx
-        self._whnf_cache.clear()
-        self._whnf_core_cache.clear()
-        self._infer_cache.clear()
-        self._infer_only_cache.clear()
 
     def _restore(self, mctx: MetavarContext) -> None:
         if mctx is not self.mctx:
             self._set_mctx(mctx)
-            self._eq_cache.clear()
+            self._v_eq_cache.clear()
 
     def is_def_eq(self, a: Expr, b: Expr) -> bool:
         saved = self.mctx
@@ -109,7 +112,27 @@ class MetaChecker(TypeChecker):
             return self._level_def_eq(a.of, b.of)
         if lv.is_equiv(a, b):
             return True
-        if (lv.has_mvar(a) or lv.has_mvar(b)) and type(a) is type(b) and isinstance(a, (lv.LMax, lv.LIMax)):
+        if not (lv.has_mvar(a) or lv.has_mvar(b)):
+            return False
+        # `?u + k =?= l` after normalisation and after cancelling the common arguments of `max`
+        atoms_a, atoms_b = lv.max_atoms(a), lv.max_atoms(b)
+        common = [x for x in atoms_a if x in atoms_b]
+        rest_a = [x for x in atoms_a if x not in common] or common[:1]
+        rest_b = [x for x in atoms_b if x not in common] or common[:1]
+        for lhs_atoms, rhs_atoms in ((rest_a, rest_b), (rest_b, rest_a)):
+            if len(lhs_atoms) != 1:
+                continue
+            base, k = lv.to_offset(lhs_atoms[0])
+            rhs = lv.mk_max_all(rhs_atoms)
+            if isinstance(base, lv.LMVar) and not _level_occurs_in(base, rhs):
+                solution = lv.subtract_offset(rhs, k)
+                if solution is not None:
+                    saved = self.mctx
+                    self._set_mctx(self.mctx.assign_level(base, solution))
+                    if lv.is_equiv(self.mctx.instantiate_level(a), self.mctx.instantiate_level(b)):
+                        return True
+                    self._restore(saved)
+        if type(a) is type(b) and isinstance(a, (lv.LMax, lv.LIMax)):
             assert isinstance(b, (lv.LMax, lv.LIMax))
             saved = self.mctx
             if self._level_def_eq(a.lhs, b.lhs) and self._level_def_eq(a.rhs, b.rhs):
@@ -190,9 +213,31 @@ class MetaChecker(TypeChecker):
             out = Lam(decl.user_name, ty, out, decl.bi)
         return out
 
+    def _restrict_scope(self, mvar: MVar, value: Expr) -> Expr:
+        """Move natural metavariables of ``value`` that live in a larger local context than
+        ``mvar`` into ``mvar``'s context (when their types allow it), so the assignment is in scope."""
+        decl = self.mctx.decls.get(mvar.id)
+        if decl is None or not value.has_mvar:
+            return value
+        changed = False
+        for other in collect_mvars(value):
+            odecl = self.mctx.decls.get(other.id)
+            if odecl is None or self.mctx.is_assigned(other) or odecl.kind is not MVarKind.NATURAL:
+                continue
+            if odecl.lctx.is_subprefix_of(decl.lctx) or not decl.lctx.is_subprefix_of(odecl.lctx):
+                continue
+            otype = self.mctx.instantiate(odecl.type)
+            if any(f not in decl.lctx for f in collect_fvars(otype)):
+                continue
+            mctx, fresh = self.mctx.declare(otype, decl.lctx, MVarKind.NATURAL, odecl.user_name)
+            self._set_mctx(mctx.assign(other, fresh))
+            changed = True
+        return self.mctx.instantiate(value) if changed else value
+
     def _checked_assign(self, mvar: MVar, value: Expr) -> bool:
         saved = self.mctx
         try:
+            value = self._restrict_scope(mvar, value)
             self._set_mctx(self.mctx.assign(mvar, value))
         except UnifyError:
             self._restore(saved)
@@ -217,6 +262,16 @@ class MetaChecker(TypeChecker):
 
     def unify(self, a: Expr, b: Expr) -> bool:
         return self.is_def_eq(a, b)
+
+
+def _level_occurs_in(mvar: lv.LMVar, level: Level) -> bool:
+    if level is mvar:
+        return True
+    if isinstance(level, lv.LSucc):
+        return _level_occurs_in(mvar, level.of)
+    if isinstance(level, (lv.LMax, lv.LIMax)):
+        return _level_occurs_in(mvar, level.lhs) or _level_occurs_in(mvar, level.rhs)
+    return False
 
 
 def _is_pattern(args: Sequence[Expr]) -> bool:
