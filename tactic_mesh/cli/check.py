@@ -48,7 +48,7 @@ def _line(r: CommandResult) -> str:
     what = f"{r.kind} {r.name}".strip()
     if not r.ok:
         return f"{r.loc}: error: {what}: {r.message}"
-    extra = f"  {r.output}" if r.output else ""
+    extra = f": {r.output}" if r.output else ""
     return f"{r.loc}: ok: {what}{extra}"
 
 

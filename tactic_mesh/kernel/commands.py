@@ -61,6 +61,7 @@ from tactic_mesh.kernel.syntax import (
     Command,
     DeclHeader,
     DefCmd,
+    Ident,
     InductiveCmd,
     InstanceCmd,
     PrintAxiomsCmd,
@@ -174,6 +175,14 @@ class FileChecker:
             self.universes.extend(n for n in cmd.names if n not in self.universes)
             return (), ""
         if isinstance(cmd, CheckCmd):
+            term = cmd.term
+            if isinstance(term, Ident) and term.levels is None and term.name in self.env:
+                # a constant: show its declared type with its universe parameters (like Lean)
+                info = self.env.find(term.name)
+                assert info is not None
+                params = f".{{{', '.join(info.level_params)}}}" if info.level_params else ""
+                printer = Printer(self.env)
+                return (), f"{info.name}{params} : {printer.print(info.type)}"
             el = self.elaborator(filename)
             e = el.elab(cmd.term, None)
             el.synthesize_pending()

@@ -269,11 +269,11 @@ class Elaborator:
         if isinstance(stx, BinderTerm) and stx.kind == "fun" and stx.binders and stx.binders[0].bi != "default":
             return None
         t = self.whnf(expected)
-        if not isinstance(t, Pi) or t.bi is BinderInfo.DEFAULT:
+        if not _is_implicit_pi(t):
             return None
         saved = self.lctx
         xs: list[tuple[str, FVar, Expr, BinderInfo]] = []
-        while isinstance(t, Pi) and t.bi is not BinderInfo.DEFAULT:
+        while isinstance(t, Pi) and _is_implicit_pi(t):
             x = self.push_local(t.name, t.type, bi=t.bi)
             xs.append((t.name, x, t.type, t.bi))
             t = self.whnf(instantiate1(t.body, x))
@@ -878,6 +878,10 @@ class Elaborator:
 # ---------------------------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------------------------
+
+
+def _is_implicit_pi(t: Expr) -> bool:
+    return isinstance(t, Pi) and t.bi is not BinderInfo.DEFAULT
 
 
 def _head_name(e: Expr) -> str | None:

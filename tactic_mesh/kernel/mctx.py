@@ -19,6 +19,7 @@ import enum
 from collections.abc import Iterable, Sequence
 
 import attrs
+from immutables import Map
 
 from tactic_mesh.kernel import level as lv
 from tactic_mesh.kernel.errors import UnifyError
@@ -66,11 +67,12 @@ class DelayedAssignment:
 
 @attrs.frozen
 class MetavarContext:
-    decls: dict[int, MVarDecl] = attrs.field(factory=dict)
-    assignments: dict[int, Expr] = attrs.field(factory=dict)
-    delayed: dict[int, DelayedAssignment] = attrs.field(factory=dict)
-    level_decls: frozenset[int] = frozenset()
-    level_assignments: dict[int, Level] = attrs.field(factory=dict)
+    # persistent hash maps (HAMT): an update is O(log n) and shares the rest with the old context
+    decls: Map[int, MVarDecl] = attrs.field(factory=Map)
+    assignments: Map[int, Expr] = attrs.field(factory=Map)
+    delayed: Map[int, DelayedAssignment] = attrs.field(factory=Map)
+    level_decls: Map[int, bool] = attrs.field(factory=Map)
+    level_assignments: Map[int, Level] = attrs.field(factory=Map)
 
     # -- declaring -------------------------------------------------------------------------
 
@@ -83,11 +85,11 @@ class MetavarContext:
     ) -> tuple[MetavarContext, MVar]:
         mid = fresh_id()
         decl = MVarDecl(mid, user_name, lctx or LocalContext(), type, kind)
-        return attrs.evolve(self, decls={**self.decls, mid: decl}), MVar(mid)
+        return attrs.evolve(self, decls=self.decls.set(mid, decl)), MVar(mid)
 
     def declare_level(self) -> tuple[MetavarContext, lv.LMVar]:
         lid = fresh_id()
-        return attrs.evolve(self, level_decls=self.level_decls | {lid}), lv.LMVar(lid)
+        return attrs.evolve(self, level_decls=self.level_decls.set(lid, True)), lv.LMVar(lid)
 
     def decl(self, mvar: MVar | int) -> MVarDecl:
         mid = mvar.id if isinstance(mvar, MVar) else mvar
@@ -124,18 +126,18 @@ class MetavarContext:
                 raise UnifyError(
                     f"out-of-scope assignment: ?m{other.id} lives in a larger local context than ?m{mvar.id}"
                 )
-        return attrs.evolve(self, assignments={**self.assignments, mvar.id: value})
+        return attrs.evolve(self, assignments=self.assignments.set(mvar.id, value))
 
     def assign_delayed(self, mvar: MVar, fvars: Sequence[FVar], pending: MVar) -> MetavarContext:
         return attrs.evolve(
-            self, delayed={**self.delayed, mvar.id: DelayedAssignment(tuple(fvars), pending.id)}
+            self, delayed=self.delayed.set(mvar.id, DelayedAssignment(tuple(fvars), pending.id))
         )
 
     def assign_level(self, mvar: lv.LMVar, value: Level) -> MetavarContext:
         value = lv.substitute_mvars(value, self.level_assignments)
         if _level_occurs(mvar, value):
             raise UnifyError("cyclic universe assignment")
-        return attrs.evolve(self, level_assignments={**self.level_assignments, mvar.id: value})
+        return attrs.evolve(self, level_assignments=self.level_assignments.set(mvar.id, value))
 
     # -- instantiating ---------------------------------------------------------------------
 
