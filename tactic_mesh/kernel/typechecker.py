@@ -63,6 +63,7 @@ from tactic_mesh.kernel.expr import (
 )
 from tactic_mesh.kernel.level import Level
 from tactic_mesh.kernel.local_context import LocalContext, LocalDecl
+from tactic_mesh.kernel.natlit import NAT_BINOPS, nat_binop, trusted_nat_op
 
 _VOLATILE = HAS_MVAR | HAS_LMVAR
 NAT = Const("Nat")
@@ -70,31 +71,6 @@ NAT_ZERO = Const("Nat.zero")
 NAT_SUCC = Const("Nat.succ")
 BOOL_TRUE = Const("Bool.true")
 BOOL_FALSE = Const("Bool.false")
-
-
-def _nat_binop(name: str, a: int, b: int) -> int | bool | None:
-    if name == "Nat.add":
-        return a + b
-    if name == "Nat.sub":
-        return max(a - b, 0)
-    if name == "Nat.mul":
-        return a * b
-    if name == "Nat.div":
-        return 0 if b == 0 else a // b
-    if name == "Nat.mod":
-        return a if b == 0 else a % b
-    if name == "Nat.pow":
-        return a**b if b <= 1 << 16 else None
-    if name == "Nat.beq":
-        return a == b
-    if name == "Nat.ble":
-        return a <= b
-    return None
-
-
-NAT_BINOPS = frozenset(
-    ["Nat.add", "Nat.sub", "Nat.mul", "Nat.div", "Nat.mod", "Nat.pow", "Nat.beq", "Nat.ble"]
-)
 
 
 class TypeChecker:
@@ -439,14 +415,14 @@ class TypeChecker:
         if fn is NAT_SUCC and len(args) == 1:
             n = self._as_nat_lit(args[0])
             return None if n is None else NatLit(n + 1)
-        if len(args) == 2 and fn.name in NAT_BINOPS and isinstance(self.env.find(fn.name), DefinitionInfo):
+        if len(args) == 2 and fn.name in NAT_BINOPS and trusted_nat_op(self.env, fn.name):
             a = self._as_nat_lit(args[0])
             if a is None:
                 return None
             b = self._as_nat_lit(args[1])
             if b is None:
                 return None
-            result = _nat_binop(fn.name, a, b)
+            result = nat_binop(fn.name, a, b)
             if result is None:
                 return None
             if isinstance(result, bool):
