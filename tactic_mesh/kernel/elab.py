@@ -87,6 +87,7 @@ RELATION_OPS: dict[str, tuple[str, str, bool]] = {
 }
 LOGIC_OPS = {"∧": "And", "∨": "Or", "↔": "Iff"}
 ARROW_NAME = "a"
+NOWHERE = Pos(0, 0)
 MAX_INSTANCE_DEPTH = 16
 
 # elaboration metadata kept in the environment's (untrusted) extensions
@@ -706,7 +707,6 @@ class Elaborator:
         expected: Expr | None = None,
         result_type: Expr | None = None,
     ) -> None:
-        first: list[tuple[MVar, Syntax]] = []
         later: list[tuple[MVar, Syntax]] = []
         motive_var: MVar | None = None
         targets: list[MVar] = []
@@ -717,14 +717,7 @@ class Elaborator:
                 motive_arg = app_args[rec_info.num_params]
                 motive_var = motive_arg if isinstance(motive_arg, MVar) else None
             targets = [m for m, _ in todo if m.id in target_ids]
-        for m, stx in todo:
-            if m in targets or m is motive_var:
-                first.append((m, stx))
-            elif isinstance(stx, (BinderTerm, Anon, Hole)):
-                later.append((m, stx))
-            else:
-                first.append((m, stx))
-        first.sort(key=lambda item: 0 if item[0] in targets else 1 if item[0] is motive_var else 2)
+        first = sorted(todo, key=lambda item: 0 if item[0] in targets else 1 if item[0] is motive_var else 2)
         # motive given neither explicitly nor by unification: abstract the targets in the expected type
         if (
             rec_info is not None
@@ -737,8 +730,35 @@ class Elaborator:
                 self._elab_arg(m, stx)
             first = [item for item in first if item[0] not in targets]
             self._infer_motive(app, rec_info, motive_var, expected)
-        for m, stx in first + later:
-            self._elab_arg(m, stx)
+        self._elab_in_order(first + later)
+
+    def _elab_in_order(self, items: list[tuple[MVar, Syntax]]) -> None:
+        """Elaborate arguments left to right, postponing those whose expected type is not known
+        well enough yet: a ``fun``/``⟨⟩`` against a type with unassigned metavariables, or any
+        argument expected to have type ``?m args`` (it would fix ``?m`` by a first-order guess).
+        Postponed arguments are retried after each round; the rest are forced in order."""
+        pending = list(items)
+        while pending:
+            postponed: list[tuple[MVar, Syntax]] = []
+            for m, stx in pending:
+                if self._should_postpone(m, stx):
+                    postponed.append((m, stx))
+                else:
+                    self._elab_arg(m, stx)
+            if len(postponed) == len(pending):
+                for m, stx in postponed:
+                    self._elab_arg(m, stx)
+                return
+            pending = postponed
+
+    def _should_postpone(self, m: MVar, stx: Syntax) -> bool:
+        expected = self.instantiate(self.mctx.decl(m).type)
+        if not expected.has_mvar:
+            return False
+        if isinstance(stx, (BinderTerm, Anon)):
+            return True
+        head, args = get_app_fn_args(expected)
+        return isinstance(head, MVar) and bool(args)
 
     def _elab_arg(self, m: MVar, stx: Syntax) -> None:
         m_type = self.instantiate(self.mctx.decl(m).type)
@@ -820,6 +840,9 @@ class Elaborator:
                 progress = True
             self.pending_instances = remaining
         if not ready_only:
+            for a, b in self.tc.solve_postponed_levels():
+                if not (lv.has_mvar(a) or lv.has_mvar(b)):
+                    raise self.error(f"universe level mismatch: {a} ≠ {b}", NOWHERE)
             for m, pos in self.pending_instances:
                 goal = self.instantiate(self.mctx.decl(m).type)
                 raise self.error(

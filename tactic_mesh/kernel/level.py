@@ -251,16 +251,29 @@ def _normal(level: Level) -> dict[Level | None, int]:
     raise TypeError(f"not a level: {level!r}")  # pragma: no cover
 
 
+def _zero_deciding_param(level: Level) -> str | None:
+    """A parameter whose being a successor makes ``level`` never zero (None if there is none)."""
+    if isinstance(level, LParam):
+        return level.name
+    if isinstance(level, LMax):
+        return _zero_deciding_param(level.lhs) or _zero_deciding_param(level.rhs)
+    if isinstance(level, LIMax):
+        return _zero_deciding_param(level.rhs)
+    return None
+
+
 def _first_imax_param(level: Level) -> str | None:
-    """A parameter occurring as the right side of an irreducible imax, to case-split on."""
+    """A parameter to case-split on (``u = 0`` or ``u = v+1``) so that an irreducible ``imax``
+    simplifies: one that decides whether the imax's right side is zero."""
     if isinstance(level, LSucc):
         return _first_imax_param(level.of)
     if isinstance(level, LMax):
         return _first_imax_param(level.lhs) or _first_imax_param(level.rhs)
     if isinstance(level, LIMax):
         if not is_never_zero(level.rhs):
-            for p in params_of(level.rhs):
-                return p
+            found = _zero_deciding_param(level.rhs)
+            if found is not None:
+                return found
         return _first_imax_param(level.lhs) or _first_imax_param(level.rhs)
     return None
 

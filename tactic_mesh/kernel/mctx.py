@@ -73,6 +73,8 @@ class MetavarContext:
     delayed: Map[int, DelayedAssignment] = attrs.field(factory=Map)
     level_decls: Map[int, bool] = attrs.field(factory=Map)
     level_assignments: Map[int, Level] = attrs.field(factory=Map)
+    # universe constraints `l₁ = l₂` that could not be solved yet (solved or rejected later)
+    postponed_levels: tuple[tuple[Level, Level], ...] = ()
 
     # -- declaring -------------------------------------------------------------------------
 
@@ -138,6 +140,9 @@ class MetavarContext:
         if _level_occurs(mvar, value):
             raise UnifyError("cyclic universe assignment")
         return attrs.evolve(self, level_assignments=self.level_assignments.set(mvar.id, value))
+
+    def postpone_level(self, lhs: Level, rhs: Level) -> MetavarContext:
+        return attrs.evolve(self, postponed_levels=(*self.postponed_levels, (lhs, rhs)))
 
     # -- instantiating ---------------------------------------------------------------------
 

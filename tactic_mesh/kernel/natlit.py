@@ -10,7 +10,7 @@ fingerprints and that the shortcut agrees with unfolding the definitions.
 
 from __future__ import annotations
 
-from tactic_mesh.kernel.environment import DefinitionInfo, Environment
+from tactic_mesh.kernel.environment import ConstantInfo, DefinitionInfo, Environment, InductiveInfo
 from tactic_mesh.kernel.fingerprint import fingerprint
 
 TRUSTED_NAT_OPS: dict[str, str] = {
@@ -23,24 +23,38 @@ TRUSTED_NAT_OPS: dict[str, str] = {
     "Nat.beq": "17543d8d9da78ae9221fd4fc887acba28a81307b852af247c83582054f4f59c2",
     "Nat.ble": "7c777d4ed790584e0580f2b9829cce5d1c64992527fc9aa4b4a804ff96e7592d",
 }
+# the type itself: literals are `Nat` terms and `n+1` converts to `Nat.succ n` only for this `Nat`
+TRUSTED_NAT_TYPE = "171b75c7fd7d1fd9184e5ef4600356b25db7510791912782cbc13020a491bc8f"
 NAT_BINOPS = frozenset(TRUSTED_NAT_OPS)
 MAX_POW_EXPONENT = 1 << 16
 
 # verdicts per declaration object; a declaration object belongs to one environment lineage, in
 # which the constants it depends on never change, so the verdict is a property of the object
-_verdicts: dict[int, tuple[DefinitionInfo, bool]] = {}
+_verdicts: dict[int, tuple[ConstantInfo, bool]] = {}
 
 
-def trusted_nat_op(env: Environment, name: str) -> bool:
+def _trusted(env: Environment, name: str, expected: str) -> bool:
     info = env.find(name)
-    if not isinstance(info, DefinitionInfo) or name not in TRUSTED_NAT_OPS:
+    if info is None:
         return False
     hit = _verdicts.get(id(info))
     if hit is not None and hit[0] is info:
         return hit[1]
-    verdict = fingerprint(env, name) == TRUSTED_NAT_OPS[name]
+    verdict = fingerprint(env, name) == expected
     _verdicts[id(info)] = (info, verdict)
     return verdict
+
+
+def trusted_nat_type(env: Environment) -> bool:
+    """Is ``Nat`` the prelude's natural numbers (so literals may stand for its values)?"""
+    return isinstance(env.find("Nat"), InductiveInfo) and _trusted(env, "Nat", TRUSTED_NAT_TYPE)
+
+
+def trusted_nat_op(env: Environment, name: str) -> bool:
+    """Is ``name`` the prelude's definition of a literal operation?"""
+    if name not in TRUSTED_NAT_OPS or not isinstance(env.find(name), DefinitionInfo):
+        return False
+    return _trusted(env, name, TRUSTED_NAT_OPS[name])
 
 
 def nat_binop(name: str, a: int, b: int) -> int | bool | None:

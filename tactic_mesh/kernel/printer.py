@@ -9,6 +9,7 @@ outer variable, in which case the binder is renamed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from tactic_mesh.kernel import level as lv
@@ -61,7 +62,9 @@ INFIX: dict[str, tuple[str, int, int, str]] = {
     "Mod.mod": ("%", P_MUL, 2, "left"),
     "Magma.op": ("◇", P_MUL, 2, "left"),
 }
-ARROW_BINDER = "a"  # binder name the elaborator gives to `A → B`
+ARROW_BINDER = "a"
+# a binder name the lexer reads back as one identifier (see IDENT in syntax.lark)
+_ATOMIC_IDENT = re.compile(r"[A-Za-z_α-κμ-ωΑ-Ωℕ][A-Za-z0-9_'₀-₉α-κμ-ωΑ-Ω]*")  # binder name the elaborator gives to `A → B`
 
 KEYWORDS = frozenset(
     "fun λ let in theorem def abbrev axiom inductive structure class instance where by at "
@@ -80,10 +83,12 @@ class Printer:
         fvar_names: dict[FVar, str] | None = None,
         universes: bool = False,
         mvar_names: dict[int, str] | None = None,
+        explicit: bool = False,
     ) -> None:
         self.env = env
         self.fvar_names = fvar_names or {}
-        self.universes = universes
+        self.explicit = explicit
+        self.universes = universes or explicit
         self.mvar_names = mvar_names or {}
 
     # names in scope: innermost last; each entry is (printed name, type or None)
@@ -100,7 +105,7 @@ class Printer:
     def _expr(self, e: Expr, names: list[str]) -> tuple[str, int]:
         if isinstance(e, BVar):
             if e.idx < len(names):
-                return names[-1 - e.idx], P_ATOM
+                return ("@" if self.explicit else "") + names[-1 - e.idx], P_ATOM
             return f"#{e.idx}", P_ATOM
         if isinstance(e, FVar):
             return self.fvar_names.get(e, f"_fvar.{e.id}"), P_ATOM
@@ -111,7 +116,7 @@ class Printer:
         if isinstance(e, Sort):
             return self._sort(e.level)
         if isinstance(e, Const):
-            return self._const(e), P_ATOM
+            return ("@" if self.explicit else "") + self._const(e), P_ATOM
         if isinstance(e, App):
             return self._app(e, names)
         if isinstance(e, Pi):
@@ -144,7 +149,12 @@ class Printer:
 
     def _binder_name(self, name: str, body: Expr, names: list[str]) -> str:
         """Keep ``name`` unless a reference in ``body`` to an outer variable would be captured."""
-        base = name if name and name.isidentifier() and name not in KEYWORDS else "x"
+        printable = bool(_ATOMIC_IDENT.fullmatch(name)) and name not in KEYWORDS
+        if name == "_" and not has_loose_bvar(body, 0):
+            printable = True  # an unused binder may stay anonymous
+        elif name == "_":
+            printable = False
+        base = name if printable else "x"
         candidate = base
         k = 0
         while self._captures(candidate, body, names):
@@ -237,6 +247,9 @@ class Printer:
 
     def _app(self, e: App, names: list[str]) -> tuple[str, int]:
         fn, args = get_app_fn_args(e)
+        if self.explicit:
+            parts = [self._go(fn, names, P_ATOM), *(self._go(arg, names, P_APP + 1) for arg in args)]
+            return " ".join(parts), P_APP
         if isinstance(fn, Const):
             special = self._notation(fn, args, names)
             if special is not None:
@@ -331,5 +344,8 @@ def print_expr(
     env: Environment | None = None,
     fvar_names: dict[FVar, str] | None = None,
     universes: bool = False,
+    explicit: bool = False,
 ) -> str:
-    return Printer(env, fvar_names, universes).print(e)
+    """Print ``e``.  ``explicit``: every constant and variable with ``@``, every argument and
+    universe level shown, no notation — the form that always elaborates back to ``e`` itself."""
+    return Printer(env, fvar_names, universes, explicit=explicit).print(e)

@@ -330,10 +330,10 @@ def _build_transformer() -> Any:
             return Ascribe(c[0], c[1], pos=_first_pos(c))
 
         def anon(self, c: list[Any]) -> Syntax:
-            return Anon(tuple(x for x in c if x is not None), pos=_first_pos(c))
+            return Anon(tuple(x for x in c[1:] if x is not None), pos=_tok_pos(c[0]))
 
         def list_lit(self, c: list[Any]) -> Syntax:
-            return ListLit(tuple(x for x in c if x is not None), pos=_first_pos(c))
+            return ListLit(tuple(x for x in c[1:] if x is not None), pos=_tok_pos(c[0]))
 
         def prop(self, c: list[Any]) -> Syntax:
             return SortS(LevelS("num", 0), pos=_first_pos(c))

@@ -26,7 +26,6 @@ from tactic_mesh.kernel.environment import (
     DefinitionInfo,
     Environment,
     InductiveDecl,
-    InductiveInfo,
     RecursorInfo,
     Reducibility,
     TheoremDecl,
@@ -63,7 +62,7 @@ from tactic_mesh.kernel.expr import (
 )
 from tactic_mesh.kernel.level import Level
 from tactic_mesh.kernel.local_context import LocalContext, LocalDecl
-from tactic_mesh.kernel.natlit import NAT_BINOPS, nat_binop, trusted_nat_op
+from tactic_mesh.kernel.natlit import NAT_BINOPS, nat_binop, trusted_nat_op, trusted_nat_type
 
 _VOLATILE = HAS_MVAR | HAS_LMVAR
 NAT = Const("Nat")
@@ -395,8 +394,7 @@ class TypeChecker:
         return cur
 
     def _nat_extension_enabled(self) -> bool:
-        info = self.env.find("Nat")
-        return isinstance(info, InductiveInfo) and info.constructors == ("Nat.zero", "Nat.succ")
+        return trusted_nat_type(self.env)
 
     def _as_nat_lit(self, e: Expr) -> int | None:
         e = self.whnf(e)

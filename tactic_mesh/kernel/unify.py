@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import attrs
+
 from tactic_mesh.kernel import level as lv
 from tactic_mesh.kernel.environment import Environment
 from tactic_mesh.kernel.errors import KernelError, UnifyError
@@ -51,6 +53,7 @@ class MetaChecker(TypeChecker):
     ) -> None:
         super().__init__(env, lctx, level_params)
         self.mctx = mctx
+        self.postpone_levels = True
 
     # -- caches depend on assignments: drop them when the context changes ------------------
 
@@ -138,7 +141,34 @@ class MetaChecker(TypeChecker):
             if self._level_def_eq(a.lhs, b.lhs) and self._level_def_eq(a.rhs, b.rhs):
                 return True
             self._restore(saved)
+        if self.postpone_levels:
+            # not solvable yet (e.g. `1 =?= imax ?u ?v`): decide once more metavariables are known
+            self._set_mctx(self.mctx.postpone_level(a, b))
+            return True
         return False
+
+    def solve_postponed_levels(self) -> list[tuple[Level, Level]]:
+        """Retry postponed universe constraints; return those that fail or stay undetermined."""
+        while self.mctx.postponed_levels:
+            constraints = self.mctx.postponed_levels
+            self._set_mctx(attrs.evolve(self.mctx, postponed_levels=()))
+            stuck: list[tuple[Level, Level]] = []
+            progress = False
+            self.postpone_levels = False
+            try:
+                for a, b in constraints:
+                    a, b = self.mctx.instantiate_level(a), self.mctx.instantiate_level(b)
+                    if self._level_def_eq(a, b):
+                        progress = True
+                    else:
+                        stuck.append((a, b))
+            finally:
+                self.postpone_levels = True
+            if stuck and not progress:
+                return stuck
+            if stuck:
+                self._set_mctx(attrs.evolve(self.mctx, postponed_levels=tuple(stuck)))
+        return []
 
     def _mvar_def_eq(self, a: Expr, b: Expr) -> bool | None:
         if not (a.flags | b.flags) & (HAS_MVAR | HAS_LMVAR):
