@@ -62,9 +62,9 @@ INFIX: dict[str, tuple[str, int, int, str]] = {
     "Mod.mod": ("%", P_MUL, 2, "left"),
     "Magma.op": ("◇", P_MUL, 2, "left"),
 }
-ARROW_BINDER = "a"
+ARROW_BINDER = "a"  # binder name the elaborator gives to `A → B`
 # a binder name the lexer reads back as one identifier (see IDENT in syntax.lark)
-_ATOMIC_IDENT = re.compile(r"[A-Za-z_α-κμ-ωΑ-Ωℕ][A-Za-z0-9_'₀-₉α-κμ-ωΑ-Ω]*")  # binder name the elaborator gives to `A → B`
+_ATOMIC_IDENT = re.compile(r"[A-Za-z_α-κμ-ωΑ-Ωℕ][A-Za-z0-9_'₀-₉α-κμ-ωΑ-Ω]*")
 
 KEYWORDS = frozenset(
     "fun λ let in theorem def abbrev axiom inductive structure class instance where by at "
