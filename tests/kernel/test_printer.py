@@ -411,6 +411,16 @@ def test_print_then_elaborate_is_identity_for_existential_proofs(e: Expr) -> Non
     assert back is e, f"\n printed: {text}\n back:    {print_expr(back, ENV)}"
 
 
+@settings(SETTINGS, max_examples=120)
+@given(st.one_of(typed_exprs(), existential_proofs()))
+def test_explicit_printing_is_identity(e: Expr) -> None:
+    """The explicit form (every argument, level and variable shown) always elaborates back."""
+    assume(not captures(e))
+    text = print_expr(e, ENV, explicit=True)
+    assert reparse(ENV, text) is e, text
+    assert reparse(ENV, print_roundtrip(e, ENV)) is e
+
+
 def alpha_eq(a: Expr, b: Expr) -> bool:
     if a is b:
         return True
