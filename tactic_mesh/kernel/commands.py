@@ -7,6 +7,7 @@ every theorem's axioms are computed so that ``--forbid-axioms`` can reject smugg
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -168,6 +169,11 @@ class FileChecker:
             return CommandResult(kind, name, False, err.message, where)
         except RecursionError:
             return CommandResult(kind, name, False, "term nested too deeply for the checker", loc)
+        except Exception as err:  # a bug of ours: report it at the command, never as a traceback
+            if os.environ.get("TACTIC_MESH_DEBUG"):
+                raise
+            message = f"internal error ({type(err).__name__}: {err}); set TACTIC_MESH_DEBUG=1 for a traceback"
+            return CommandResult(kind, name, False, message, loc)
         return CommandResult(kind, name, True, "ok", loc, axioms, output)
 
     def _run(self, cmd: Command, filename: str) -> tuple[tuple[str, ...], str]:

@@ -248,8 +248,8 @@ class Printer:
     def _app(self, e: App, names: list[str]) -> tuple[str, int]:
         fn, args = get_app_fn_args(e)
         if self.explicit:
-            parts = [self._go(fn, names, P_ATOM), *(self._go(arg, names, P_APP + 1) for arg in args)]
-            return " ".join(parts), P_APP
+            items = [self._go(fn, names, P_ATOM), *(self._go(arg, names, P_APP + 1) for arg in args)]
+            return " ".join(items), P_APP
         if isinstance(fn, Const):
             special = self._notation(fn, args, names)
             if special is not None:

@@ -21,11 +21,13 @@ from tactic_mesh.kernel.environment import (
     AxiomDecl,
     AxiomInfo,
     ConstantInfo,
+    ConstructorInfo,
     Declaration,
     DefinitionDecl,
     DefinitionInfo,
     Environment,
     InductiveDecl,
+    InductiveInfo,
     RecursorInfo,
     Reducibility,
     TheoremDecl,
@@ -55,6 +57,7 @@ from tactic_mesh.kernel.expr import (
     instantiate1,
     instantiate_level_params,
     instantiate_rev,
+    lift_loose_bvars,
     mk_app,
     mk_apps,
     mk_pi,
@@ -595,8 +598,77 @@ class TypeChecker:
             return True
         if self._nat_lit_def_eq(a, b) or self._nat_lit_def_eq(b, a):
             return True
+        if self._struct_eta(a, b) or self._struct_eta(b, a):
+            return True
         decided = self._mvar_def_eq(a, b)
         return bool(decided)
+
+    def _structure_ctor(self, e: Expr) -> tuple[ConstructorInfo, InductiveInfo, Const, list[Expr]] | None:
+        """``e`` as a full application of the constructor of a structure-like type
+        (one constructor, no indices, not recursive)."""
+        head, args = get_app_fn_args(e)
+        if not isinstance(head, Const):
+            return None
+        ctor = self.env.find(head.name)
+        if not isinstance(ctor, ConstructorInfo) or len(args) != ctor.num_params + ctor.num_fields:
+            return None
+        ind = self.env.find(ctor.induct)
+        if not isinstance(ind, InductiveInfo) or len(ind.constructors) != 1 or ind.num_indices or ind.is_recursive:
+            return None
+        return ctor, ind, head, args
+
+    def _struct_eta(self, ctor_app: Expr, other: Expr) -> bool:
+        """Eta for structures: ``S.mk a₁ … aₙ ≡ x`` when each ``aᵢ ≡ (the i-th projection of x)``,
+        the projection being ``S.rec (fun _ => Tᵢ) (fun f₁ … fₙ => fᵢ) x``."""
+        found = self._structure_ctor(ctor_app)
+        if found is None or self._structure_ctor(other) is not None:
+            return False
+        ctor, ind, head, args = found
+        rec = self.env.find(ind.name + ".rec")
+        if not isinstance(rec, RecursorInfo):
+            return False
+        params = args[: ctor.num_params]
+        other_type = self.whnf(self.infer(other, infer_only=True))
+        if not self.is_def_eq(other_type, mk_apps(Const(ind.name, head.levels), params)):
+            return False
+        # the constructor's field telescope, instantiated with the parameters
+        t = instantiate_level_params(ctor.type, ctor.level_params, head.levels)
+        for p in params:
+            t = self.whnf(t)
+            assert isinstance(t, Pi)
+            t = instantiate1(t.body, p)
+        field_binders: list[Pi] = []
+        ft = t
+        for _ in range(ctor.num_fields):
+            ft = self.whnf(ft)
+            if not isinstance(ft, Pi):
+                return False
+            field_binders.append(ft)
+            ft = ft.body
+        major_type = mk_apps(Const(ind.name, head.levels), params)
+        projections: list[Expr] = []
+        for i in range(ctor.num_fields):
+            self_t = self.whnf(t)
+            assert isinstance(self_t, Pi)
+            field_type = self_t.type
+            sort = self.ensure_sort(self.infer(field_type, infer_only=True))
+            if rec.large_elim:
+                levels: tuple[Level, ...] = (sort.level, *head.levels)
+            elif sort.level is lv.ZERO or lv.is_equiv(sort.level, lv.ZERO):
+                levels = head.levels
+            else:
+                return False
+            # the minor premise picks field i: fun f₁ … fₙ => fᵢ (binder types from the telescope)
+            minor: Expr = BVar(ctor.num_fields - 1 - i)
+            for binder in reversed(field_binders):
+                minor = Lam(binder.name, binder.type, minor, binder.bi)
+            motive = Lam("_", major_type, lift_loose_bvars(field_type, 1))
+            proj = mk_apps(Const(rec.name, levels), [*params, motive, minor, other])
+            projections.append(proj)
+            if not self.is_def_eq(args[ctor.num_params + i], proj):
+                return False
+            t = instantiate1(self_t.body, proj)
+        return True
 
     def _eta(self, lam: Expr, other: Expr) -> bool:
         if not isinstance(lam, Lam) or isinstance(other, Lam):

@@ -594,3 +594,15 @@ def test_add_decl_admits_and_rejects() -> None:
         env, TheoremDecl("t", (), eq(NAT, Const("two"), NatLit(2)), mk_app(Const("Eq.refl", (L1,)), NAT, NatLit(2)))
     )
     assert isinstance(ok.find("t"), TheoremInfo)
+
+
+def test_structure_eta() -> None:
+    src = """
+theorem eta1 (p : Prod Nat Bool) : Prod.mk p.1 p.2 = p := rfl
+theorem eta2 (p : Prod Nat Bool) : p = Prod.mk p.1 p.2 := rfl
+theorem eta3 (p q : Prop) (h : p ∧ q) : And.intro h.1 h.2 = h := rfl
+theorem swapped (p : Prod Nat Nat) : Prod.mk p.2 p.1 = p := rfl
+"""
+    _, results = check_file(src, ENV)
+    assert results["eta1"][0] and results["eta2"][0] and results["eta3"][0]
+    assert not results["swapped"][0]
