@@ -556,6 +556,31 @@ def collect_consts(e: Expr) -> set[str]:
     return {s.name for s in subterms(e) if isinstance(s, Const)}
 
 
+def alpha_equiv(a: Expr, b: Expr) -> bool:
+    """Structural equality up to binder names (binder infos and universe levels must agree).
+
+    ``==`` on expressions is identity, which includes binder names; this is the comparison a
+    printer that renames a binder to avoid capture can promise."""
+    seen: set[tuple[int, int]] = set()
+    stack = [(a, b)]
+    while stack:
+        x, y = stack.pop()
+        if x is y or (id(x), id(y)) in seen:
+            continue
+        seen.add((id(x), id(y)))
+        if type(x) is not type(y):
+            return False
+        if isinstance(x, Binding):
+            assert isinstance(y, Binding)
+            if x.bi is not y.bi:
+                return False
+        elif not isinstance(x, (App, Let)):
+            return False  # distinct leaves (hash-consed)
+        children_x, children_y = x.children(), y.children()
+        stack.extend(zip(children_x, children_y, strict=True))
+    return True
+
+
 def expr_size(e: Expr) -> int:
     """Number of distinct sub-terms (DAG size)."""
     return sum(1 for _ in subterms(e))

@@ -146,6 +146,17 @@ def params_of(level: Level) -> Iterator[str]:
         yield from params_of(level.rhs)
 
 
+def occurs(mvar: LMVar, level: Level) -> bool:
+    """Does the universe metavariable ``mvar`` occur in ``level``?"""
+    if level is mvar:
+        return True
+    if isinstance(level, LSucc):
+        return occurs(mvar, level.of)
+    if isinstance(level, (LMax, LIMax)):
+        return occurs(mvar, level.lhs) or occurs(mvar, level.rhs)
+    return False
+
+
 def has_mvar(level: Level) -> bool:
     if isinstance(level, LMVar):
         return True

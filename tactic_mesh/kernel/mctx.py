@@ -137,7 +137,7 @@ class MetavarContext:
 
     def assign_level(self, mvar: lv.LMVar, value: Level) -> MetavarContext:
         value = lv.substitute_mvars(value, self.level_assignments)
-        if _level_occurs(mvar, value):
+        if lv.occurs(mvar, value):
             raise UnifyError("cyclic universe assignment")
         return attrs.evolve(self, level_assignments=self.level_assignments.set(mvar.id, value))
 
@@ -225,16 +225,6 @@ def _fvars_of(e: Expr) -> list[FVar]:
     from tactic_mesh.kernel.expr import collect_fvars
 
     return sorted(collect_fvars(e), key=lambda f: f.id)
-
-
-def _level_occurs(mvar: lv.LMVar, level: Level) -> bool:
-    if level is mvar:
-        return True
-    if isinstance(level, lv.LSucc):
-        return _level_occurs(mvar, level.of)
-    if isinstance(level, (lv.LMax, lv.LIMax)):
-        return _level_occurs(mvar, level.lhs) or _level_occurs(mvar, level.rhs)
-    return False
 
 
 def _beta(fn: Expr, args: Sequence[Expr]) -> Expr:

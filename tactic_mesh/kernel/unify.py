@@ -127,7 +127,7 @@ class MetaChecker(TypeChecker):
                 continue
             base, k = lv.to_offset(lhs_atoms[0])
             rhs = lv.mk_max_all(rhs_atoms)
-            if isinstance(base, lv.LMVar) and not _level_occurs_in(base, rhs):
+            if isinstance(base, lv.LMVar) and not lv.occurs(base, rhs):
                 solution = lv.subtract_offset(rhs, k)
                 if solution is not None:
                     saved = self.mctx
@@ -292,16 +292,6 @@ class MetaChecker(TypeChecker):
 
     def unify(self, a: Expr, b: Expr) -> bool:
         return self.is_def_eq(a, b)
-
-
-def _level_occurs_in(mvar: lv.LMVar, level: Level) -> bool:
-    if level is mvar:
-        return True
-    if isinstance(level, lv.LSucc):
-        return _level_occurs_in(mvar, level.of)
-    if isinstance(level, (lv.LMax, lv.LIMax)):
-        return _level_occurs_in(mvar, level.lhs) or _level_occurs_in(mvar, level.rhs)
-    return False
 
 
 def _is_pattern(args: Sequence[Expr]) -> bool:

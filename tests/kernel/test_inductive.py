@@ -20,15 +20,14 @@ from tactic_mesh.kernel.errors import KernelError
 from tactic_mesh.kernel.expr import (
     PROP,
     App,
-    Binding,
     BVar,
     Const,
     Expr,
     Lam,
-    Let,
     NatLit,
     Pi,
     Sort,
+    alpha_equiv,
     mk_app,
 )
 from tactic_mesh.kernel.prelude import prelude
@@ -41,22 +40,6 @@ NAT = Const("Nat")
 L1 = lv.ONE
 
 
-def alpha_eq(a: Expr, b: Expr) -> bool:
-    """Structural equality up to binder names (binder infos and universe levels must agree)."""
-    if a is b:
-        return True
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, Binding):
-        assert isinstance(b, Binding)
-        return a.bi is b.bi and alpha_eq(a.type, b.type) and alpha_eq(a.body, b.body)
-    if isinstance(a, Let):
-        assert isinstance(b, Let)
-        return alpha_eq(a.type, b.type) and alpha_eq(a.value, b.value) and alpha_eq(a.body, b.body)
-    if isinstance(a, App):
-        assert isinstance(b, App)
-        return alpha_eq(a.fn, b.fn) and alpha_eq(a.arg, b.arg)
-    return False  # distinct leaves (hash-consed)
 
 
 def elab(text: str, env: Environment = ENV) -> Expr:
@@ -132,7 +115,7 @@ def test_recursor_type_matches_lean(name: str) -> None:
     info = recursor(name)
     assert info.level_params == levels
     expected = elab(text)
-    assert alpha_eq(info.type, expected), f"\n got:      {print_expr(info.type, ENV)}\n expected: {text}"
+    assert alpha_equiv(info.type, expected), f"\n got:      {print_expr(info.type, ENV)}\n expected: {text}"
     # outermost binder names follow Lean: params, motive, minors named after constructors, t
     binders = []
     t = info.type
@@ -359,7 +342,7 @@ def test_indexed_family_recursor(user_env: Environment) -> None:
         "{n : Nat} (t : Vec α n), motive n t",
         user_env,
     )
-    assert alpha_eq(info.type, expected), print_expr(info.type, user_env)
+    assert alpha_equiv(info.type, expected), print_expr(info.type, user_env)
     tc = TypeChecker(user_env)
     v = elab("@Vec.cons Nat 1 7 (@Vec.cons Nat 0 8 (@Vec.nil Nat))", user_env)
     assert tc.whnf(mk_app(Const("Vec.len", (lv.ZERO,)), NAT, NatLit(2), v)) is NatLit(2)
@@ -373,7 +356,7 @@ def test_reflexive_inductive_recursor(user_env: Environment) -> None:
         "(t : Tree), motive t",
         user_env,
     )
-    assert alpha_eq(info.type, expected), print_expr(info.type, user_env)
+    assert alpha_equiv(info.type, expected), print_expr(info.type, user_env)
     # iota: the induction hypothesis is a function over the branching
     tc = TypeChecker(user_env)
     leaf_case = tc.push_local("l", NAT)
