@@ -47,11 +47,13 @@ from tactic_mesh.kernel.expr import (
     collect_consts,
     get_app_fn_args,
     instantiate1,
+    level_params_of,
     mk_app,
     mk_apps,
     mk_lambda,
     mk_pi,
     replace_fvars,
+    subterms,
 )
 from tactic_mesh.kernel.printer import Printer
 from tactic_mesh.kernel.reduce import normalize
@@ -162,18 +164,25 @@ class FileChecker:
     def run(self, cmd: Command, filename: str) -> CommandResult:
         loc = Location(filename, cmd.pos.line, cmd.pos.col)
         kind, name = _describe(cmd)
+        saved_env, saved_universes = self.env, list(self.universes)
+        failure: CommandResult | None = None
         try:
             axioms, output = self._run(cmd, filename)
         except TacticMeshError as err:
-            where = err.loc or loc
-            return CommandResult(kind, name, False, err.message, where)
+            failure = CommandResult(kind, name, False, err.message, err.loc or loc)
         except RecursionError:
-            return CommandResult(kind, name, False, "term nested too deeply for the checker", loc)
+            failure = CommandResult(kind, name, False, "term nested too deeply for the checker", loc)
+        except MemoryError:
+            failure = CommandResult(kind, name, False, "out of memory while checking this command", loc)
         except Exception as err:  # a bug of ours: report it at the command, never as a traceback
             if os.environ.get("TACTIC_MESH_DEBUG"):
                 raise
             message = f"internal error ({type(err).__name__}: {err}); set TACTIC_MESH_DEBUG=1 for a traceback"
-            return CommandResult(kind, name, False, message, loc)
+            failure = CommandResult(kind, name, False, message, loc)
+        if failure is not None:
+            # a command is atomic: nothing of a failed one stays in the environment
+            self.env, self.universes = saved_env, saved_universes
+            return failure
         return CommandResult(kind, name, True, "ok", loc, axioms, output)
 
     def _run(self, cmd: Command, filename: str) -> tuple[tuple[str, ...], str]:
@@ -223,6 +232,8 @@ class FileChecker:
         return Elaborator(self.env, filename, [*self.universes, *level_params])
 
     def admit(self, decl: Declaration, loc: Location) -> None:
+        if not self.options.allow_sorry and SORRY in _declaration_consts(decl):
+            raise ElabError(f"'{decl.name}' uses 'sorry' (not allowed; pass --allow-sorry to accept)", loc)
         try:
             self.env = add_decl(self.env, decl)
         except KernelError as err:
@@ -270,16 +281,13 @@ class FileChecker:
         full_type = self.finish(
             el, el.close(Pi, xs, ty), "the statement", type_stx if type_stx is not None else _PosSyntax(loc)
         )
-        levels = tuple(el.level_params)
         if isinstance(cmd, AxiomCmd):
-            self.admit(AxiomDecl(name, levels, full_type), loc)
+            self.admit(AxiomDecl(name, _used_levels(el, [full_type]), full_type), loc)
             return (), ""
         assert value is not None
         full_value = self.finish(el, el.close(Lam, xs, value), "the proof" if isinstance(cmd, TheoremCmd)
                                  else "the definition", cmd.value)
-        used = collect_consts(full_value)
-        if SORRY in used and not self.options.allow_sorry:
-            raise ElabError(f"'{name}' uses 'sorry' (not allowed; pass --allow-sorry to accept)", loc)
+        levels = _used_levels(el, [full_type, full_value])
         decl: Declaration
         if isinstance(cmd, TheoremCmd):
             decl = TheoremDecl(name, levels, full_type, full_value)
@@ -325,6 +333,17 @@ class FileChecker:
     ) -> tuple[list[tuple[str, FVar, Expr, BinderInfo]], Expr, FVar]:
         params = self.header(el, header)
         sort = el.elab_type(type_stx) if type_stx is not None else Sort(el.new_level_mvar())
+        if type_stx is not None:
+            # the family's type must be a telescope ending in a sort (checked again by the kernel)
+            t = el.whnf(sort)
+            saved = el.lctx
+            while isinstance(t, Pi):
+                t = el.whnf(instantiate1(t.body, el.push_local(t.name, t.type)))
+            el.lctx = saved
+            if not isinstance(t, Sort):
+                raise el.error(
+                    f"inductive '{header.name}': its type must end in a sort, found {el.show(t)}", type_stx.pos
+                )
         full = el.close(Pi, params, sort)
         # the family itself is a local while its constructors are elaborated
         self_var = el.push_local(header.name, full)
@@ -364,7 +383,7 @@ class FileChecker:
             el.lctx = saved
             ctors.append((f"{cmd.header.name}.{ctor.name}", ctype))
         self.infer_result_universe(el, sort, field_types)
-        fixed = _fixed_indices(el, len(params), sort, [c for _, c in ctors])
+        fixed = _fixed_indices(el, len(params), sort, [c for _, c in ctors], self_var)
         self.add_inductive(el, cmd.header, params, sort, self_var, ctors, loc, fixed)
         if cmd.is_class:
             self.env = self.env.with_extension(EXT_CLASSES, classes(self.env) | {cmd.header.name})
@@ -380,7 +399,7 @@ class FileChecker:
         loc: Location,
         fixed_indices: int = 0,
     ) -> None:
-        levels = tuple(el.level_params)
+        levels = _used_levels(el, [el.close(Pi, params, sort), *(c for _, c in ctors)])
         ind_const = Const(header.name, tuple(lv.LParam(u) for u in levels))
         pos_stub = _PosSyntax(loc)
         full_type = self.finish(el, el.close(Pi, params, sort), "the inductive type", pos_stub)
@@ -457,8 +476,15 @@ class FileChecker:
             assert isinstance(sort, Sort)
             if rec.level_params and len(rec.level_params) > len(ind.level_params):
                 rec_levels: tuple[lv.Level, ...] = (sort.level, *level_args)
-            else:
+            elif lv.is_equiv(sort.level, lv.ZERO):
                 rec_levels = level_args
+            else:
+                printed = Printer(self.env, {y: n for n, y, _, _ in field_binders}).print(field_type)
+                raise ElabError(
+                    f"structure '{name}' is a proposition, so its field '{fname}' of type {printed} "
+                    f"cannot be projected (a proof only eliminates into Prop); declare it in Type",
+                    loc,
+                )
             motive = Lam("_", s_type, _abstract_self(field_type, self_var))
             minor = mk_lambda(field_binders, fvar)
             value_body = mk_app(mk_apps(Const(name + ".rec", rec_levels), param_vars), motive, minor, self_var)
@@ -484,7 +510,8 @@ class FileChecker:
             raise ElabError(f"'{name}' has already been declared", loc)
         full_type = self.finish(el, el.close(Pi, xs, ty), "the instance type", cmd.type)
         full_value = self.finish(el, el.close(Lam, xs, value), "the instance", cmd.value)
-        decl = DefinitionDecl(name, tuple(el.level_params), full_type, full_value, Reducibility.ABBREV)
+        levels = _used_levels(el, [full_type, full_value])
+        decl = DefinitionDecl(name, levels, full_type, full_value, Reducibility.ABBREV)
         self.admit(decl, loc)
         self.env = self.env.with_extension(EXT_INSTANCES, (*instances(self.env), (name, cls)))
         return axioms_of(self.env, name), ""
@@ -504,9 +531,31 @@ class _PosSyntax(Syntax):
             object.__setattr__(self, "pos", Pos(self.loc.line, self.loc.col))
 
 
-def _fixed_indices(el: Elaborator, num_params: int, sort: Expr, ctor_types: list[Expr]) -> int:
-    """Leading indices that every constructor takes as its leading fields, unchanged (Lean's
-    promotion of fixed indices to parameters: ``Eq a : α → Prop`` from ``refl (a : α) : Eq a a``)."""
+def _used_levels(el: Elaborator, exprs: list[Expr]) -> tuple[str, ...]:
+    """The declaration's universe parameters: all of ``.{u, v}`` when given explicitly, otherwise
+    the auto-bound and ``universe``-declared names that occur, in order of declaration."""
+    if not el.auto_bound_levels:
+        return tuple(el.level_params)
+    used: set[str] = set()
+    for e in exprs:
+        used |= level_params_of(el.instantiate(e))
+    return tuple(u for u in el.level_params if u in used)
+
+
+def _declaration_consts(decl: Declaration) -> set[str]:
+    consts = collect_consts(decl.type)
+    if isinstance(decl, (DefinitionDecl, TheoremDecl)):
+        consts |= collect_consts(decl.value)
+    if isinstance(decl, InductiveDecl):
+        for _, ctype in decl.constructors:
+            consts |= collect_consts(ctype)
+    return consts
+
+
+def _fixed_indices(el: Elaborator, num_params: int, sort: Expr, ctor_types: list[Expr], family: FVar) -> int:
+    """Leading indices that every constructor takes as its leading fields and passes unchanged,
+    in its result and in its recursive occurrences (Lean's promotion of fixed indices to
+    parameters: ``Eq a : α → Prop`` from ``refl (a : α) : Eq a a``)."""
     index_types: list[Expr] = []
     t = el.instantiate(sort)
     while isinstance(t, Pi):
@@ -530,6 +579,15 @@ def _fixed_indices(el: Elaborator, num_params: int, sort: Expr, ctor_types: list
         k = 0
         while k < min(best, len(fields), len(args)) and args[k] is fields[k]:
             k += 1
+        for ty in binder_types:
+            for occurrence in subterms(ty):
+                head, occ_args = get_app_fn_args(occurrence)
+                if head is family:
+                    occ_indices = occ_args[num_params:]
+                    j = 0
+                    while j < min(k, len(occ_indices)) and occ_indices[j] is fields[j]:
+                        j += 1
+                    k = j
         best = min(best, k)
     # the promoted fields must have the index types (checked again by the kernel)
     return best

@@ -155,7 +155,8 @@ class Elaborator:
 
     def show(self, e: Expr) -> str:
         names = {d.fvar: d.user_name for d in self.lctx}
-        printer = Printer(self.env, names)
+        holes = {m.id: name for name, m in self.named_holes.items()}
+        printer = Printer(self.env, names, mvar_names=holes)
         try:
             return printer.print(self.instantiate(e))
         except Exception:  # pragma: no cover - printing must not hide the real error
@@ -407,12 +408,12 @@ class Elaborator:
                         raise self.error(
                             f"binder '{name}' has type {self.show(ty)} but {self.show(exp_pi.type)} "
                             f"is expected",
-                            binder.pos if binder.pos.line else stx.pos,
+                            binder.type.pos if binder.type.pos.line else stx.pos,
                         )
                 elif isinstance(exp_pi, Pi):
                     ty = exp_pi.type
                 else:
-                    ty = self.new_type_mvar(stx.pos)
+                    ty = self.new_type_mvar(binder.pos if binder.pos.line else stx.pos)
                 if isinstance(exp_pi, Pi) and binder.bi == "default":
                     bi = exp_pi.bi if exp_pi.bi is not BinderInfo.DEFAULT else bi
                 x = self.push_local(name, ty, bi=bi)

@@ -581,6 +581,20 @@ def alpha_equiv(a: Expr, b: Expr) -> bool:
     return True
 
 
+def level_params_of(e: Expr) -> set[str]:
+    """Universe parameter names occurring in ``e``."""
+    if not e.has_level_param:
+        return set()
+    out: set[str] = set()
+    for sub in subterms(e):
+        if isinstance(sub, Sort):
+            out.update(lv.params_of(sub.level))
+        elif isinstance(sub, Const):
+            for level in sub.levels:
+                out.update(lv.params_of(level))
+    return out
+
+
 def expr_size(e: Expr) -> int:
     """Number of distinct sub-terms (DAG size)."""
     return sum(1 for _ in subterms(e))

@@ -44,6 +44,7 @@ from tactic_mesh.kernel.expr import (
     mk_pi,
 )
 from tactic_mesh.kernel.level import Level
+from tactic_mesh.kernel.printer import print_expr
 from tactic_mesh.kernel.typechecker import TypeChecker, _check_closed, _check_header
 
 Binder = tuple[str, FVar, Expr, BinderInfo]
@@ -93,7 +94,7 @@ def check_inductive(env: Environment, decl: InductiveDecl) -> Environment:
         binders.append((t.name, x, t.type, t.bi))
         t = instantiate1(t.body, x)
     if not isinstance(t, Sort):
-        raise KernelError(f"inductive '{name}': its type must end in a sort, found {t!r}")
+        raise KernelError(f"inductive '{name}': its type must end in a sort, found {print_expr(t, env)}")
     if decl.num_params > len(binders) or decl.num_params < 0:
         raise KernelError(
             f"inductive '{name}': {decl.num_params} parameters declared but the type has only "

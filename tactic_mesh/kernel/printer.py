@@ -102,10 +102,16 @@ class Printer:
         text, prec = self._expr(e, names)
         return self._wrap(text, prec, ctx)
 
+    def _trailing(self, e: Expr, names: list[str], ctx: int) -> str:
+        """The right operand of `→ ∧ ∨ ↔`: a binder form (∀ ∃ fun let) needs no parentheses there."""
+        text, prec = self._expr(e, names)
+        return text if prec == P_BINDER else self._wrap(text, prec, ctx)
+
     def _expr(self, e: Expr, names: list[str]) -> tuple[str, int]:
         if isinstance(e, BVar):
             if e.idx < len(names):
-                return ("@" if self.explicit else "") + names[-1 - e.idx], P_ATOM
+                entry = names[-1 - e.idx]
+                return ("@" + _plain(entry) if self.explicit else entry), P_ATOM
             return f"#{e.idx}", P_ATOM
         if isinstance(e, FVar):
             return self.fvar_names.get(e, f"_fvar.{e.id}"), P_ATOM
@@ -116,7 +122,8 @@ class Printer:
         if isinstance(e, Sort):
             return self._sort(e.level)
         if isinstance(e, Const):
-            return ("@" if self.explicit else "") + self._const(e), P_ATOM
+            at = self.explicit or self._starts_implicit(self._const_type(e))
+            return ("@" if at else "") + self._const(e), P_ATOM
         if isinstance(e, App):
             return self._app(e, names)
         if isinstance(e, Pi):
@@ -127,7 +134,7 @@ class Printer:
             name = self._binder_name(e.name, e.body, names)
             ty = self._go(e.type, names, P_BINDER)
             val = self._go(e.value, names, P_BINDER)
-            body = self._go(e.body, [*names, name], P_BINDER)
+            body = self._go(e.body, [*names, _entry(name, e.type)], P_BINDER)
             return f"let {name} : {ty} := {val}; {body}", P_BINDER
         raise TypeError(repr(e))  # pragma: no cover
 
@@ -165,7 +172,7 @@ class Printer:
     def _captures(self, candidate: str, body: Expr, names: list[str]) -> bool:
         # an outer bound variable with the same printed name that the body refers to
         for depth in range(len(names)):
-            if names[-1 - depth] == candidate and has_loose_bvar(body, depth + 1):
+            if _plain(names[-1 - depth]) == candidate and has_loose_bvar(body, depth + 1):
                 return True
         if candidate in self.fvar_names.values():
             return True
@@ -184,24 +191,25 @@ class Printer:
             return name, f"[{name} : {ty}]"
         return name, f"({name} : {ty})"
 
+    def _is_arrow(self, e: Pi) -> bool:
+        """Print as ``A → B``: non-dependent and explicit; in explicit mode also only when the
+        binder has the name the elaborator gives to arrows (so the round trip is exact)."""
+        if e.bi is not BinderInfo.DEFAULT or has_loose_bvar(e.body, 0):
+            return False
+        return e.name == ARROW_BINDER or not self.explicit
+
     def _pi(self, e: Pi, names: list[str]) -> tuple[str, int]:
-        if (
-            e.bi is BinderInfo.DEFAULT
-            and e.name == ARROW_BINDER
-            and not has_loose_bvar(e.body, 0)
-        ):
+        if self._is_arrow(e):
             lhs = self._go(e.type, names, P_ARROW + 1)
-            rhs = self._go(e.body, [*names, "_"], P_ARROW)
+            rhs = self._trailing(e.body, [*names, "_"], P_ARROW)
             return f"{lhs} → {rhs}", P_ARROW
         groups: list[str] = []
         scope = list(names)
         cur: Expr = e
-        while isinstance(cur, Pi) and not (
-            cur.bi is BinderInfo.DEFAULT and cur.name == ARROW_BINDER and not has_loose_bvar(cur.body, 0)
-        ):
+        while isinstance(cur, Pi) and not self._is_arrow(cur):
             name, group = self._binder_group(cur, scope)
             groups.append(group)
-            scope.append(name)
+            scope.append(_entry(name, cur.type))
             cur = cur.body
         body = self._go(cur, scope, P_BINDER)
         return f"∀ {' '.join(groups)}, {body}", P_BINDER
@@ -213,18 +221,24 @@ class Printer:
         while isinstance(cur, Lam):
             name, group = self._binder_group(cur, scope)
             groups.append(group)
-            scope.append(name)
+            scope.append(_entry(name, cur.type))
             cur = cur.body
         body = self._go(cur, scope, P_BINDER)
         return f"fun {' '.join(groups)} => {body}", P_BINDER
 
+    def _const_type(self, c: Const) -> Expr | None:
+        info = self.env.find(c.name) if self.env is not None else None
+        return None if info is None else info.type
+
+    @staticmethod
+    def _starts_implicit(t: Expr | None) -> bool:
+        """Would the elaborator insert implicit arguments after a term of this type?"""
+        return isinstance(t, Pi) and t.bi is not BinderInfo.DEFAULT
+
     def _binder_infos(self, fn: Expr, nargs: int, names: list[str]) -> list[tuple[BinderInfo, bool]] | None:
-        """Binder info of each argument and whether an implicit one is recoverable."""
-        fn_type: Expr | None = None
-        if isinstance(fn, Const) and self.env is not None:
-            info = self.env.find(fn.name)
-            if info is not None:
-                fn_type = info.type
+        """Binder info of each argument and whether an implicit one is recoverable; None when
+        the readable form (implicit arguments left out) is not safe."""
+        fn_type = self._const_type(fn) if isinstance(fn, Const) else None
         if fn_type is None:
             return None
         out: list[tuple[BinderInfo, bool]] = []
@@ -235,6 +249,8 @@ class Printer:
             t = t.body
         if len(binders) < nargs and not all(b.bi is BinderInfo.DEFAULT for b in binders):
             return None
+        if len(binders) == nargs and self._starts_implicit(t):
+            return None  # elaboration would insert trailing implicit arguments
         for i, b in enumerate(binders):
             recoverable = True
             if b.bi in (BinderInfo.IMPLICIT, BinderInfo.STRICT_IMPLICIT):
@@ -261,12 +277,14 @@ class Printer:
         )
         parts: list[str] = []
         if infos is None or not explicit_only:
-            needs_at = infos is not None and any(bi is not BinderInfo.DEFAULT for bi, _ in infos)
-            head = self._go(fn, names, P_ATOM)
-            parts.append(("@" + head) if needs_at else head)
+            # every argument is printed, so the head must not get implicit arguments inserted
+            if isinstance(fn, Const):
+                parts.append("@" + self._const(fn))
+            else:
+                parts.append(self._go(fn, names, P_ATOM))
             parts.extend(self._go(arg, names, P_APP + 1) for arg in args)
         else:
-            parts.append(self._go(fn, names, P_ATOM))
+            parts.append(self._const(fn) if isinstance(fn, Const) else self._go(fn, names, P_ATOM))
             for (bi, _), arg in zip(infos, args, strict=False):
                 if bi is BinderInfo.DEFAULT:
                     parts.append(self._go(arg, names, P_APP + 1))
@@ -285,7 +303,10 @@ class Printer:
             lhs_ctx = prec if assoc == "left" else prec + 1
             rhs_ctx = prec if assoc == "right" else prec + 1
             lhs = self._go(args[-2], names, lhs_ctx)
-            rhs = self._go(args[-1], names, rhs_ctx)
+            if name in ("And", "Or", "Iff"):
+                rhs = self._trailing(args[-1], names, rhs_ctx)
+            else:
+                rhs = self._go(args[-1], names, rhs_ctx)
             return f"{lhs} {symbol} {rhs}", prec
         if name == "Not" and len(args) == 1:
             return f"¬{self._go(args[0], names, P_NOT)}", P_NOT
@@ -293,7 +314,7 @@ class Printer:
             body = args[1]
             bname = self._binder_name(body.name, body.body, names)
             ty = self._go(body.type, names, P_BINDER)
-            inner = self._go(body.body, [*names, bname], P_BINDER)
+            inner = self._go(body.body, [*names, _entry(bname, body.type)], P_BINDER)
             return f"∃ ({bname} : {ty}), {inner}", P_BINDER
         if name == "List.cons" and len(args) == 3:
             items: list[Expr] = []
@@ -312,6 +333,15 @@ class Printer:
             elem = self._go(args[0], names, P_APP + 1)
             return f"([] : List {elem})", P_ATOM
         return None
+
+
+def _entry(name: str, type_: Expr) -> str:
+    """A scope entry: variables whose type takes implicit arguments are referred to with ``@``."""
+    return "@" + name if isinstance(type_, Pi) and type_.bi is not BinderInfo.DEFAULT else name
+
+
+def _plain(entry: str) -> str:
+    return entry[1:] if entry.startswith("@") else entry
 
 
 def _first_order_occurs(e: Expr, idx: int) -> bool:

@@ -245,6 +245,12 @@ class _Attrs:
 
 
 @attrs.frozen
+class _Names:
+    names: tuple[str, ...]
+    pos: Pos
+
+
+@attrs.frozen
 class _DeclName:
     name: str
     level_params: tuple[str, ...] | None
@@ -383,29 +389,29 @@ def _build_transformer() -> Any:
             return Arrow(c[0], c[1], pos=_first_pos(c))
 
         # ---- binders
-        def binder_name(self, c: list[Any]) -> str:
-            return str(c[0])
+        def binder_name(self, c: list[Any]) -> Token:
+            return c[0]  # type: ignore[no-any-return]
 
-        def binder_names(self, c: list[Any]) -> tuple[str, ...]:
-            return tuple(c)
+        def binder_names(self, c: list[Any]) -> _Names:
+            return _Names(tuple(str(x) for x in c), _tok_pos(c[0]))
 
         def explicit_binder(self, c: list[Any]) -> Binder:
-            return Binder(c[0], c[1], "default", _first_pos(c))
+            return Binder(c[0].names, c[1], "default", c[0].pos)
 
         def implicit_binder(self, c: list[Any]) -> Binder:
-            return Binder(c[0], c[1], "implicit", _first_pos(c))
+            return Binder(c[0].names, c[1], "implicit", c[0].pos)
 
         def strict_binder(self, c: list[Any]) -> Binder:
-            return Binder(c[0], c[1], "strict", _first_pos(c))
+            return Binder(c[0].names, c[1], "strict", c[0].pos)
 
         def inst_binder(self, c: list[Any]) -> Binder:
-            return Binder((str(c[0]),), c[1], "inst", _first_pos(c))
+            return Binder((str(c[0]),), c[1], "inst", _tok_pos(c[0]))
 
         def anon_inst_binder(self, c: list[Any]) -> Binder:
             return Binder(("inst",), c[0], "inst", _first_pos(c))
 
         def simple_binders(self, c: list[Any]) -> list[Binder]:
-            return [Binder(c[0], c[1] if len(c) > 1 else None, "default", _first_pos(c))]
+            return [Binder(c[0].names, c[1] if len(c) > 1 else None, "default", c[0].pos)]
 
         def binders(self, c: list[Any]) -> tuple[Binder, ...]:
             if len(c) == 1 and isinstance(c[0], list):
@@ -413,16 +419,16 @@ def _build_transformer() -> Any:
             return tuple(c)
 
         def forall_(self, c: list[Any]) -> Syntax:
-            return BinderTerm("forall", c[0], c[1], pos=_first_pos(c))
+            return BinderTerm("forall", c[1], c[2], pos=_tok_pos(c[0]))
 
         def exists_(self, c: list[Any]) -> Syntax:
-            return BinderTerm("exists", c[0], c[1], pos=_first_pos(c))
+            return BinderTerm("exists", c[1], c[2], pos=_tok_pos(c[0]))
 
         def fun_(self, c: list[Any]) -> Syntax:
-            return BinderTerm("fun", c[1], c[2], pos=_first_pos(c))
+            return BinderTerm("fun", c[1], c[2], pos=_tok_pos(c[0]))
 
         def let_(self, c: list[Any]) -> Syntax:
-            return LetS(c[0], c[1], c[2], c[3], pos=_first_pos(c))
+            return LetS(str(c[1]), c[2], c[3], c[4], pos=_tok_pos(c[0]))
 
         def type_opt(self, c: list[Any]) -> Syntax | None:
             return c[0] if c else None
@@ -555,10 +561,11 @@ def _parse(text: str, start: str, filename: str) -> Any:
         return _parser(start).parse(text)
     except UnexpectedToken as err:
         expected = sorted(_pretty_token(t) for t in err.accepts or err.expected)
-        found = "end of input" if err.token.type == "$END" else repr(str(err.token))
+        at_end = err.token.type == "$END"
+        found = "end of input" if at_end else repr(str(err.token))
+        line, col = _end_position(text) if at_end else (err.line, max(err.column, 1))
         raise ParseError(
-            f"unexpected {found}; expected one of: {', '.join(expected[:12])}",
-            Location(filename, err.line if err.line != -1 else _last_line(text), max(err.column, 1)),
+            f"unexpected {found}; expected one of: {', '.join(expected[:12])}", Location(filename, line, col)
         ) from None
     except UnexpectedCharacters as err:
         at = err.pos_in_stream
@@ -566,9 +573,9 @@ def _parse(text: str, start: str, filename: str) -> Any:
         raise ParseError(f"unexpected character {found}", Location(filename, err.line, err.column)) from None
     except UnexpectedEOF as err:
         expected = sorted(_pretty_token(t) for t in err.expected)
+        line, col = _end_position(text)
         raise ParseError(
-            f"unexpected end of input; expected one of: {', '.join(expected[:12])}",
-            Location(filename, _last_line(text), 1),
+            f"unexpected end of input; expected one of: {', '.join(expected[:12])}", Location(filename, line, col)
         ) from None
     except UnexpectedInput as err:  # pragma: no cover - other lark variants
         raise ParseError(str(err).splitlines()[0], Location(filename, err.line, err.column)) from None
@@ -578,8 +585,9 @@ def _parse(text: str, start: str, filename: str) -> Any:
         raise ParseError("input nested too deeply", Location(filename, 1, 1)) from None
 
 
-def _last_line(text: str) -> int:
-    return text.count("\n") + 1
+def _end_position(text: str) -> tuple[int, int]:
+    """Line and column just after the last character (where an unexpected end is reported)."""
+    return text.count("\n") + 1, len(text) - (text.rfind("\n") + 1) + 1
 
 
 _TOKEN_NAMES = {

@@ -294,8 +294,8 @@ def test_eliminator_motive_inference() -> None:
         ("fun (x : Nat) =>\n  x + y", ElabError, "unknown identifier 'y'", (2, 7)),
         ("(1 : Bool)", ElabError, "type mismatch", (1, 2)),
         ("Nat.succ 1 2", ElabError, "function expected", (1, 12)),
-        ("(fun x => x", ParseError, "unexpected end of input", (1, 11)),
-        ("fun (x : Nat) => x +", ParseError, "", (1, 20)),
+        ("(fun x => x", ParseError, "unexpected end of input", (1, 12)),  # just after the last character
+        ("fun (x : Nat) => x +", ParseError, "", (1, 21)),  # just after the last character
         ("List.length (List.cons 1 2)", ElabError, "", (1, 26)),
     ],
 )

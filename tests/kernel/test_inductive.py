@@ -133,11 +133,12 @@ def test_recursor_type_matches_lean(name: str) -> None:
 
 
 def test_recursor_types_print_in_lean_notation() -> None:
+    # like Lean's expression printer: non-dependent explicit binders print as arrows
     assert print_expr(recursor("Nat").type, ENV) == (
-        "∀ {motive : ∀ (t : Nat), Sort u} (zero : motive Nat.zero) "
-        "(succ : ∀ (n : Nat) (n_ih : motive n), motive (Nat.succ n)) (t : Nat), motive t"
+        "∀ {motive : Nat → Sort u}, motive Nat.zero → (∀ (n : Nat), motive n → motive (Nat.succ n)) → "
+        "∀ (t : Nat), motive t"
     )
-    assert print_expr(recursor("False").type, ENV) == "∀ {motive : ∀ (t : False), Sort u} (t : False), motive t"
+    assert print_expr(recursor("False").type, ENV) == "∀ {motive : False → Sort u} (t : False), motive t"
 
 
 def test_eq_indices() -> None:

@@ -1,0 +1,3 @@
+-- expect: function expected
+-- at: 3:27
+def bad : Nat := Nat.zero Nat.zero

@@ -1,0 +1,3 @@
+-- expect: function expected
+-- at: 3:34
+theorem bad : True := True.intro True.intro

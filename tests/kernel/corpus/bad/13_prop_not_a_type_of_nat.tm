@@ -1,0 +1,3 @@
+-- expect: type mismatch
+-- at: 3:19
+def bad : Prop := Nat

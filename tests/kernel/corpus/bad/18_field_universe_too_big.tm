@@ -1,0 +1,4 @@
+-- expect: universe level of field 1 of constructor 'Box.mk' is too big
+-- at: 3:1
+inductive Box : Type where
+  | mk (α : Type) : Box

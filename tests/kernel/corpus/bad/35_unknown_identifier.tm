@@ -1,0 +1,3 @@
+-- expect: unknown identifier 'foo'
+-- at: 3:18
+def bad : Nat := foo

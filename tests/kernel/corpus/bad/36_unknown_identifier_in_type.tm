@@ -1,0 +1,3 @@
+-- expect: unknown identifier 'Foo'
+-- at: 3:15
+theorem bad : Foo := True.intro

@@ -1,0 +1,3 @@
+-- expect: unknown constant 'nope'
+-- at: 3:1
+#print axioms nope

@@ -1,0 +1,3 @@
+-- expect: unsolved holes (named holes: ?p)
+-- at: 3:23
+theorem bad : True := ?p

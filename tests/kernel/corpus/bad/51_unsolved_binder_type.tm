@@ -1,0 +1,3 @@
+-- expect: unsolved holes
+-- at: 3:16
+def bad := fun x => x

@@ -1,0 +1,3 @@
+-- expect: needs 2 components, got 1
+-- at: 3:27
+def bad : Prod Nat Nat := ⟨1⟩

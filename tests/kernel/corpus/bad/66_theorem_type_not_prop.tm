@@ -1,0 +1,3 @@
+-- expect: its type is not a proposition
+-- at: 3:1
+theorem bad : Nat := 0

@@ -1,0 +1,3 @@
+-- expect: unexpected '=>'
+-- at: 3:28
+def bad : Nat → Nat := fun => 0

@@ -1,0 +1,3 @@
+-- expect: unexpected ':'
+-- at: 3:10
+def bad (: Nat) : Nat := 0

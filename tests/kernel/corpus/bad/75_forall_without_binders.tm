@@ -1,0 +1,3 @@
+-- expect: unexpected ','
+-- at: 3:17
+theorem bad : ∀ , True := True.intro
