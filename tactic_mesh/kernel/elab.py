@@ -18,7 +18,7 @@ import attrs
 
 from tactic_mesh.kernel import level as lv
 from tactic_mesh.kernel.environment import Environment, InductiveInfo, RecursorInfo
-from tactic_mesh.kernel.errors import ElabError, KernelError, Location, UnifyError
+from tactic_mesh.kernel.errors import ElabError, KernelError, KernelLimitError, Location, UnifyError
 from tactic_mesh.kernel.expr import (
     PROP,
     App,
@@ -78,6 +78,7 @@ BINARY_CLASS_OPS: dict[str, tuple[str, str]] = {
     "-": ("Sub", "Sub.sub"),
     "/": ("Div", "Div.div"),
     "%": ("Mod", "Mod.mod"),
+    "^": ("Pow", "Pow.pow"),
 }
 RELATION_OPS: dict[str, tuple[str, str, bool]] = {
     "≤": ("LE", "LE.le", False),
@@ -196,6 +197,8 @@ class Elaborator:
     def is_def_eq(self, a: Expr, b: Expr) -> bool:
         try:
             return self.tc.is_def_eq(self.instantiate(a), self.instantiate(b))
+        except KernelLimitError as err:
+            raise ElabError(err.message) from None
         except KernelError:
             return False
 
@@ -859,7 +862,7 @@ class Elaborator:
         goal = self.instantiate(goal)
         cls = _head_name(self.whnf(goal) if _head_name(goal) not in classes(self.env) else goal)
         candidates: list[Expr] = []
-        for decl in reversed(self.lctx.decls):
+        for decl in reversed(self.lctx):
             if _head_name(self.instantiate(decl.type)) == cls:
                 candidates.append(decl.fvar)
         for inst_name, inst_cls in reversed(instances(self.env)):

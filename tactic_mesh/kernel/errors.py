@@ -37,6 +37,11 @@ class KernelError(TacticMeshError):
     """The trusted type checker rejected a term or a declaration."""
 
 
+class KernelLimitError(KernelError):
+    """The kernel refuses a computation beyond its resource limits (it neither accepts nor
+    rejects the term; elaboration reports it instead of a type mismatch)."""
+
+
 class ElabError(TacticMeshError):
     """The elaborator could not turn surface syntax into a kernel term."""
 

@@ -11,6 +11,7 @@ fingerprints and that the shortcut agrees with unfolding the definitions.
 from __future__ import annotations
 
 from tactic_mesh.kernel.environment import ConstantInfo, DefinitionInfo, Environment, InductiveInfo
+from tactic_mesh.kernel.errors import KernelLimitError
 from tactic_mesh.kernel.fingerprint import fingerprint
 
 TRUSTED_NAT_OPS: dict[str, str] = {
@@ -26,7 +27,7 @@ TRUSTED_NAT_OPS: dict[str, str] = {
 # the type itself: literals are `Nat` terms and `n+1` converts to `Nat.succ n` only for this `Nat`
 TRUSTED_NAT_TYPE = "171b75c7fd7d1fd9184e5ef4600356b25db7510791912782cbc13020a491bc8f"
 NAT_BINOPS = frozenset(TRUSTED_NAT_OPS)
-MAX_POW_EXPONENT = 1 << 16
+MAX_POW_EXPONENT = 1 << 24  # as Lean's kernel; beyond it the shortcut refuses instead of unfolding
 
 # verdicts per declaration object; a declaration object belongs to one environment lineage, in
 # which the constants it depends on never change, so the verdict is a property of the object
@@ -57,8 +58,8 @@ def trusted_nat_op(env: Environment, name: str) -> bool:
     return _trusted(env, name, TRUSTED_NAT_OPS[name])
 
 
-def nat_binop(name: str, a: int, b: int) -> int | bool | None:
-    """The value of a literal operation; None when it is not computed (huge powers)."""
+def nat_binop(name: str, a: int, b: int) -> int | bool:
+    """The value of a literal operation; ``KernelLimitError`` for powers beyond the limit."""
     if name == "Nat.add":
         return a + b
     if name == "Nat.sub":
@@ -70,9 +71,14 @@ def nat_binop(name: str, a: int, b: int) -> int | bool | None:
     if name == "Nat.mod":
         return a if b == 0 else a % b
     if name == "Nat.pow":
-        return a**b if b <= MAX_POW_EXPONENT else None
+        if b > MAX_POW_EXPONENT and a > 1:
+            raise KernelLimitError(
+                f"Nat.pow {a} {b}: the exponent exceeds the literal arithmetic limit 2^24 "
+                f"(and unfolding it is out of reach)"
+            )
+        return a**b if a > 1 else (a if b > 0 else 1)
     if name == "Nat.beq":
         return a == b
     if name == "Nat.ble":
         return a <= b
-    return None
+    raise KeyError(name)

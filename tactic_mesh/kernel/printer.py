@@ -42,6 +42,7 @@ P_NOT = 40
 P_CMP = 50
 P_ADD = 65
 P_MUL = 70
+P_POW = 75
 P_APP = 1024
 P_ATOM = 2048
 
@@ -60,6 +61,7 @@ INFIX: dict[str, tuple[str, int, int, str]] = {
     "Mul.mul": ("*", P_MUL, 2, "left"),
     "Div.div": ("/", P_MUL, 2, "left"),
     "Mod.mod": ("%", P_MUL, 2, "left"),
+    "Pow.pow": ("^", P_POW, 2, "right"),
     "Magma.op": ("◇", P_MUL, 2, "left"),
 }
 ARROW_BINDER = "a"  # binder name the elaborator gives to `A → B`

@@ -225,7 +225,9 @@ class TypeChecker:
         fvars: list[FVar] = []
         binders: list[tuple[str, Expr, BinderInfo]] = []
         cur: Expr = e
-        while isinstance(cur, Lam):
+        while isinstance(cur, Lam) and (cur is e or cur.loose):
+            # a closed inner abstraction is inferred on its own (and cached): long telescopes
+            # of independent binders stay linear
             dom = _instantiate_fvars(cur.type, fvars)
             if not infer_only:
                 self.ensure_sort(self.infer(dom), dom)
@@ -240,7 +242,7 @@ class TypeChecker:
         fvars: list[FVar] = []
         levels: list[Level] = []
         cur: Expr = e
-        while isinstance(cur, Pi):
+        while isinstance(cur, Pi) and (cur is e or cur.loose):
             dom = _instantiate_fvars(cur.type, fvars)
             levels.append(self.ensure_sort(self.infer(dom, infer_only), dom).level)
             fvars.append(self.push_local(cur.name, dom, bi=cur.bi))
@@ -424,8 +426,6 @@ class TypeChecker:
             if b is None:
                 return None
             result = nat_binop(fn.name, a, b)
-            if result is None:
-                return None
             if isinstance(result, bool):
                 return BOOL_TRUE if result else BOOL_FALSE
             return NatLit(result)

@@ -104,6 +104,9 @@ class LE (α : Type u) where
 class LT (α : Type u) where
   lt : α → α → Prop
 
+class Pow (α : Type u) where
+  pow : α → α → α
+
 class Append (α : Type u) where
   append : α → α → α
 
@@ -187,6 +190,8 @@ instance instMulNat : Mul Nat := ⟨Nat.mul⟩
 instance instDivNat : Div Nat := ⟨Nat.div⟩
 
 instance instModNat : Mod Nat := ⟨Nat.mod⟩
+
+instance instPowNat : Pow Nat := ⟨Nat.pow⟩
 
 inductive Nat.le (n : Nat) : Nat → Prop where
   | refl : Nat.le n n
