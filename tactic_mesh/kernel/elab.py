@@ -14,11 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import attrs
-
-from tactic_mesh.kernel import level as lv
-from tactic_mesh.kernel.environment import Environment, InductiveInfo, RecursorInfo
-from tactic_mesh.kernel.errors import ElabError, KernelError, KernelLimitError, Location, UnifyError
+from tactic_mesh.kernel.elab_app import AppElaboration
+from tactic_mesh.kernel.elab_core import Elaborated, structures
+from tactic_mesh.kernel.environment import Environment, InductiveInfo
 from tactic_mesh.kernel.expr import (
     PROP,
     App,
@@ -28,24 +26,20 @@ from tactic_mesh.kernel.expr import (
     FVar,
     Lam,
     Let,
-    MVar,
     NatLit,
     Pi,
     Sort,
     abstract,
+    const_name,
     get_app_fn_args,
     instantiate1,
-    instantiate_level_params,
     lift_loose_bvars,
     mk_app,
     mk_apps,
     mk_lambda,
     mk_pi,
 )
-from tactic_mesh.kernel.level import Level
-from tactic_mesh.kernel.local_context import LocalContext, LocalDecl
-from tactic_mesh.kernel.mctx import MetavarContext, MVarKind
-from tactic_mesh.kernel.printer import Printer
+from tactic_mesh.kernel.mctx import MVarKind
 from tactic_mesh.kernel.syntax import (
     Anon,
     AppS,
@@ -59,7 +53,6 @@ from tactic_mesh.kernel.syntax import (
     Hole,
     Ident,
     LetS,
-    LevelS,
     ListLit,
     NotS,
     Num,
@@ -68,7 +61,6 @@ from tactic_mesh.kernel.syntax import (
     SortS,
     Syntax,
 )
-from tactic_mesh.kernel.unify import MetaChecker
 
 BINARY_CLASS_OPS: dict[str, tuple[str, str]] = {
     "+": ("Add", "Add.add"),
@@ -88,166 +80,10 @@ RELATION_OPS: dict[str, tuple[str, str, bool]] = {
 }
 LOGIC_OPS = {"∧": "And", "∨": "Or", "↔": "Iff"}
 ARROW_NAME = "a"
-NOWHERE = Pos(0, 0)
-MAX_INSTANCE_DEPTH = 16
-
-# elaboration metadata kept in the environment's (untrusted) extensions
-EXT_CLASSES = "classes"  # frozenset of class names
-EXT_INSTANCES = "instances"  # tuple of (instance constant, class name), newest last
-EXT_STRUCTURES = "structures"  # dict: name → (constructor, field names)
-EXT_ATTRIBUTES = "attributes"  # dict: attribute → tuple of constant names
 
 
-@attrs.frozen
-class Elaborated(Syntax):
-    """Internal syntax node wrapping an already elaborated expression."""
-
-    expr: Expr
-
-
-def classes(env: Environment) -> frozenset[str]:
-    value = env.extension(EXT_CLASSES, frozenset())
-    assert isinstance(value, frozenset)
-    return value
-
-
-def instances(env: Environment) -> tuple[tuple[str, str], ...]:
-    value = env.extension(EXT_INSTANCES, ())
-    assert isinstance(value, tuple)
-    return value
-
-
-def structures(env: Environment) -> dict[str, tuple[str, tuple[str, ...]]]:
-    value = env.extension(EXT_STRUCTURES, {})
-    assert isinstance(value, dict)
-    return value
-
-
-class Elaborator:
-    def __init__(
-        self,
-        env: Environment,
-        filename: str = "<input>",
-        level_params: Sequence[str] = (),
-        auto_bound_levels: bool = True,
-    ) -> None:
-        self.env = env
-        self.filename = filename
-        self.level_params: list[str] = list(level_params)
-        self.auto_bound_levels = auto_bound_levels
-        self.lctx = LocalContext()
-        self.tc = MetaChecker(env, MetavarContext())
-        self.pending_instances: list[tuple[MVar, Pos]] = []
-        self.hole_positions: dict[int, Pos] = {}
-        self.named_holes: dict[str, MVar] = {}
-        self.uses_sorry = False
-
-    # -- utilities -------------------------------------------------------------------------
-
-    @property
-    def mctx(self) -> MetavarContext:
-        return self.tc.mctx
-
-    def error(self, message: str, pos: Pos) -> ElabError:
-        return ElabError(message, Location(self.filename, pos.line, pos.col) if pos.line else None)
-
-    def instantiate(self, e: Expr) -> Expr:
-        return self.tc.mctx.instantiate(e)
-
-    def show(self, e: Expr) -> str:
-        names = {d.fvar: d.user_name for d in self.lctx}
-        holes = {m.id: name for name, m in self.named_holes.items()}
-        printer = Printer(self.env, names, mvar_names=holes)
-        try:
-            return printer.print(self.instantiate(e))
-        except Exception:  # pragma: no cover - printing must not hide the real error
-            return repr(e)
-
-    def push_local(self, name: str, type_: Expr, value: Expr | None = None,
-                   bi: BinderInfo = BinderInfo.DEFAULT) -> FVar:
-        self.lctx, fvar = self.lctx.mk_local(name, type_, value, bi)
-        self.tc.lctx[fvar] = self.lctx.find(fvar)  # type: ignore[assignment]
-        return fvar
-
-    def new_mvar(self, type_: Expr, kind: MVarKind = MVarKind.NATURAL, name: str = "",
-                 pos: Pos | None = None) -> MVar:
-        mctx, m = self.tc.mctx.declare(type_, self.lctx, kind, name)
-        self.tc._set_mctx(mctx)
-        if pos is not None:
-            self.hole_positions[m.id] = pos
-        return m
-
-    def new_level_mvar(self) -> Level:
-        mctx, u = self.tc.mctx.declare_level()
-        self.tc._set_mctx(mctx)
-        return u
-
-    def new_type_mvar(self, pos: Pos | None = None) -> MVar:
-        return self.new_mvar(Sort(self.new_level_mvar()), pos=pos)
-
-    def whnf(self, e: Expr) -> Expr:
-        return self.tc.whnf(self.instantiate(e))
-
-    def infer(self, e: Expr) -> Expr:
-        try:
-            return self.instantiate(self.tc.infer(self.instantiate(e)))
-        except KernelError as err:
-            raise ElabError(err.message) from None
-
-    def is_def_eq(self, a: Expr, b: Expr) -> bool:
-        try:
-            return self.tc.is_def_eq(self.instantiate(a), self.instantiate(b))
-        except KernelLimitError as err:
-            raise ElabError(err.message) from None
-        except KernelError:
-            return False
-
-    def sort_level_of(self, type_: Expr, pos: Pos) -> Level:
-        t = self.whnf(self.infer(type_))
-        if isinstance(t, Sort):
-            return t.level
-        if isinstance(t, MVar):
-            u = self.new_level_mvar()
-            if self.is_def_eq(t, Sort(u)):
-                return u
-        raise self.error(f"type expected, but {self.show(type_)} has type {self.show(t)}", pos)
-
-    def ensure_has_type(self, e: Expr, expected: Expr | None, pos: Pos) -> Expr:
-        if expected is None:
-            return e
-        actual = self.infer(e)
-        if self.is_def_eq(actual, expected):
-            return e
-        self.synthesize_pending()
-        if self.is_def_eq(actual, expected):
-            return e
-        raise self.error(
-            f"type mismatch: {self.show(e)} has type {self.show(actual)} "
-            f"but is expected to have type {self.show(expected)}",
-            pos,
-        )
-
-    # -- levels ------------------------------------------------------------------------------
-
-    def elab_level(self, stx: LevelS, pos: Pos) -> Level:
-        if stx.kind == "num":
-            return lv.level_of_int(int(stx.value))
-        if stx.kind == "name":
-            name = str(stx.value)
-            if name == "_":
-                return self.new_level_mvar()
-            if name not in self.level_params:
-                if not self.auto_bound_levels:
-                    raise self.error(f"unknown universe level '{name}'", pos)
-                self.level_params.append(name)
-            return lv.LParam(name)
-        if stx.kind == "succ":
-            return lv.level_of_int(int(stx.value), self.elab_level(stx.args[0], pos))
-        if stx.kind == "max":
-            return lv.LMax(self.elab_level(stx.args[0], pos), self.elab_level(stx.args[1], pos))
-        if stx.kind == "imax":
-            return lv.LIMax(self.elab_level(stx.args[0], pos), self.elab_level(stx.args[1], pos))
-        raise self.error(f"bad universe level {stx!r}", pos)  # pragma: no cover
+class Elaborator(AppElaboration):
+    """Surface syntax to kernel terms: the term forms (binders, notation, structures)."""
 
     # -- entry points ------------------------------------------------------------------------
 
@@ -557,364 +393,16 @@ class Elaborator:
         # pass e as the first explicit argument whose type is headed by the structure
         t = info.type
         while isinstance(t, Pi):
-            if t.bi is BinderInfo.DEFAULT and _head_name(t.type) == head.name:
+            if t.bi is BinderInfo.DEFAULT and const_name(t.type) == head.name:
                 return self.elab_app(
                     AppS(Ident(fn_name, pos=pos), ((t.name, Elaborated(e, pos=pos)),), pos=pos), expected
                 )
             t = t.body
         raise self.error(f"invalid field notation: '{fn_name}' takes no explicit argument of type {head.name}", pos)
 
-    # -- applications ------------------------------------------------------------------------
-
-    def resolve_ident(self, stx: Ident) -> tuple[Expr, Syntax | None]:
-        """A local variable or a constant; or (e, field) for ``x.f`` on a local ``x``."""
-        decl = self.lctx.find_by_name(stx.name)
-        if decl is not None and stx.levels is None:
-            return decl.fvar, None
-        if stx.name == "sorry":
-            self.uses_sorry = True
-        info = self.env.find(stx.name if stx.name != "sorry" else "sorryAx")
-        if info is not None:
-            if stx.levels is not None:
-                if len(stx.levels) != len(info.level_params):
-                    raise self.error(
-                        f"'{stx.name}' expects {len(info.level_params)} universe levels, got {len(stx.levels)}",
-                        stx.pos,
-                    )
-                levels = tuple(self.elab_level(level, stx.pos) for level in stx.levels)
-            else:
-                levels = tuple(self.new_level_mvar() for _ in info.level_params)
-            return Const(info.name, levels), None
-        if "." in stx.name:
-            # `x.f.g` on a local variable `x`: field notation
-            head, *fields = stx.name.split(".")
-            decl = self.lctx.find_by_name(head)
-            if decl is not None:
-                e: Expr = decl.fvar
-                for field in fields[:-1]:
-                    e = self.elab_field(Elaborated(e, pos=stx.pos), field, stx.pos, None)
-                return e, FieldAccess(Elaborated(e, pos=stx.pos), fields[-1], pos=stx.pos)
-        raise self.error(f"unknown identifier '{stx.name}'", stx.pos)
-
-    def elab_app(self, stx: Ident | AppS, expected: Expr | None) -> Expr:
-        fn_stx: Syntax = stx.fn if isinstance(stx, AppS) else stx
-        args = list(stx.args) if isinstance(stx, AppS) else []
-        explicit = isinstance(fn_stx, Ident) and fn_stx.explicit
-        if isinstance(fn_stx, Ident):
-            fn, field = self.resolve_ident(fn_stx)
-            if field is not None:
-                assert isinstance(field, FieldAccess)
-                if not args:
-                    return self.elab_field(field.term, field.field, field.pos, expected)
-                fn = self.elab_field(field.term, field.field, field.pos, None)
-            if fn_stx.name == "sorry" and not args:
-                target = expected if expected is not None else self.new_type_mvar(fn_stx.pos)
-                level = self.sort_level_of(target, fn_stx.pos)
-                return mk_app(Const("sorryAx", (level,)), target)
-        else:
-            fn = self.elab(fn_stx, None)
-        return self.apply_args(fn, args, expected, explicit, stx.pos)
-
-    def apply_args(
-        self,
-        fn: Expr,
-        args: list[tuple[str | None, Syntax]],
-        expected: Expr | None,
-        explicit: bool,
-        pos: Pos,
-    ) -> Expr:
-        """Insert implicit arguments, then elaborate the explicit ones.
-
-        Explicit arguments get placeholder metavariables first; the expected type is unified with
-        the result type (unless its head is a metavariable, as for recursors), then arguments are
-        elaborated — for a recursor, the major premise and indices first (they fix the motive's
-        arguments), and ``fun``/``⟨⟩`` arguments after the others, when their types are known."""
-        fn_type = self.infer(fn)
-        positional = [a for name, a in args if name is None]
-        named = {name: a for name, a in args if name is not None}
-        todo: list[tuple[MVar, Syntax]] = []
-        out = fn
-        rec_info = self._recursor(fn)
-        while True:
-            if not positional and not named and (explicit or not self._next_is_implicit(fn_type)):
-                break
-            t = fn_type if isinstance(fn_type, Pi) else self.whnf(fn_type)
-            if not isinstance(t, Pi) and todo:
-                self._elab_todo(todo, rec_info, out)
-                todo = []
-                t = self.whnf(fn_type)
-            if not isinstance(t, Pi):
-                if positional:
-                    raise self.error(
-                        f"function expected: {self.show(out)} has type {self.show(t)} and cannot take "
-                        f"another argument",
-                        positional[0].pos,
-                    )
-                if named:
-                    raise self.error(f"invalid named argument '{next(iter(named))}'", pos)
-                break
-            if t.name in named:
-                stx = named.pop(t.name)
-                m = self.new_mvar(t.type, pos=stx.pos)
-                todo.append((m, stx))
-                arg: Expr = m
-            elif explicit or t.bi is BinderInfo.DEFAULT:
-                if not positional:
-                    if named:
-                        raise self.error(
-                            f"missing explicit argument '{t.name}' before named argument '{next(iter(named))}'",
-                            pos,
-                        )
-                    break
-                stx = positional.pop(0)
-                m = self.new_mvar(t.type, pos=stx.pos)
-                todo.append((m, stx))
-                arg = m
-            elif t.bi is BinderInfo.INST_IMPLICIT:
-                arg = self.new_mvar(t.type, MVarKind.SYNTHETIC, pos=pos)
-                self.pending_instances.append((arg, pos))
-            else:
-                arg = self.new_mvar(t.type, pos=pos)
-            out = App(out, arg)
-            fn_type = instantiate1(t.body, arg)
-        if expected is not None and todo and self._propagates(fn_type, todo):
-            self.is_def_eq(fn_type, expected)  # first-order propagation; may fail harmlessly
-        self._elab_todo(todo, rec_info, out, expected, fn_type)
-        self.synthesize_pending(ready_only=True)
-        out = self.instantiate(out)
-        return self.ensure_has_type(out, expected, pos)
-
-    def _propagates(self, result_type: Expr, todo: list[tuple[MVar, Syntax]]) -> bool:
-        """Unify the expected type with the result type before elaborating the explicit arguments?
-
-        Not when the result is still a function, when it is ``?motive args`` (an eliminator: the
-        motive is determined by its targets), or when it depends on explicit arguments (their
-        elaboration decides it; a first-order guess could be wrong and would stick)."""
-        result_type = self.instantiate(result_type)
-        if isinstance(result_type, Pi):
-            return False
-        head, args = get_app_fn_args(result_type)
-        if isinstance(head, MVar) and args:
-            return False
-        placeholders = {m for m, _ in todo}
-        return not any(m in placeholders for m in self.mctx.unassigned_mvars(result_type))
-
-    def _recursor(self, fn: Expr) -> RecursorInfo | None:
-        info = self.env.find(fn.name) if isinstance(fn, Const) else None
-        return info if isinstance(info, RecursorInfo) else None
-
-    def _elab_todo(
-        self,
-        todo: list[tuple[MVar, Syntax]],
-        rec_info: RecursorInfo | None,
-        app: Expr,
-        expected: Expr | None = None,
-        result_type: Expr | None = None,
-    ) -> None:
-        later: list[tuple[MVar, Syntax]] = []
-        motive_var: MVar | None = None
-        targets: list[MVar] = []
-        if rec_info is not None:
-            _, app_args = get_app_fn_args(app)
-            target_ids = {a.id for a in app_args[rec_info.major_index - rec_info.num_indices:] if isinstance(a, MVar)}
-            if len(app_args) > rec_info.num_params:
-                motive_arg = app_args[rec_info.num_params]
-                motive_var = motive_arg if isinstance(motive_arg, MVar) else None
-            targets = [m for m, _ in todo if m.id in target_ids]
-        first = sorted(todo, key=lambda item: 0 if item[0] in targets else 1 if item[0] is motive_var else 2)
-        # motive given neither explicitly nor by unification: abstract the targets in the expected type
-        if (
-            rec_info is not None
-            and motive_var is not None
-            and expected is not None
-            and result_type is not None
-            and not any(m is motive_var for m, _ in todo)
-        ):
-            for m, stx in [item for item in first if item[0] in targets]:
-                self._elab_arg(m, stx)
-            first = [item for item in first if item[0] not in targets]
-            self._infer_motive(app, rec_info, motive_var, expected)
-        self._elab_in_order(first + later)
-
-    def _elab_in_order(self, items: list[tuple[MVar, Syntax]]) -> None:
-        """Elaborate arguments left to right, postponing those whose expected type is not known
-        well enough yet: a ``fun``/``⟨⟩`` against a type with unassigned metavariables, or any
-        argument expected to have type ``?m args`` (it would fix ``?m`` by a first-order guess).
-        Postponed arguments are retried after each round; the rest are forced in order."""
-        pending = list(items)
-        while pending:
-            postponed: list[tuple[MVar, Syntax]] = []
-            for m, stx in pending:
-                if self._should_postpone(m, stx):
-                    postponed.append((m, stx))
-                else:
-                    self._elab_arg(m, stx)
-            if len(postponed) == len(pending):
-                for m, stx in postponed:
-                    self._elab_arg(m, stx)
-                return
-            pending = postponed
-
-    def _should_postpone(self, m: MVar, stx: Syntax) -> bool:
-        expected = self.instantiate(self.mctx.decl(m).type)
-        if not expected.has_mvar:
-            return False
-        if isinstance(stx, (BinderTerm, Anon)):
-            return True
-        head, args = get_app_fn_args(expected)
-        return isinstance(head, MVar) and bool(args)
-
-    def _elab_arg(self, m: MVar, stx: Syntax) -> None:
-        m_type = self.instantiate(self.mctx.decl(m).type)
-        value = self.elab(stx, m_type)
-        if not self.assign_arg(m, value):
-            actual = self.infer(value)
-            raise self.error(
-                f"argument {self.show(value)} has type {self.show(actual)} but is expected to have "
-                f"type {self.show(self.instantiate(m_type))}",
-                stx.pos,
-            )
-
-    def _infer_motive(self, app: Expr, rec_info: RecursorInfo, motive: MVar, expected: Expr) -> None:
-        """Eliminator elaboration: ``motive := fun indices major => expected[targets := vars]``."""
-        if self.mctx.is_assigned(motive):
-            return
-        _, app_args = get_app_fn_args(self.instantiate(app))
-        start = rec_info.major_index - rec_info.num_indices
-        targets = app_args[start : rec_info.major_index + 1]
-        if len(targets) != rec_info.num_indices + 1 or any(t.has_mvar for t in targets):
-            return
-        motive_type = self.whnf(self.mctx.decl(motive).type)
-        body = self.instantiate(expected)
-        binders: list[tuple[str, Expr]] = []
-        t = motive_type
-        for _ in targets:
-            if not isinstance(t, Pi):
-                return
-            binders.append((t.name, t.type))
-            t = t.body
-        abstracted = _kabstract_many(body, targets)
-        value = abstracted
-        for name, ty in reversed(binders):
-            value = Lam(name, ty, value)
-        try:
-            self.tc.assign(motive, self.instantiate(value))
-        except UnifyError:
-            return
-
-    def _next_is_implicit(self, fn_type: Expr) -> bool:
-        t = fn_type if isinstance(fn_type, Pi) else self.whnf(fn_type)
-        return isinstance(t, Pi) and t.bi is not BinderInfo.DEFAULT
-
-    def assign_arg(self, m: MVar, value: Expr) -> bool:
-        if self.mctx.is_assigned(m):
-            return self.is_def_eq(m, value)
-        try:
-            m_type = self.mctx.decl(m).type
-            if not self.is_def_eq(self.infer(value), m_type):
-                self.synthesize_pending()
-                if not self.is_def_eq(self.infer(value), m_type):
-                    return False
-            self.tc.assign(m, self.instantiate(value))
-            return True
-        except (UnifyError, KernelError):
-            return False
-
-    # -- instances ---------------------------------------------------------------------------
-
-    def synthesize_pending(self, ready_only: bool = False) -> None:
-        progress = True
-        while progress:
-            progress = False
-            remaining: list[tuple[MVar, Pos]] = []
-            for m, pos in self.pending_instances:
-                if self.mctx.is_assigned(m):
-                    value = self.instantiate(m)
-                    remaining_check = self.check_instance_value(m, value, pos)
-                    del remaining_check
-                    continue
-                goal = self.instantiate(self.mctx.decl(m).type)
-                if goal.has_mvar:
-                    remaining.append((m, pos))
-                    continue
-                found = self.synth_instance(goal, MAX_INSTANCE_DEPTH)
-                if found is None:
-                    raise self.error(f"failed to synthesize instance {self.show(goal)}", pos)
-                self.tc.assign(m, found)
-                progress = True
-            self.pending_instances = remaining
-        if not ready_only:
-            for a, b in self.tc.solve_postponed_levels():
-                if not (lv.has_mvar(a) or lv.has_mvar(b)):
-                    raise self.error(f"universe level mismatch: {a} ≠ {b}", NOWHERE)
-            for m, pos in self.pending_instances:
-                goal = self.instantiate(self.mctx.decl(m).type)
-                raise self.error(
-                    f"typeclass instance problem is stuck: {self.show(goal)} (add a type ascription)", pos
-                )
-
-    def check_instance_value(self, m: MVar, value: Expr, pos: Pos) -> bool:
-        return True
-
-    def synth_instance(self, goal: Expr, depth: int) -> Expr | None:
-        if depth <= 0:
-            return None
-        goal = self.instantiate(goal)
-        cls = _head_name(self.whnf(goal) if _head_name(goal) not in classes(self.env) else goal)
-        candidates: list[Expr] = []
-        for decl in reversed(self.lctx):
-            if _head_name(self.instantiate(decl.type)) == cls:
-                candidates.append(decl.fvar)
-        for inst_name, inst_cls in reversed(instances(self.env)):
-            if inst_cls == cls:
-                info = self.env.find(inst_name)
-                if info is not None:
-                    candidates.append(Const(inst_name, tuple(self.new_level_mvar() for _ in info.level_params)))
-        for cand in candidates:
-            saved = self.tc.mctx
-            result = self._try_instance(cand, goal, depth)
-            if result is not None:
-                return result
-            self.tc._restore(saved)
-        return None
-
-    def _try_instance(self, cand: Expr, goal: Expr, depth: int) -> Expr | None:
-        t = self.infer(cand)
-        value = cand
-        subgoals: list[MVar] = []
-        while True:
-            t = t if isinstance(t, Pi) else self.whnf(t)
-            if not isinstance(t, Pi):
-                break
-            m = self.new_mvar(t.type, MVarKind.NATURAL)
-            if t.bi is BinderInfo.INST_IMPLICIT:
-                subgoals.append(m)
-            value = App(value, m)
-            t = instantiate1(t.body, m)
-        if not self.is_def_eq(t, goal):
-            return None
-        for sub in subgoals:
-            sub_goal = self.instantiate(self.mctx.decl(sub).type)
-            found = self.synth_instance(sub_goal, depth - 1)
-            if found is None or not self.is_def_eq(sub, found):
-                return None
-        value = self.instantiate(value)
-        return None if value.has_mvar else value
-
-
-# ---------------------------------------------------------------------------------------------
-# helpers
-# ---------------------------------------------------------------------------------------------
-
 
 def _is_implicit_pi(t: Expr) -> bool:
     return isinstance(t, Pi) and t.bi is not BinderInfo.DEFAULT
-
-
-def _head_name(e: Expr) -> str | None:
-    head = get_app_fn_args(e)[0]
-    return head.name if isinstance(head, Const) else None
-
 
 def _explicit_arity(ctor_type: Expr, num_params: int) -> int:
     t = ctor_type
@@ -927,29 +415,11 @@ def _explicit_arity(ctor_type: Expr, num_params: int) -> int:
         t = t.body
     return n
 
-
-def _kabstract_many(e: Expr, targets: Sequence[Expr]) -> Expr:
-    """Replace occurrences of ``targets`` (outermost first) by bound variables, like ``abstract``."""
-    from tactic_mesh.kernel.expr import BVar, replace
-
-    n = len(targets)
-    position = {t: i for i, t in enumerate(targets)}
-
-    def fn(sub: Expr, off: int) -> Expr | None:
-        i = position.get(sub)
-        if i is not None:
-            return BVar(off + n - 1 - i)
-        return None
-
-    return replace(e, fn)
-
-
 def _list_syntax(stx: ListLit) -> Syntax:
     out: Syntax = Ident("List.nil", pos=stx.pos)
     for item in reversed(stx.items):
         out = AppS(Ident("List.cons", pos=item.pos), ((None, item), (None, out)), pos=item.pos)
     return out
-
 
 def elaborate_closed(
     env: Environment, stx: Syntax, expected: Expr | None = None, filename: str = "<term>"
@@ -964,17 +434,3 @@ def elaborate_closed(
         if x.has_mvar or x.has_level_mvar:
             raise el.error(f"could not determine every part of the {what} (unsolved metavariables)", stx.pos)
     return e, ty
-
-
-__all__ = [
-    "EXT_ATTRIBUTES",
-    "EXT_CLASSES",
-    "EXT_INSTANCES",
-    "EXT_STRUCTURES",
-    "Elaborated",
-    "Elaborator",
-    "Let",
-    "LocalDecl",
-    "elaborate_closed",
-    "instantiate_level_params",
-]
