@@ -19,6 +19,7 @@ T = TypeVar("T")
 STACK_BYTES = 1 << 30
 RECURSION_LIMIT = 2_000_000
 _lock = threading.Lock()
+_state = {"active": 0, "saved_limit": 1000}
 
 
 def run_deep(fn: Callable[..., T], *args: object) -> T:
@@ -36,16 +37,22 @@ def run_deep(fn: Callable[..., T], *args: object) -> T:
             box["error"] = err
 
     with _lock:
+        if _state["active"] == 0:
+            _state["saved_limit"] = sys.getrecursionlimit()
+            sys.setrecursionlimit(max(RECURSION_LIMIT, _state["saved_limit"]))
+        _state["active"] += 1
         old_size = threading.stack_size()
         threading.stack_size(STACK_BYTES)
         try:
-            if sys.getrecursionlimit() < RECURSION_LIMIT:
-                sys.setrecursionlimit(RECURSION_LIMIT)
             worker = threading.Thread(target=target, name="tactic-mesh-deep")
             worker.start()
         finally:
             threading.stack_size(old_size)
     worker.join()
+    with _lock:
+        _state["active"] -= 1
+        if _state["active"] == 0:
+            sys.setrecursionlimit(_state["saved_limit"])  # leave the process as we found it
     if "error" in box:
         raise box["error"]  # type: ignore[misc]
     return box["value"]  # type: ignore[return-value]

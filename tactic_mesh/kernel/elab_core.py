@@ -24,6 +24,7 @@ from tactic_mesh.kernel.syntax import LevelS, Pos, Syntax
 from tactic_mesh.kernel.unify import MetaChecker
 
 NOWHERE = Pos(0, 0)
+MAX_LEVEL_LITERAL = 1024  # levels are unary (succ chains); no real development needs more
 
 # elaboration metadata kept in the environment's (untrusted) extensions
 EXT_CLASSES = "classes"  # frozenset of class names
@@ -148,9 +149,14 @@ class ElabCore:
         raise self.error(f"type expected, but {self.show(type_)} has type {self.show(t)}", pos)
     # -- levels ------------------------------------------------------------------------------
 
+    def _level_literal(self, n: int, pos: Pos) -> int:
+        if n > MAX_LEVEL_LITERAL:
+            raise self.error(f"universe level literal {n} is too large (at most {MAX_LEVEL_LITERAL})", pos)
+        return n
+
     def elab_level(self, stx: LevelS, pos: Pos) -> Level:
         if stx.kind == "num":
-            return lv.level_of_int(int(stx.value))
+            return lv.level_of_int(self._level_literal(int(stx.value), pos))
         if stx.kind == "name":
             name = str(stx.value)
             if name == "_":
@@ -161,7 +167,7 @@ class ElabCore:
                 self.level_params.append(name)
             return lv.LParam(name)
         if stx.kind == "succ":
-            return lv.level_of_int(int(stx.value), self.elab_level(stx.args[0], pos))
+            return lv.level_of_int(self._level_literal(int(stx.value), pos), self.elab_level(stx.args[0], pos))
         if stx.kind == "max":
             return lv.LMax(self.elab_level(stx.args[0], pos), self.elab_level(stx.args[1], pos))
         if stx.kind == "imax":

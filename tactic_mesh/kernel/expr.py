@@ -287,6 +287,32 @@ class NatLit(Expr):
         return (self.value,)
 
 
+# Python refuses int <-> str conversions beyond 4300 digits by default; literals may be longer
+_CHUNK = 4000
+
+
+def nat_of_digits(digits: str) -> int:
+    """The value of a decimal numeral of any length."""
+    value = 0
+    for i in range(0, len(digits), _CHUNK):
+        chunk = digits[i : i + _CHUNK]
+        value = value * 10 ** len(chunk) + int(chunk)
+    return value
+
+
+def digits_of_nat(value: int) -> str:
+    """The decimal numeral of a natural number of any size."""
+    if value < 10**_CHUNK:
+        return str(value)
+    chunks: list[str] = []
+    base = 10**_CHUNK
+    while value >= base:
+        value, rest = divmod(value, base)
+        chunks.append(str(rest).rjust(_CHUNK, "0"))
+    chunks.append(str(value))
+    return "".join(reversed(chunks))
+
+
 NODE_CLASSES: tuple[type[Expr], ...] = (BVar, FVar, MVar, Sort, Const, App, Lam, Pi, Let, NatLit)
 
 PROP = Sort(lv.ZERO)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 
 from tactic_mesh.kernel.environment import Environment, InductiveInfo
-from tactic_mesh.kernel.expr import Expr, collect_consts
+from tactic_mesh.kernel.expr import Expr, collect_consts, digits_of_nat
 
 
 def _expr_text(e: Expr) -> str:
@@ -27,7 +27,7 @@ def _expr_text(e: Expr) -> str:
             if isinstance(arg, Expr):
                 fields.append(f"#{index[id(arg)]}")
             else:
-                fields.append(repr(arg))
+                fields.append(digits_of_nat(arg) if isinstance(arg, int) and arg >= 0 else repr(arg))
         parts.append(f"{type(sub).__name__}({','.join(fields)})")
     return ";".join(parts)
 

@@ -28,6 +28,7 @@ from tactic_mesh.kernel.expr import (
     NatLit,
     Pi,
     Sort,
+    digits_of_nat,
     get_app_fn_args,
     has_loose_bvar,
 )
@@ -120,7 +121,7 @@ class Printer:
         if isinstance(e, MVar):
             return "?" + self.mvar_names.get(e.id, f"m{e.id}"), P_ATOM
         if isinstance(e, NatLit):
-            return str(e.value), P_ATOM
+            return digits_of_nat(e.value), P_ATOM
         if isinstance(e, Sort):
             return self._sort(e.level)
         if isinstance(e, Const):

@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from tactic_mesh.kernel.errors import Location, ParseError
+from tactic_mesh.kernel.expr import nat_of_digits
 
 # ---------------------------------------------------------------------------------------------
 # Surface AST
@@ -288,7 +289,7 @@ def _build_transformer() -> Any:
             return LevelS("name", str(c[0]))
 
         def level_num(self, c: list[Any]) -> LevelS:
-            return LevelS("num", int(c[0]))
+            return LevelS("num", nat_of_digits(str(c[0])))
 
         def level_paren(self, c: list[Any]) -> LevelS:
             return c[0]  # type: ignore[no-any-return]
@@ -321,7 +322,7 @@ def _build_transformer() -> Any:
             return Ident(str(c[0]), tuple(c[1:]), True, pos=_first_pos(c))
 
         def num(self, c: list[Any]) -> Syntax:
-            return Num(int(c[0]), pos=_tok_pos(c[0]))
+            return Num(nat_of_digits(str(c[0])), pos=_tok_pos(c[0]))
 
         def hole(self, c: list[Any]) -> Syntax:
             return Hole(pos=_first_pos(c))
@@ -355,7 +356,7 @@ def _build_transformer() -> Any:
             return SortS(level, pos=_tok_pos(c[0]))
 
         def proj(self, c: list[Any]) -> Syntax:
-            return Proj(c[0], int(str(c[1])[1:]), pos=_tok_pos(c[1]))
+            return Proj(c[0], nat_of_digits(str(c[1])[1:]), pos=_tok_pos(c[1]))
 
         def field_access(self, c: list[Any]) -> Syntax:
             return FieldAccess(c[0], str(c[1])[1:], pos=_tok_pos(c[1]))
