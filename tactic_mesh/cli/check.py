@@ -6,11 +6,15 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tactic_mesh.kernel.commands import CommandResult, FileChecker, Options
 from tactic_mesh.kernel.deep import run_deep
 from tactic_mesh.kernel.environment import Environment
 from tactic_mesh.kernel.errors import Location, TacticMeshError
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 KERNEL_NOTE = "every accepted declaration was re-checked by the kernel type checker"
 
@@ -25,7 +29,7 @@ def _is_prelude(path: Path) -> bool:
         return False
 
 
-def check_files(paths: list[str], options: Options) -> list[CommandResult]:
+def check_files(paths: list[str], options: Options, show_progress: bool = False) -> list[CommandResult]:
     from tactic_mesh.kernel.prelude import prelude
 
     results: list[CommandResult] = []
@@ -36,12 +40,57 @@ def check_files(paths: list[str], options: Options) -> list[CommandResult]:
     except TacticMeshError as err:
         return [CommandResult("prelude", "", False, err.message, Location("<prelude>", 1, 1))]
     checker = FileChecker(env, options)
-    for path in files:
-        if path.is_dir():
-            results.append(CommandResult("file", str(path), False, "is a directory", Location(str(path), 1, 1)))
-            continue
-        results.extend(run_deep(checker.check_file, path))
+    with _Progress(show_progress) as progress:
+        for path in files:
+            if path.is_dir():
+                results.append(CommandResult("file", str(path), False, "is a directory", Location(str(path), 1, 1)))
+                continue
+            task = progress.start(str(path))
+            results.extend(run_deep(checker.check_file, path, task.parsed, task.advance))
     return results
+
+
+class _Task:
+    def __init__(self, progress: Progress | None, task_id: TaskID | None) -> None:
+        self._progress = progress
+        self._id = task_id
+
+    def parsed(self, count: int) -> None:
+        if self._progress is not None and self._id is not None:
+            self._progress.update(self._id, total=count)
+
+    def advance(self, result: CommandResult) -> None:
+        if self._progress is not None and self._id is not None:
+            self._progress.advance(self._id)
+
+
+class _Progress:
+    """A rich progress bar on a terminal's stderr (declarations checked per file); silent otherwise."""
+
+    def __init__(self, enabled: bool) -> None:
+        self._enabled = enabled and sys.stderr.isatty()
+        self._progress: Progress | None = None
+
+    def __enter__(self) -> _Progress:
+        if self._enabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            self._progress = Progress(
+                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                console=Console(stderr=True), transient=True,
+            )
+            self._progress.__enter__()
+        return self
+
+    def start(self, description: str) -> _Task:
+        if self._progress is None:
+            return _Task(None, None)
+        return _Task(self._progress, self._progress.add_task(description, total=None))
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.__exit__(None, None, None)
 
 
 def _line(r: CommandResult) -> str:
@@ -54,7 +103,7 @@ def _line(r: CommandResult) -> str:
 
 def run_check(args: argparse.Namespace) -> int:
     options = Options(allow_sorry=args.allow_sorry, forbid_axioms=args.forbid_axioms)
-    results = check_files(args.files, options)
+    results = check_files(args.files, options, show_progress=not args.json)
     failed = [r for r in results if not r.ok]
     declarations = [r for r in results if not r.kind.startswith("#") and r.kind != "universe"]
     if args.json:

@@ -8,6 +8,7 @@ every theorem's axioms are computed so that ``--forbid-axioms`` can reject smugg
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from tactic_mesh.kernel.declarations import (
@@ -61,21 +62,35 @@ from tactic_mesh.kernel.syntax import (
 class FileChecker(InductiveCommands):
     """Checks the commands of one or more files against a growing environment."""
 
-    def check_text(self, text: str, filename: str) -> list[CommandResult]:
+    def check_text(
+        self, text: str, filename: str, on_parsed: Callable[[int], None] | None = None,
+        on_result: Callable[[CommandResult], None] | None = None,
+    ) -> list[CommandResult]:
+        """Check every command of ``text``; ``on_parsed(n)`` and ``on_result(r)`` report progress."""
         try:
             commands = parse_file(text, filename)
         except TacticMeshError as err:
             loc = err.loc or Location(filename, 1, 1)
             return [CommandResult("syntax", "", False, err.message, loc)]
-        return [self.run(cmd, filename) for cmd in commands]
+        if on_parsed is not None:
+            on_parsed(len(commands))
+        results: list[CommandResult] = []
+        for cmd in commands:
+            results.append(self.run(cmd, filename))
+            if on_result is not None:
+                on_result(results[-1])
+        return results
 
-    def check_file(self, path: str | Path) -> list[CommandResult]:
+    def check_file(
+        self, path: str | Path, on_parsed: Callable[[int], None] | None = None,
+        on_result: Callable[[CommandResult], None] | None = None,
+    ) -> list[CommandResult]:
         p = Path(path)
         try:
             text = p.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as err:
             return [CommandResult("file", str(p), False, f"cannot read file: {err}", Location(str(p), 1, 1))]
-        return self.check_text(text, str(p))
+        return self.check_text(text, str(p), on_parsed, on_result)
 
     def run(self, cmd: Command, filename: str) -> CommandResult:
         loc = Location(filename, cmd.pos.line, cmd.pos.col)
