@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-from tactic_mesh.kernel.errors import TacticMeshError
+from tactic_mesh.kernel.errors import KernelLimitError
 
 T = TypeVar("T")
 
@@ -32,7 +32,7 @@ def run_deep(fn: Callable[..., T], *args: object) -> T:
         try:
             box["value"] = fn(*args)
         except RecursionError:
-            box["error"] = TacticMeshError("input nested too deeply to process")
+            box["error"] = KernelLimitError("input nested too deeply to process")
         except BaseException as err:  # re-raised in the caller's thread
             box["error"] = err
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator, Mapping
+from types import MappingProxyType
 
 import attrs
 
@@ -196,7 +197,8 @@ class Environment:
         return iter(self._order)
 
     def constants(self) -> Mapping[str, ConstantInfo]:
-        return self._constants
+        """A read-only view: the environment changes only through the type checker."""
+        return MappingProxyType(self._constants)
 
     def extension(self, key: str, default: object = None) -> object:
         return self._extensions.get(key, default)

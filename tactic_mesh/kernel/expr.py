@@ -114,8 +114,8 @@ class BVar(Expr):
     idx: int
 
     def __new__(cls, idx: int) -> BVar:
-        if idx < 0:
-            raise ValueError("negative de Bruijn index")
+        if type(idx) is not int or idx < 0:
+            raise TypeError(f"a de Bruijn index must be a non-negative int, got {idx!r}")
         return cls._make(("B", idx), (idx,), idx + 1, 0)  # type: ignore[return-value]
 
     def args(self) -> tuple[object, ...]:
@@ -152,6 +152,8 @@ class Sort(Expr):
     level: Level
 
     def __new__(cls, level: Level) -> Sort:
+        if not isinstance(level, Level):
+            raise TypeError(f"Sort expects a universe level, got {level!r}")
         return cls._make(("S", level), (level,), 0, _level_flags(level))  # type: ignore[return-value]
 
     def args(self) -> tuple[object, ...]:
@@ -166,6 +168,8 @@ class Const(Expr):
 
     def __new__(cls, name: str, levels: tuple[Level, ...] = ()) -> Const:
         levels = tuple(levels)
+        if not isinstance(name, str) or not all(isinstance(level, Level) for level in levels):
+            raise TypeError(f"Const expects a name and universe levels, got {name!r}, {levels!r}")
         flags = 0
         for level in levels:
             flags |= _level_flags(level)
@@ -279,8 +283,8 @@ class NatLit(Expr):
     value: int
 
     def __new__(cls, value: int) -> NatLit:
-        if value < 0:
-            raise ValueError("natural number literal must be non-negative")
+        if type(value) is not int or value < 0:  # not bool, not float: the kernel computes with it
+            raise TypeError(f"a natural number literal must be a non-negative int, got {value!r}")
         return cls._make(("N", value), (value,), 0, 0)  # type: ignore[return-value]
 
     def args(self) -> tuple[object, ...]:

@@ -45,7 +45,7 @@ from tactic_mesh.kernel.expr import (
 )
 from tactic_mesh.kernel.level import Level
 from tactic_mesh.kernel.printer import print_expr
-from tactic_mesh.kernel.typechecker import TypeChecker, _check_closed, _check_header
+from tactic_mesh.kernel.typechecker import TypeChecker, _check_closed, _check_header, is_prop_sort
 
 Binder = tuple[str, FVar, Expr, BinderInfo]
 
@@ -78,7 +78,7 @@ def check_inductive(env: Environment, decl: InductiveDecl) -> Environment:
     tc0 = _check_header(env, name, decl.level_params, decl.type)
     ctor_names = [c for c, _ in decl.constructors]
     for cname in ctor_names:
-        if cname in env or cname == name or ctor_names.count(cname) > 1:
+        if cname in env or cname in (name, name + ".rec") or ctor_names.count(cname) > 1:
             raise KernelError(f"constructor '{cname}' has already been declared")
     if name + ".rec" in env:
         raise KernelError(f"'{name}.rec' has already been declared")
@@ -242,7 +242,7 @@ def _allows_large_elim(tc: TypeChecker, result_level: Level, ctors: list[_Ctor])
         return True
     ctor = ctors[0]
     for _, x, dom, _ in ctor.fields:
-        if tc.whnf(tc.infer(dom)) is PROP:
+        if is_prop_sort(tc.whnf(tc.infer(dom))):
             continue
         if any(idx is x for idx in ctor.result_indices):
             continue

@@ -12,6 +12,8 @@ from collections.abc import Iterator, Mapping
 from typing import ClassVar
 from weakref import WeakValueDictionary
 
+from tactic_mesh.kernel.errors import KernelLimitError
+
 
 class Level:
     """Base class of universe levels.  Instances are interned: build them with the subclasses."""
@@ -311,18 +313,33 @@ def _atoms_leq(lhs: dict[Level | None, int], rhs: dict[Level | None, int]) -> bo
     return True
 
 
+MAX_CASE_SPLITS = 1 << 14
+
+
 def is_leq(lhs: Level, rhs: Level) -> bool:
-    """``lhs ≤ rhs`` for every assignment of natural numbers to the parameters."""
-    lhs, rhs = _simplify(lhs), _simplify(rhs)
+    """``lhs ≤ rhs`` for every assignment of natural numbers to the parameters.
+
+    Exact: ``max a b ≤ r`` is split into ``a ≤ r`` and ``b ≤ r``; an ``imax`` whose right side may
+    be zero is decided by case-splitting a parameter that decides it (``u = 0`` or ``u = v + 1``).
+    Raises ``KernelLimitError`` beyond ``MAX_CASE_SPLITS`` case splits (the kernel reports it)."""
+    return _is_leq(_simplify(lhs), _simplify(rhs), [MAX_CASE_SPLITS])
+
+
+def _is_leq(lhs: Level, rhs: Level, budget: list[int]) -> bool:
     if lhs is rhs or lhs is ZERO:
         return True
+    base, k = to_offset(lhs)
+    if isinstance(base, LMax):
+        return _is_leq(level_of_int(k, base.lhs), rhs, budget) and _is_leq(level_of_int(k, base.rhs), rhs, budget)
     split = _first_imax_param(lhs) or _first_imax_param(rhs)
     if split is not None:
-        zero_case = {split: ZERO}
-        succ_case = {split: LSucc(LParam(split))}
-        return all(
-            is_leq(substitute(lhs, case), substitute(rhs, case)) for case in (zero_case, succ_case)
-        )
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise KernelLimitError(f"deciding {format_level(lhs)} ≤ {format_level(rhs)} needs too many case splits")
+        for case in ({split: ZERO}, {split: LSucc(LParam(split))}):
+            if not _is_leq(_simplify(substitute(lhs, case)), _simplify(substitute(rhs, case)), budget):
+                return False
+        return True
     return _atoms_leq(_normal(lhs), _normal(rhs))
 
 

@@ -28,6 +28,7 @@ TRUSTED_NAT_OPS: dict[str, str] = {
 TRUSTED_NAT_TYPE = "171b75c7fd7d1fd9184e5ef4600356b25db7510791912782cbc13020a491bc8f"
 NAT_BINOPS = frozenset(TRUSTED_NAT_OPS)
 MAX_POW_EXPONENT = 1 << 24  # as Lean's kernel; beyond it the shortcut refuses instead of unfolding
+MAX_RESULT_BITS = 1 << 27  # 16 MiB per literal: results beyond it are refused, not computed
 
 # verdicts per declaration object; a declaration object belongs to one environment lineage, in
 # which the constants it depends on never change, so the verdict is a property of the object
@@ -58,6 +59,14 @@ def trusted_nat_op(env: Environment, name: str) -> bool:
     return _trusted(env, name, TRUSTED_NAT_OPS[name])
 
 
+def _check_size(name: str, a: int, b: int, bits: int) -> None:
+    if bits > MAX_RESULT_BITS:
+        raise KernelLimitError(
+            f"{name}: the result would have about {bits} bits, beyond the literal arithmetic limit "
+            f"({MAX_RESULT_BITS} bits)"
+        )
+
+
 def nat_binop(name: str, a: int, b: int) -> int | bool:
     """The value of a literal operation; ``KernelLimitError`` for powers beyond the limit."""
     if name == "Nat.add":
@@ -65,6 +74,7 @@ def nat_binop(name: str, a: int, b: int) -> int | bool:
     if name == "Nat.sub":
         return max(a - b, 0)
     if name == "Nat.mul":
+        _check_size(name, a, b, a.bit_length() + b.bit_length())
         return a * b
     if name == "Nat.div":
         return 0 if b == 0 else a // b
@@ -76,7 +86,10 @@ def nat_binop(name: str, a: int, b: int) -> int | bool:
                 f"Nat.pow {a} {b}: the exponent exceeds the literal arithmetic limit 2^24 "
                 f"(and unfolding it is out of reach)"
             )
-        return a**b if a > 1 else (a if b > 0 else 1)
+        if a > 1:
+            _check_size(name, a, b, (a.bit_length() - 1) * b)
+            return int(a**b)
+        return a if b > 0 else 1
     if name == "Nat.beq":
         return a == b
     if name == "Nat.ble":

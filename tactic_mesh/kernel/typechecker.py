@@ -34,6 +34,7 @@ from tactic_mesh.kernel.environment import (
     TheoremInfo,
     Unsafe,
 )
+from tactic_mesh.kernel.deep import run_deep
 from tactic_mesh.kernel.errors import KernelError
 from tactic_mesh.kernel.expr import (
     HAS_LMVAR,
@@ -60,6 +61,7 @@ from tactic_mesh.kernel.expr import (
     lift_loose_bvars,
     mk_app,
     mk_apps,
+    mk_lambda,
     mk_pi,
     subterms,
 )
@@ -73,6 +75,11 @@ NAT_ZERO = Const("Nat.zero")
 NAT_SUCC = Const("Nat.succ")
 BOOL_TRUE = Const("Bool.true")
 BOOL_FALSE = Const("Bool.false")
+
+
+def is_prop_sort(e: Expr) -> bool:
+    """Is ``e`` the sort of propositions (``Sort l`` with ``l`` equivalent to 0, e.g. ``max 0 0``)?"""
+    return e is PROP or (isinstance(e, Sort) and lv.is_equiv(e.level, lv.ZERO))
 
 
 class TypeChecker:
@@ -532,7 +539,7 @@ class TypeChecker:
         if isinstance(type_, (Sort, Lam)):
             return False
         sort = self.whnf(self.infer(type_, infer_only=True))
-        return sort is PROP
+        return is_prop_sort(sort)
 
     def _lazy_delta(self, a: Expr, b: Expr) -> tuple[Expr, Expr, bool | None]:
         while True:
@@ -637,14 +644,16 @@ class TypeChecker:
             t = self.whnf(t)
             assert isinstance(t, Pi)
             t = instantiate1(t.body, p)
-        field_binders: list[Pi] = []
+        # the fields as local variables (for the minor premises `fun f₁ … fₙ => fᵢ`)
+        fields: list[tuple[str, FVar, Expr, BinderInfo]] = []
         ft = t
         for _ in range(ctor.num_fields):
             ft = self.whnf(ft)
             if not isinstance(ft, Pi):
                 return False
-            field_binders.append(ft)
-            ft = ft.body
+            y = self.push_local(ft.name, ft.type, bi=ft.bi)
+            fields.append((ft.name, y, ft.type, ft.bi))
+            ft = instantiate1(ft.body, y)
         major_type = mk_apps(Const(ind.name, head.levels), params)
         projections: list[Expr] = []
         for i in range(ctor.num_fields):
@@ -658,10 +667,7 @@ class TypeChecker:
                 levels = head.levels
             else:
                 return False
-            # the minor premise picks field i: fun f₁ … fₙ => fᵢ (binder types from the telescope)
-            minor: Expr = BVar(ctor.num_fields - 1 - i)
-            for binder in reversed(field_binders):
-                minor = Lam(binder.name, binder.type, minor, binder.bi)
+            minor = mk_lambda(fields, fields[i][1])
             motive = Lam("_", major_type, lift_loose_bvars(field_type, 1))
             proj = mk_apps(Const(rec.name, levels), [*params, motive, minor, other])
             projections.append(proj)
@@ -765,14 +771,21 @@ def definition_height(env: Environment, value: Expr) -> int:
 
 
 def add_decl(env: Environment, decl: Declaration) -> Environment:
-    """Type-check ``decl`` and return the extended environment (the only way in)."""
+    """Type-check ``decl`` and return the extended environment (the only way in).
+
+    Runs with a large stack (:func:`~tactic_mesh.kernel.deep.run_deep`), so deep terms end in a
+    result or a ``KernelError``, never in ``RecursionError``."""
+    return run_deep(_add_decl, env, decl)
+
+
+def _add_decl(env: Environment, decl: Declaration) -> Environment:
     if isinstance(decl, AxiomDecl):
         _check_header(env, decl.name, decl.level_params, decl.type)
         return Unsafe.add_checked(env, (AxiomInfo(decl.name, decl.level_params, decl.type),))
     if isinstance(decl, (DefinitionDecl, TheoremDecl)):
         tc = _check_header(env, decl.name, decl.level_params, decl.type)
         _check_closed(decl.value, f"the value of '{decl.name}'")
-        if isinstance(decl, TheoremDecl) and tc.whnf(tc.infer(decl.type)) is not PROP:
+        if isinstance(decl, TheoremDecl) and not is_prop_sort(tc.whnf(tc.infer(decl.type))):
             raise KernelError(f"theorem '{decl.name}': its type is not a proposition")
         value_type = tc.infer(decl.value)
         if not tc.is_def_eq(value_type, decl.type):
@@ -805,7 +818,7 @@ def add_decl(env: Environment, decl: Declaration) -> Environment:
 def check_expr(env: Environment, e: Expr, lctx: LocalContext | None = None) -> Expr:
     """Infer the type of a closed (or ``lctx``-closed) kernel term with every check on."""
     _check_closed_mvars(e)
-    return TypeChecker(env, lctx).infer(e)
+    return run_deep(TypeChecker(env, lctx).infer, e)
 
 
 def _check_closed_mvars(e: Expr) -> None:

@@ -606,3 +606,71 @@ theorem swapped (p : Prod Nat Nat) : Prod.mk p.2 p.1 = p := rfl
     _, results = check_file(src, ENV)
     assert results["eta1"][0] and results["eta2"][0] and results["eta3"][0]
     assert not results["swapped"][0]
+
+
+# ---------------------------------------------------------------------------------------------
+# regressions found by the soundness review
+# ---------------------------------------------------------------------------------------------
+
+
+def test_literals_must_be_python_ints() -> None:
+    # a float literal would let `Nat.ble 0.5 0` and `Nat.ble 1 0.5` both be false: False follows
+    for bad in (0.5, 2.0**60, True, -1):
+        with pytest.raises(TypeError):
+            NatLit(bad)  # type: ignore[arg-type]
+
+
+def test_environment_constants_are_read_only() -> None:
+    with pytest.raises(TypeError):
+        ENV.constants()["cheat"] = ENV.find("True.intro")  # type: ignore[index]
+
+
+def test_prop_recognised_up_to_level_equivalence() -> None:
+    src = """
+inductive PP.{u, v} : Sort (max u v) where
+  | mk : PP
+theorem t : PP.{0, 0} := PP.mk
+theorem irrelevant (a b : PP.{0, 0}) : a = b := rfl
+"""
+    _, results = check_file(src, ENV)
+    assert results["t"][0], results["t"]
+    assert results["irrelevant"][0], results["irrelevant"]
+
+
+def test_structure_eta_with_a_field_type_that_reduces() -> None:
+    src = """
+inductive S : Type where
+  | mk (h : True) (n : True.rec (motive := fun _ => Type) Nat h) : S
+theorem eta (x : S) :
+    S.mk (S.rec (motive := fun _ => True) (fun h _ => h) x) (S.rec (motive := fun _ => Nat) (fun _ n => n) x) = x :=
+  rfl
+"""
+    _, results = check_file(src, ENV)
+    assert results["eta"][0], results["eta"]
+
+
+def test_literal_arithmetic_refuses_gigantic_results() -> None:
+    src = "theorem big : Nat.pow (Nat.pow 2 16777216) 16777216 = 0 := rfl\n"
+    _, results = check_file(src, ENV)
+    assert not results["big"][0] and "literal arithmetic limit" in results["big"][1]
+
+
+def test_level_comparison_with_many_imax_atoms_is_fast() -> None:
+    n = 24
+    a = [lv.LParam(f"a{i}") for i in range(n)]
+    b = [lv.LParam(f"b{i}") for i in range(n)]
+    r = lv.LMax(lv.ONE, lv.LParam("r"))
+    lhs: lv.Level = r
+    rhs: lv.Level = r
+    for i in reversed(range(n)):
+        lhs = lv.LIMax(lv.LIMax(a[i], b[i]), lhs)
+        rhs = lv.LMax(rhs, lv.LMax(a[i], b[i]))
+    assert lv.is_leq(lhs, rhs)
+
+
+def test_add_decl_handles_deep_terms_without_recursion_error() -> None:
+    term: Expr = Const("Nat.zero")
+    for _ in range(20_000):
+        term = App(Const("Nat.succ"), term)
+    env = add_decl(ENV, DefinitionDecl("deep_succ", (), Const("Nat"), term))
+    assert "deep_succ" in env
