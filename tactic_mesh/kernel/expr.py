@@ -114,8 +114,10 @@ class BVar(Expr):
     idx: int
 
     def __new__(cls, idx: int) -> BVar:
-        if type(idx) is not int or idx < 0:
-            raise TypeError(f"a de Bruijn index must be a non-negative int, got {idx!r}")
+        if type(idx) is not int:
+            raise TypeError(f"a de Bruijn index must be an int, got {idx!r}")
+        if idx < 0:
+            raise ValueError("negative de Bruijn index")
         return cls._make(("B", idx), (idx,), idx + 1, 0)  # type: ignore[return-value]
 
     def args(self) -> tuple[object, ...]:
@@ -283,8 +285,10 @@ class NatLit(Expr):
     value: int
 
     def __new__(cls, value: int) -> NatLit:
-        if type(value) is not int or value < 0:  # not bool, not float: the kernel computes with it
-            raise TypeError(f"a natural number literal must be a non-negative int, got {value!r}")
+        if type(value) is not int:  # not bool, not float: the kernel computes with it
+            raise TypeError(f"a natural number literal must be an int, got {value!r}")
+        if value < 0:
+            raise ValueError("natural number literal must be non-negative")
         return cls._make(("N", value), (value,), 0, 0)  # type: ignore[return-value]
 
     def args(self) -> tuple[object, ...]:

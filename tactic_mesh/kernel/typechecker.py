@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tactic_mesh.kernel import level as lv
+from tactic_mesh.kernel.deep import run_deep
 from tactic_mesh.kernel.environment import (
     AxiomDecl,
     AxiomInfo,
@@ -34,7 +35,6 @@ from tactic_mesh.kernel.environment import (
     TheoremInfo,
     Unsafe,
 )
-from tactic_mesh.kernel.deep import run_deep
 from tactic_mesh.kernel.errors import KernelError
 from tactic_mesh.kernel.expr import (
     HAS_LMVAR,
