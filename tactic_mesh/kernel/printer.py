@@ -76,7 +76,8 @@ KEYWORDS = frozenset(
 
 
 def _is_instance_arg(e: Expr) -> bool:
-    return isinstance(e, (Const, FVar)) or (isinstance(e, App) and isinstance(get_app_fn_args(e)[0], Const))
+    """Could instance resolution find ``e`` again (a global instance, possibly applied, or a local)?"""
+    return isinstance(e, (Const, FVar, BVar)) or (isinstance(e, App) and isinstance(get_app_fn_args(e)[0], Const))
 
 
 class Printer:
