@@ -84,15 +84,7 @@ def check_inductive(env: Environment, decl: InductiveDecl) -> Environment:
         raise KernelError(f"'{name}.rec' has already been declared")
 
     # -- the family's telescope ------------------------------------------------------------
-    binders: list[Binder] = []
-    t = decl.type
-    while True:
-        t = tc0.whnf(t)
-        if not isinstance(t, Pi):
-            break
-        x = tc0.push_local(t.name, t.type, bi=t.bi)
-        binders.append((t.name, x, t.type, t.bi))
-        t = instantiate1(t.body, x)
+    binders, t = tc0.telescope(decl.type)
     if not isinstance(t, Sort):
         raise KernelError(f"inductive '{name}': its type must end in a sort, found {print_expr(t, env)}")
     if decl.num_params > len(binders) or decl.num_params < 0:
@@ -274,15 +266,7 @@ def _make_recursor(
 
     # motive : (indices) → (t : I params indices) → Sort u
     def fresh_indices() -> list[Binder]:
-        out: list[Binder] = []
-        t = _instantiate_telescope(decl.type, param_vars, tc)
-        while True:
-            t = tc.whnf(t)
-            if not isinstance(t, Pi):
-                return out
-            x = tc.push_local(t.name, t.type, bi=BinderInfo.IMPLICIT)
-            out.append((t.name, x, t.type, BinderInfo.IMPLICIT))
-            t = instantiate1(t.body, x)
+        return tc.telescope(_instantiate_telescope(decl.type, param_vars, tc), bi=BinderInfo.IMPLICIT)[0]
 
     motive_indices = fresh_indices()
     major_name = "t"
@@ -303,12 +287,7 @@ def _make_recursor(
         ih_recursors: list[tuple[FVar, list[Binder], list[Expr]]] = []
         for pos in ctor.recursive:
             fname, fvar, ftype, _ = ctor.fields[pos]
-            ys: list[Binder] = []
-            t = tc.whnf(ftype)
-            while isinstance(t, Pi):
-                y = tc.push_local(t.name, t.type, bi=t.bi)
-                ys.append((t.name, y, t.type, t.bi))
-                t = tc.whnf(instantiate1(t.body, y))
+            ys, t = tc.telescope(ftype)
             _, rec_args = get_app_fn_args(t)
             rec_indices = rec_args[len(params) :]
             applied = mk_apps(fvar, [y[1] for y in ys])

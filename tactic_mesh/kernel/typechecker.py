@@ -141,6 +141,22 @@ class TypeChecker:
         self.lctx[fvar] = LocalDecl(fvar, name, type, value, bi)
         return fvar
 
+    def telescope(
+        self, t: Expr, limit: int | None = None, bi: BinderInfo | None = None
+    ) -> tuple[list[tuple[str, FVar, Expr, BinderInfo]], Expr]:
+        """Open up to ``limit`` Π-binders of ``t`` (up to whnf) as new locals; return the binders
+        (name, variable, type, binder info — ``bi`` overrides the latter) and the rest."""
+        binders: list[tuple[str, FVar, Expr, BinderInfo]] = []
+        while limit is None or len(binders) < limit:
+            w = self.whnf(t)
+            if not isinstance(w, Pi):
+                return binders, w
+            info = w.bi if bi is None else bi
+            x = self.push_local(w.name, w.type, bi=info)
+            binders.append((w.name, x, w.type, info))
+            t = instantiate1(w.body, x)
+        return binders, t
+
     def local_decl(self, fvar: FVar) -> LocalDecl:
         decl = self.lctx.get(fvar)
         if decl is None:
@@ -645,15 +661,9 @@ class TypeChecker:
             assert isinstance(t, Pi)
             t = instantiate1(t.body, p)
         # the fields as local variables (for the minor premises `fun f₁ … fₙ => fᵢ`)
-        fields: list[tuple[str, FVar, Expr, BinderInfo]] = []
-        ft = t
-        for _ in range(ctor.num_fields):
-            ft = self.whnf(ft)
-            if not isinstance(ft, Pi):
-                return False
-            y = self.push_local(ft.name, ft.type, bi=ft.bi)
-            fields.append((ft.name, y, ft.type, ft.bi))
-            ft = instantiate1(ft.body, y)
+        fields, _ = self.telescope(t, ctor.num_fields)
+        if len(fields) != ctor.num_fields:
+            return False
         major_type = mk_apps(Const(ind.name, head.levels), params)
         projections: list[Expr] = []
         for i in range(ctor.num_fields):
