@@ -83,3 +83,13 @@ def fingerprint(env: Environment, name: str, _memo: dict[str, str] | None = None
     out = h.hexdigest()
     memo[name] = out
     return out
+
+
+def environment_hash(env: Environment) -> str:
+    """A content hash of a whole environment (every constant, in declaration order)."""
+    memo: dict[str, str] = {}
+    h = hashlib.sha256()
+    for name in env.names():
+        h.update(name.encode())
+        h.update((fingerprint(env, name, memo) or "").encode())
+    return h.hexdigest()

@@ -1,0 +1,130 @@
+"""Proof states and obligations (DESIGN §4).
+
+``ProofState`` = ⟨provenance, environment, active obligations, focus, metavariable graph,
+constraint store, partial term, options⟩ and ``Obligation`` = ⟨id, local context, target,
+local assignments, visibility, provenance reference⟩.  Both are immutable: every step yields a
+new state, so checkpoint and rollback are exact.  Goals are synthetic-opaque metavariables of the
+kernel's metavariable context; the partial term is the root hole with the assignments made so far.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+
+import attrs
+
+from tactic_mesh import __version__
+from tactic_mesh.kernel.environment import Environment
+from tactic_mesh.kernel.expr import Expr, MVar
+from tactic_mesh.kernel.fingerprint import environment_hash
+from tactic_mesh.kernel.local_context import LocalContext
+from tactic_mesh.kernel.mctx import MetavarContext, MVarKind
+
+KERNEL_VERSION = f"tactic-mesh-kernel/{__version__}"
+
+
+@attrs.frozen
+class Provenance:
+    """What a proof state's meaning depends on; replay requires the critical fields to match."""
+
+    kernel_version: str
+    environment_hash: str
+    options: tuple[tuple[str, str], ...] = ()
+
+    REPLAY_CRITICAL = ("kernel_version", "environment_hash", "options")
+
+    @staticmethod
+    def of(env: Environment, options: tuple[tuple[str, str], ...] = ()) -> Provenance:
+        return Provenance(KERNEL_VERSION, environment_hash(env), tuple(sorted(options)))
+
+    def digest(self) -> str:
+        text = "\x00".join([self.kernel_version, self.environment_hash, repr(self.options)])
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def mismatch(self, other: Provenance) -> tuple[str, object, object] | None:
+        """The first replay-critical field that differs: (field, expected, found)."""
+        for field in self.REPLAY_CRITICAL:
+            mine, theirs = getattr(self, field), getattr(other, field)
+            if mine != theirs:
+                return field, mine, theirs
+        return None
+
+
+class Visibility(enum.Enum):
+    VISIBLE = "visible"
+    MASKED = "masked"  # hidden by search bookkeeping; final terms are never taken from a masked state
+
+
+@attrs.frozen
+class Obligation:
+    obligation_id: str
+    mvar: int
+    local_context: LocalContext
+    target_type: Expr
+    local_assignments: tuple[tuple[int, Expr], ...]
+    visibility: Visibility
+    provenance_ref: str
+
+
+@attrs.frozen
+class ProofState:
+    provenance: Provenance
+    environment: Environment
+    active_obligations: tuple[int, ...]  # goal metavariables, in order
+    focus: tuple[int, ...]  # the goals operations act on (a sub-sequence of the active ones)
+    metavar_graph: MetavarContext
+    partial_term: Expr  # the root hole; instantiate it to see the proof built so far
+    options: tuple[tuple[str, str], ...] = ()
+    checkpoint: int = 0
+    masked: frozenset[int] = frozenset()
+
+    @staticmethod
+    def initial(env: Environment, statement: Expr, options: tuple[tuple[str, str], ...] = ()) -> ProofState:
+        """One goal: a proof of ``statement`` (a closed proposition or type)."""
+        mctx, root = MetavarContext().declare(statement, LocalContext(), MVarKind.SYNTHETIC_OPAQUE, "main")
+        return ProofState(
+            provenance=Provenance.of(env, options),
+            environment=env,
+            active_obligations=(root.id,),
+            focus=(root.id,),
+            metavar_graph=mctx,
+            partial_term=root,
+            options=tuple(sorted(options)),
+        )
+
+    @property
+    def constraint_store(self) -> tuple[object, ...]:
+        """Constraints postponed by unification (universe constraints for now)."""
+        return self.metavar_graph.postponed_levels
+
+    def obligation_id(self, mvar: int) -> str:
+        return f"cp{self.checkpoint}:{mvar}"
+
+    def obligation(self, mvar: int) -> Obligation:
+        decl = self.metavar_graph.decl(mvar)
+        return Obligation(
+            obligation_id=self.obligation_id(mvar),
+            mvar=mvar,
+            local_context=decl.lctx,
+            target_type=self.metavar_graph.instantiate(decl.type),
+            local_assignments=tuple(
+                (d.fvar.id, d.value) for d in decl.lctx if d.value is not None
+            ),
+            visibility=Visibility.MASKED if mvar in self.masked else Visibility.VISIBLE,
+            provenance_ref=self.provenance.digest(),
+        )
+
+    def goals(self) -> list[Obligation]:
+        return [self.obligation(m) for m in self.active_obligations]
+
+    def proof_term(self) -> Expr:
+        """The partial term with every assignment substituted (may still contain holes)."""
+        return self.metavar_graph.instantiate(self.partial_term)
+
+    def open_holes(self) -> list[MVar]:
+        return self.metavar_graph.unassigned_mvars(self.partial_term)
+
+    @property
+    def is_complete(self) -> bool:
+        return not self.active_obligations and not self.open_holes()
