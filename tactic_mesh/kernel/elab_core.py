@@ -93,7 +93,7 @@ class ElabCore:
     def show(self, e: Expr) -> str:
         names = {d.fvar: d.user_name for d in self.lctx}
         holes = {m.id: name for name, m in self.named_holes.items()}
-        printer = Printer(self.env, names, mvar_names=holes)
+        printer = Printer(self.env, names, mvar_names=holes, display=True)
         try:
             return printer.print(self.instantiate(e))
         except Exception:  # pragma: no cover - printing must not hide the real error

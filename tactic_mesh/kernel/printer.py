@@ -88,10 +88,14 @@ class Printer:
         universes: bool = False,
         mvar_names: dict[int, str] | None = None,
         explicit: bool = False,
+        display: bool = False,
     ) -> None:
         self.env = env
         self.fvar_names = fvar_names or {}
         self.explicit = explicit
+        # display: for messages — implicit arguments are always left out (like Lean's default
+        # pretty printer); the output is for people and need not elaborate back
+        self.display = display and not explicit
         self.universes = universes or explicit
         self.mvar_names = mvar_names or {}
 
@@ -115,7 +119,9 @@ class Printer:
         if isinstance(e, BVar):
             if e.idx < len(names):
                 entry = names[-1 - e.idx]
-                return ("@" + _plain(entry) if self.explicit else entry), P_ATOM
+                if self.explicit:
+                    return "@" + _plain(entry), P_ATOM
+                return (_plain(entry) if self.display else entry), P_ATOM
             return f"#{e.idx}", P_ATOM
         if isinstance(e, FVar):
             return self.fvar_names.get(e, f"_fvar.{e.id}"), P_ATOM
@@ -126,7 +132,7 @@ class Printer:
         if isinstance(e, Sort):
             return self._sort(e.level)
         if isinstance(e, Const):
-            at = self.explicit or self._starts_implicit(self._const_type(e))
+            at = self.explicit or (not self.display and self._starts_implicit(self._const_type(e)))
             return ("@" if at else "") + self._const(e), P_ATOM
         if isinstance(e, App):
             return self._app(e, names)
@@ -253,7 +259,7 @@ class Printer:
             t = t.body
         if len(binders) < nargs and not all(b.bi is BinderInfo.DEFAULT for b in binders):
             return None
-        if len(binders) == nargs and self._starts_implicit(t):
+        if len(binders) == nargs and self._starts_implicit(t) and not self.display:
             return None  # elaboration would insert trailing implicit arguments
         for i, b in enumerate(binders):
             recoverable = True
@@ -275,9 +281,12 @@ class Printer:
             if special is not None:
                 return special
         infos = self._binder_infos(fn, len(args), names)
-        explicit_only = infos is not None and all(
-            ok and (bi is not BinderInfo.INST_IMPLICIT or _is_instance_arg(arg))
-            for (bi, ok), arg in zip(infos, args, strict=False)
+        explicit_only = infos is not None and (
+            self.display
+            or all(
+                ok and (bi is not BinderInfo.INST_IMPLICIT or _is_instance_arg(arg))
+                for (bi, ok), arg in zip(infos, args, strict=False)
+            )
         )
         parts: list[str] = []
         if infos is None or not explicit_only:
