@@ -1,0 +1,521 @@
+"""The interpreter: an explicit continuation machine for tactic programs.
+
+A run of a program on a state is a *stream* of successes, ended by one of the outcome classes:
+
+* ``Success(value, state)`` — one result; asking for the next one backtracks;
+* ``Failure(reason)`` — every alternative failed (``fail`` is catchable by ``choice``);
+* ``Panic(reason)`` — not catchable: the whole run stops (unhandled operation, malformed program);
+* ``OutOfFuel`` — the step budget is exhausted; ``Interrupted`` — the wall-clock budget is;
+* ``ReplayIncompatible`` — an operation refused a state whose provenance does not match.
+
+The machine never recurses in Python: control, continuation (a persistent list of frames) and
+choice points (a persistent list of saved machine states) are data, so a program of 100 000
+steps runs in constant Python stack.  ``choice`` policies:
+
+* ``BACKTRACK`` (Ltac2 ``plus``): all successes of the first branch, then of the next, …;
+* ``COMMIT`` (Lean ``first``): the first success of the first branch that has one, and no other —
+  implemented as a cut that restores the choice points saved when the choice started;
+* ``FAIR`` (LogicT ``interleave``): the branches' successes alternate; each branch runs in its own
+  sub-machine and the continuation is applied to the merged stream;
+* ``SCORED``: branches in order of a registered scorer (best first), then as ``BACKTRACK``.
+
+Operations (``op``) and ``foreign`` computations are given meaning by handlers: ``handle h t``
+installs handler ``h`` for ``t``; an operation goes to the innermost handler, and each handler may
+forward it outward.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Generic, Protocol, TypeVar
+
+import attrs
+from immutables import Map
+
+from tactic_mesh.calculus.terms import (
+    Bind,
+    Choice,
+    Fail,
+    Fix,
+    Focus,
+    Foreign,
+    Handle,
+    Op,
+    Policy,
+    Pure,
+    Rec,
+    Scoped,
+    Term,
+    Value,
+    VList,
+    VRecord,
+    VStr,
+    VVar,
+)
+
+S = TypeVar("S")
+
+# ---------------------------------------------------------------------------------------------
+# outcomes
+# ---------------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Success(Generic[S]):
+    value: Value
+    state: S
+
+
+@attrs.frozen
+class Failure:
+    reason: Value
+
+
+@attrs.frozen
+class Panic:
+    reason: str
+
+
+@attrs.frozen
+class OutOfFuel:
+    steps: int
+
+
+@attrs.frozen
+class Interrupted:
+    seconds: float
+
+
+@attrs.frozen
+class ReplayIncompatible:
+    field: str
+    expected: str
+    found: str
+
+
+Stop = Failure | Panic | OutOfFuel | Interrupted | ReplayIncompatible
+
+_NEXT = VStr("\x00next")  # internal: backtrack to the next alternative without a new reason
+
+# ---------------------------------------------------------------------------------------------
+# handlers
+# ---------------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Forward:
+    """The handler does not handle this operation: ask the next one outward."""
+
+
+@attrs.frozen
+class Raise:
+    """The operation failed catchably."""
+
+    reason: Value
+
+
+HandlerResult = tuple[Value, S] | Forward | Raise | Panic | ReplayIncompatible
+
+
+class Handler(Protocol[S]):
+    """Gives meaning to operations (and ``foreign`` symbols) on a state of type ``S``."""
+
+    name: str
+
+    def operation(self, name: str, operands: Sequence[Value], state: S) -> HandlerResult[S]: ...
+
+    def foreign(self, symbol: str, payload: Value, state: S) -> HandlerResult[S]: ...
+
+
+class Focusable(Protocol):
+    """States that ``focus`` can narrow: ``focus`` returns the narrowed state and a token that
+    ``unfocus`` uses to put the other goals back."""
+
+    def focus(self, selector: str) -> tuple[Focusable, object] | str: ...
+
+    def unfocus(self, token: object) -> Focusable: ...
+
+
+Scorer = Callable[[Term, object], float]
+
+# ---------------------------------------------------------------------------------------------
+# machine data
+# ---------------------------------------------------------------------------------------------
+
+Env = Map[str, object]  # value variables → Value, fix names → _FixClosure
+
+
+@attrs.frozen
+class _FixClosure:
+    fix: Fix
+    env: Env
+
+
+@attrs.frozen
+class _Cons:
+    head: object
+    tail: _Cons | None
+
+
+# continuation frames
+@attrs.frozen
+class _BindK:
+    var: str
+    rest: Term
+    env: Env
+
+
+@attrs.frozen
+class _CutK:
+    saved_choices: _Cons | None  # the choice points to restore on the first success
+
+
+@attrs.frozen
+class _UnfocusK:
+    token: object
+
+
+@attrs.frozen
+class _HandlersK:
+    handlers: tuple[Handler[object], ...]  # the handler chain to restore
+
+
+@attrs.frozen
+class _FuelK:
+    saved: int | None  # the enclosing scope's remaining fuel when the scope began (None: unbounded)
+    start: int  # this scope's fuel when it began
+
+
+# choice points
+@attrs.frozen
+class _Resume:
+    """Evaluate ``term`` in ``env`` with this continuation and state."""
+
+    term: Term
+    env: Env
+    kont: _Cons | None
+    state: object
+    handlers: tuple[Handler[object], ...]
+    scope_fuel: int | None
+
+
+@attrs.frozen
+class _Stream:
+    """Feed the next element of a stream of successes to a continuation."""
+
+    source: Iterator[Success[object] | Stop]
+    kont: _Cons | None
+    handlers: tuple[Handler[object], ...]
+    scope_fuel: int | None
+
+
+# ---------------------------------------------------------------------------------------------
+# the machine
+# ---------------------------------------------------------------------------------------------
+
+
+@attrs.define
+class Budget:
+    fuel: int | None = None  # steps; None: unbounded
+    seconds: float | None = None  # wall clock; None: unbounded
+    steps: int = 0
+    started: float = attrs.field(factory=time.monotonic)
+
+    def spend(self) -> OutOfFuel | Interrupted | None:
+        self.steps += 1
+        if self.fuel is not None and self.steps > self.fuel:
+            return OutOfFuel(self.steps - 1)
+        if self.seconds is not None and self.steps % 256 == 0:
+            elapsed = time.monotonic() - self.started
+            if elapsed > self.seconds:
+                return Interrupted(elapsed)
+        return None
+
+
+class Machine(Generic[S]):
+    """Runs programs; ``run`` yields the successes and returns with a final ``Stop``."""
+
+    def __init__(
+        self,
+        handlers: Mapping[str, Handler[S]],
+        scorers: Mapping[str, Scorer] | None = None,
+        budget: Budget | None = None,
+    ) -> None:
+        self.registry: dict[str, Handler[S]] = dict(handlers)
+        self.scorers: dict[str, Scorer] = dict(scorers or {})
+        self.budget = budget or Budget()
+
+    def run(
+        self, term: Term, state: S, handlers: Sequence[str] = (), env: Env | None = None
+    ) -> Iterator[Success[S] | Stop]:
+        """All results of ``term`` on ``state``: each ``Success``, then exactly one ``Stop``
+        (``Failure`` when the alternatives are exhausted)."""
+        chain = tuple(self.registry[h] for h in reversed(handlers))  # innermost first
+        return self._loop(term, env if env is not None else Map(), state, chain)  # type: ignore[arg-type]
+
+    def first(self, term: Term, state: S, handlers: Sequence[str] = ()) -> Success[S] | Stop:
+        """The first success, or the reason there is none."""
+        return next(iter(self.run(term, state, handlers)))
+
+    # -- the loop --------------------------------------------------------------------------------
+
+    def _loop(
+        self, term: Term, env: Env, state: object, handlers: tuple[Handler[object], ...]
+    ) -> Iterator[Success[S] | Stop]:
+        # registers
+        ctrl_term: Term | None = term
+        ctrl_value: Value | None = None
+        kont: _Cons | None = None
+        choices: _Cons | None = None
+        scope_fuel: int | None = None
+        last_failure: Value = VStr("no alternatives")
+
+        while True:
+            stop = self.budget.spend()
+            if stop is not None:
+                yield stop
+                return
+            failure: Value | None = None
+            if ctrl_term is not None:
+                t = ctrl_term
+                ctrl_term = None
+                if scope_fuel is not None:
+                    scope_fuel -= 1
+                    if scope_fuel < 0:
+                        failure = VStr("out of fuel in a `scoped fuel` block")
+                if failure is not None:
+                    pass
+                elif isinstance(t, Pure):
+                    resolved = _resolve(t.value, env)
+                    if isinstance(resolved, str):
+                        yield Panic(resolved)
+                        return
+                    ctrl_value = resolved
+                elif isinstance(t, Fail):
+                    resolved = _resolve(t.reason, env)
+                    failure = resolved if not isinstance(resolved, str) else VStr(resolved)
+                elif isinstance(t, Bind):
+                    kont = _Cons(_BindK(t.var, t.rest, env), kont)
+                    ctrl_term = t.first
+                elif isinstance(t, Choice):
+                    branches = list(t.branches)
+                    if t.policy is Policy.SCORED:
+                        scorer = self.scorers.get(t.scorer)
+                        if scorer is None:
+                            yield Panic(f"unknown scorer '{t.scorer}'")
+                            return
+                        branches.sort(key=lambda b: -scorer(b, state))
+                    if not branches:
+                        failure = VStr("choice with no branches")
+                    elif t.policy is Policy.FAIR:
+                        sources = [self._sub_run(b, env, state, handlers) for b in branches]
+                        stream = _Stream(_interleave(sources), kont, handlers, scope_fuel)
+                        choices = _Cons(stream, choices)
+                        failure = _NEXT  # start pulling from the stream
+                    else:
+                        if t.policy is Policy.COMMIT:
+                            kont = _Cons(_CutK(choices), kont)
+                        for alt in reversed(branches[1:]):
+                            choices = _Cons(_Resume(alt, env, kont, state, handlers, scope_fuel), choices)
+                        ctrl_term = branches[0]
+                elif isinstance(t, Scoped):
+                    parsed = _parse_scope(t.scope)
+                    if isinstance(parsed, str):
+                        yield Panic(parsed)
+                        return
+                    start = parsed if scope_fuel is None else min(parsed, scope_fuel)
+                    kont = _Cons(_FuelK(scope_fuel, start), kont)
+                    scope_fuel = start
+                    ctrl_term = t.body
+                elif isinstance(t, Focus):
+                    focus = getattr(state, "focus", None)
+                    if focus is None:
+                        yield Panic("`focus` on a state without goals")
+                        return
+                    narrowed = focus(t.selector)
+                    if isinstance(narrowed, str):
+                        failure = VStr(narrowed)
+                    else:
+                        state, token = narrowed
+                        kont = _Cons(_UnfocusK(token), kont)
+                        ctrl_term = t.body
+                elif isinstance(t, Handle):
+                    handler = self.registry.get(t.handler)
+                    if handler is None:
+                        yield Panic(f"unknown handler '{t.handler}'")
+                        return
+                    kont = _Cons(_HandlersK(handlers), kont)
+                    handlers = (handler, *handlers)  # type: ignore[arg-type]
+                    ctrl_term = t.body
+                elif isinstance(t, Fix):
+                    env = env.set(t.name, _FixClosure(t, env))
+                    ctrl_term = t.body
+                elif isinstance(t, Rec):
+                    closure = env.get(t.name)
+                    if not isinstance(closure, _FixClosure):
+                        yield Panic(f"`rec {t.name}` outside `fix {t.name}`")
+                        return
+                    env = closure.env.set(t.name, closure)
+                    ctrl_term = closure.fix.body
+                elif isinstance(t, (Op, Foreign)):
+                    outcome = self._perform(t, env, state, handlers)
+                    if isinstance(outcome, (Panic, ReplayIncompatible)):
+                        yield outcome
+                        return
+                    if isinstance(outcome, Raise):
+                        failure = outcome.reason
+                    else:
+                        ctrl_value, state = outcome
+                else:  # pragma: no cover - every term class is handled above
+                    yield Panic(f"unknown program node {type(t).__name__}")
+                    return
+            elif ctrl_value is not None:
+                # return a value to the continuation
+                if kont is None:
+                    yield Success(ctrl_value, state)  # type: ignore[arg-type]
+                    failure = _NEXT  # ask for the next success: backtrack
+                else:
+                    frame, kont = kont.head, kont.tail
+                    value = ctrl_value
+                    ctrl_value = None
+                    if isinstance(frame, _BindK):
+                        env = frame.env if frame.var == "_" else frame.env.set(frame.var, value)
+                        ctrl_term = frame.rest
+                    elif isinstance(frame, _CutK):
+                        choices = frame.saved_choices
+                        ctrl_value = value
+                    elif isinstance(frame, _UnfocusK):
+                        state = state.unfocus(frame.token)  # type: ignore[attr-defined]
+                        ctrl_value = value
+                    elif isinstance(frame, _HandlersK):
+                        handlers = frame.handlers
+                        ctrl_value = value
+                    elif isinstance(frame, _FuelK):
+                        # what the scope consumed also counts for the enclosing one
+                        used = frame.start - (scope_fuel if scope_fuel is not None else frame.start)
+                        scope_fuel = None if frame.saved is None else frame.saved - used
+                        ctrl_value = value
+
+            if failure is not None:
+                if failure is not _NEXT:
+                    last_failure = failure
+                # backtrack: resume the latest choice point
+                while True:
+                    if choices is None:
+                        yield Failure(last_failure)
+                        return
+                    point, choices = choices.head, choices.tail
+                    if isinstance(point, _Resume):
+                        ctrl_term, env, kont, state = point.term, point.env, point.kont, point.state
+                        handlers, scope_fuel = point.handlers, point.scope_fuel
+                        break
+                    assert isinstance(point, _Stream)
+                    item = next(point.source)
+                    if isinstance(item, Success):
+                        choices = _Cons(point, choices)  # more may follow
+                        ctrl_value, state, kont = item.value, item.state, point.kont
+                        handlers, scope_fuel = point.handlers, point.scope_fuel
+                        break
+                    if isinstance(item, Failure):
+                        last_failure = item.reason
+                        continue
+                    yield item  # panic, fuel, interrupt, replay: stop everything
+                    return
+
+    def _sub_run(
+        self, term: Term, env: Env, state: object, handlers: tuple[Handler[object], ...]
+    ) -> Iterator[Success[object] | Stop]:
+        """A branch of a fair choice, as its own stream (sharing this machine's budget)."""
+        sub: Machine[S] = Machine(self.registry, self.scorers, self.budget)
+        return sub._loop(term, env, state, handlers)  # type: ignore[return-value]
+
+    def _perform(
+        self, t: Op | Foreign, env: Env, state: object, handlers: tuple[Handler[object], ...]
+    ) -> tuple[Value, object] | Raise | Panic | ReplayIncompatible:
+        inputs: list[Value] = []
+        for v in t.operands if isinstance(t, Op) else (t.payload,):
+            resolved = _resolve(v, env)
+            if isinstance(resolved, str):
+                return Panic(resolved)
+            inputs.append(resolved)
+        for handler in handlers:
+            if isinstance(t, Op):
+                result = handler.operation(t.name, inputs, state)
+            else:
+                result = handler.foreign(t.symbol, inputs[0], state)
+            if isinstance(result, Forward):
+                continue
+            return result
+        what = f"operation {t.name}" if isinstance(t, Op) else f"foreign symbol '{t.symbol}'"
+        return Panic(f"unhandled {what} (no handler in scope handles it)")
+
+
+def _interleave(sources: list[Iterator[Success[object] | Stop]]) -> Iterator[Success[object] | Stop]:
+    """Alternate the successes of several streams (LogicT ``interleave``); a stream's final
+    ``Failure`` just removes it; any other stop ends the merged stream."""
+    active = list(sources)
+    last: Failure = Failure(VStr("no alternatives"))
+    while active:
+        still: list[Iterator[Success[object] | Stop]] = []
+        for source in active:
+            item = next(source)
+            if isinstance(item, Success):
+                yield item
+                still.append(source)
+            elif isinstance(item, Failure):
+                last = item
+            else:
+                yield item
+                return
+        active = still
+    yield last
+    while True:  # a consumer may ask again after the end
+        yield last
+
+
+def _parse_scope(scope: str) -> int | str:
+    parts = scope.split()
+    if len(parts) == 2 and parts[0] == "fuel" and parts[1].isdigit():
+        return int(parts[1])
+    return f"unknown scope '{scope}' (supported: `fuel N`)"
+
+
+def _resolve(v: Value, env: Env) -> Value | str:
+    """Substitute bound value variables; a string result is the error."""
+    if isinstance(v, VVar):
+        found = env.get(v.name)
+        if not isinstance(found, Value):
+            return f"unbound value variable '{v.name}'"
+        return found
+    if isinstance(v, VList):
+        items = []
+        for item in v.items:
+            r = _resolve(item, env)
+            if isinstance(r, str):
+                return r
+            items.append(r)
+        return VList(tuple(items))
+    if isinstance(v, VRecord):
+        fields = []
+        for key, item in v.fields:
+            r = _resolve(item, env)
+            if isinstance(r, str):
+                return r
+            fields.append((key, r))
+        return VRecord(tuple(fields))
+    return v
+
+
+def collect(stream: Iterator[Success[S] | Stop], limit: int = 1000) -> tuple[list[Success[S]], Stop | None]:
+    """The successes of a stream (at most ``limit``) and how it ended (None: cut off by limit)."""
+    successes: list[Success[S]] = []
+    for item in itertools.islice(stream, limit + 1):
+        if isinstance(item, Success):
+            if len(successes) == limit:
+                return successes, None
+            successes.append(item)
+        else:
+            return successes, item
+    return successes, None
