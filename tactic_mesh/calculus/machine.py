@@ -130,12 +130,12 @@ class Handler(Protocol[S]):
 
 
 class Focusable(Protocol):
-    """States that ``focus`` can narrow: ``focus`` returns the narrowed state and a token that
-    ``unfocus`` uses to put the other goals back."""
+    """States that ``focus`` can narrow: ``narrow`` returns the narrowed state and a token that
+    ``widen`` uses to put the other goals back (or an error message)."""
 
-    def focus(self, selector: str) -> tuple[Focusable, object] | str: ...
+    def narrow(self, selector: str) -> tuple[Focusable, object] | str: ...
 
-    def unfocus(self, token: object) -> Focusable: ...
+    def widen(self, token: object) -> Focusable: ...
 
 
 Scorer = Callable[[Term, object], float]
@@ -330,11 +330,11 @@ class Machine(Generic[S]):
                     scope_fuel = start
                     ctrl_term = t.body
                 elif isinstance(t, Focus):
-                    focus = getattr(state, "focus", None)
-                    if focus is None:
+                    narrow = getattr(state, "narrow", None)
+                    if narrow is None:
                         yield Panic("`focus` on a state without goals")
                         return
-                    narrowed = focus(t.selector)
+                    narrowed = narrow(t.selector)
                     if isinstance(narrowed, str):
                         failure = VStr(narrowed)
                     else:
@@ -387,7 +387,7 @@ class Machine(Generic[S]):
                         choices = frame.saved_choices
                         ctrl_value = value
                     elif isinstance(frame, _UnfocusK):
-                        state = state.unfocus(frame.token)  # type: ignore[attr-defined]
+                        state = state.widen(frame.token)  # type: ignore[attr-defined]
                         ctrl_value = value
                     elif isinstance(frame, _HandlersK):
                         handlers = frame.handlers

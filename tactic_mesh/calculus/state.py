@@ -78,9 +78,16 @@ class ProofState:
     options: tuple[tuple[str, str], ...] = ()
     checkpoint: int = 0
     masked: frozenset[int] = frozenset()
+    level_params: tuple[str, ...] = ()  # universe parameters of the statement
+    saved: tuple[ProofState, ...] = ()  # checkpoints: `Rollback n` restores saved[n] exactly
 
     @staticmethod
-    def initial(env: Environment, statement: Expr, options: tuple[tuple[str, str], ...] = ()) -> ProofState:
+    def initial(
+        env: Environment,
+        statement: Expr,
+        options: tuple[tuple[str, str], ...] = (),
+        level_params: tuple[str, ...] = (),
+    ) -> ProofState:
         """One goal: a proof of ``statement`` (a closed proposition or type)."""
         mctx, root = MetavarContext().declare(statement, LocalContext(), MVarKind.SYNTHETIC_OPAQUE, "main")
         return ProofState(
@@ -91,6 +98,7 @@ class ProofState:
             metavar_graph=mctx,
             partial_term=root,
             options=tuple(sorted(options)),
+            level_params=level_params,
         )
 
     @property
@@ -128,3 +136,48 @@ class ProofState:
     @property
     def is_complete(self) -> bool:
         return not self.active_obligations and not self.open_holes()
+
+    # -- focus (the protocol the machine's `focus` uses) -------------------------------------
+
+    def narrow(self, selector: str) -> tuple[ProofState, object] | str:
+        """Narrow the focus: ``main`` (the first goal), ``last``, ``all``, or a 1-based index."""
+        goals = self.focus_goals()
+        if selector == "all":
+            chosen = goals
+        elif not goals:
+            return "no goals to focus on"
+        elif selector in ("main", "first"):
+            chosen = goals[:1]
+        elif selector == "last":
+            chosen = goals[-1:]
+        elif selector.isdigit() and 1 <= int(selector) <= len(goals):
+            chosen = (goals[int(selector) - 1],)
+        else:
+            return f"no goal '{selector}' among {len(goals)} goal(s)"
+        rest = tuple(g for g in goals if g not in chosen)
+        return attrs.evolve(self, focus=chosen), rest
+
+    def widen(self, token: object) -> ProofState:
+        assert isinstance(token, tuple)
+        alive = set(self.active_obligations)
+        return attrs.evolve(self, focus=self.focus + tuple(g for g in token if g in alive))
+
+    def focus_goals(self) -> tuple[int, ...]:
+        alive = set(self.active_obligations)
+        return tuple(g for g in self.focus if g in alive)
+
+    def replace_goal(self, goal: int, new_goals: tuple[int, ...], mctx: MetavarContext) -> ProofState:
+        """``goal`` was assigned; ``new_goals`` take its place, in the agenda and in the focus."""
+
+        def splice(goals: tuple[int, ...]) -> tuple[int, ...]:
+            out: list[int] = []
+            for g in goals:
+                if g == goal:
+                    out.extend(n for n in new_goals if n not in out)
+                elif g not in new_goals:
+                    out.append(g)
+            return tuple(out)
+
+        return attrs.evolve(
+            self, metavar_graph=mctx, active_obligations=splice(self.active_obligations), focus=splice(self.focus)
+        )

@@ -38,7 +38,9 @@ from tactic_mesh.kernel.expr import (
     mk_apps,
     mk_lambda,
     mk_pi,
+    replace,
 )
+from tactic_mesh.kernel.local_context import LocalContext
 from tactic_mesh.kernel.mctx import MVarKind
 from tactic_mesh.kernel.syntax import (
     Anon,
@@ -175,6 +177,8 @@ class Elaborator(AppElaboration):
             expected = self.new_type_mvar(stx.pos)
         if stx.name is None:
             return self.new_mvar(expected, pos=stx.pos)
+        if stx.name == "_":  # `?_`: a fresh new goal each time
+            return self.new_mvar(expected, MVarKind.SYNTHETIC_OPAQUE, "", stx.pos)
         found = self.named_holes.get(stx.name)
         if found is not None:
             return self.ensure_has_type(found, expected, stx.pos)
@@ -210,9 +214,41 @@ class Elaborator(AppElaboration):
         return out
 
     def close(self, kind: type[Pi] | type[Lam], xs: list[tuple[str, FVar, Expr, BinderInfo]], body: Expr) -> Expr:
-        body = self.instantiate(body)
-        xs = [(n, x, self.instantiate(t), bi) for n, x, t, bi in xs]
+        """Abstract the locals ``xs`` (Π or λ).  Holes of ``body`` whose context contains some of
+        them are first re-expressed over the locals (``?m`` becomes ``?n x``), so that solving
+        them later puts the solution under the binders (Lean's elimMVarDeps)."""
+        body = self._elim_mvar_deps([x for _, x, _, _ in xs], self.instantiate(body))
+        xs = [(n, x, self._elim_mvar_deps([y for _, y, _, _ in xs[:i]], self.instantiate(t)), bi)
+              for i, (n, x, t, bi) in enumerate(xs)]
         return mk_pi(xs, body) if kind is Pi else mk_lambda(xs, body)
+
+    def _elim_mvar_deps(self, fvars: list[FVar], e: Expr) -> Expr:
+        if not fvars or not e.has_mvar:
+            return e
+        replacements: dict[Expr, Expr] = {}
+        for m in self.mctx.unassigned_mvars(e):
+            decl = self.mctx.decl(m)
+            deps = [x for x in fvars if x in decl.lctx]
+            if not deps or self.mctx.is_assigned(m):
+                continue
+            outer = LocalContext([d for d in decl.lctx if d.fvar not in deps])
+            binders = [(d.user_name, d.fvar, self.instantiate(d.type), d.bi) for d in decl.lctx if d.fvar in deps]
+            fn_type = mk_pi(binders, self.instantiate(decl.type))
+            mctx, n = self.mctx.declare(fn_type, outer, decl.kind, decl.user_name)
+            if decl.kind is MVarKind.NATURAL:
+                mctx = mctx.assign(m, mk_apps(n, deps))
+            else:  # a goal: solved later by its own assignment, read through the delayed one
+                mctx = mctx.assign_delayed(n, deps, m)
+            self.tc._set_mctx(mctx)
+            replacements[m] = mk_apps(n, deps)
+        if not replacements:
+            return e
+        def fn(sub: Expr, off: int) -> Expr | None:
+            if not sub.has_mvar:
+                return sub
+            return replacements.get(sub)
+
+        return replace(e, fn)
 
     def elab_forall(self, stx: BinderTerm) -> Expr:
         saved = self.lctx

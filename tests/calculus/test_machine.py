@@ -49,14 +49,14 @@ class Counter:
     n: int = 0
     goals: tuple[int, ...] = ()
 
-    def focus(self, selector: str) -> tuple[Counter, object] | str:
+    def narrow(self, selector: str) -> tuple[Counter, object] | str:
         if selector == "first":
             if not self.goals:
                 return "no goals"
             return Counter(self.n, self.goals[:1]), self.goals[1:]
         return f"unknown selector {selector}"
 
-    def unfocus(self, token: object) -> Counter:
+    def widen(self, token: object) -> Counter:
         assert isinstance(token, tuple)
         return Counter(self.n, self.goals + token)
 

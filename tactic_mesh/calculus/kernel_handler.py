@@ -1,0 +1,237 @@
+"""The kernel handler: the effect signature interpreted over ``ProofState`` with the embedded engine.
+
+Goals are named by ``VGoal``: ``VGoal("main")`` is the first goal in focus, ``VGoal("cp<k>:<m>")``
+a goal by id.  Implemented so far (issue 3 continues this list): inspection
+(``ViewActiveObligations``, ``ReadObligation``, ``ReadLocalContext``, ``ReadMetavarGraph``,
+``ReadConstraintStore``, ``ReadEnvironment``), ``Elaborate`` (a surface term in a goal's context,
+against its target), ``AssignMetavar`` (close a goal by a term; the term's ``?_`` holes become the
+new goals), ``Unify``, ``Normalize``, ``CheckWitness`` (the trusted kernel), ``Checkpoint`` /
+``Rollback`` (exact: states are persistent), and provenance.  Other operations are forwarded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import attrs
+
+from tactic_mesh.calculus.machine import Forward, HandlerResult, Raise, ReplayIncompatible
+from tactic_mesh.calculus.state import ProofState
+from tactic_mesh.calculus.terms import (
+    Value,
+    VExpr,
+    VGoal,
+    VList,
+    VName,
+    VNum,
+    VRecord,
+    VStr,
+    VSurface,
+    VUnit,
+)
+from tactic_mesh.kernel.elab import Elaborator
+from tactic_mesh.kernel.errors import TacticMeshError
+from tactic_mesh.kernel.expr import Expr, MVar
+from tactic_mesh.kernel.mctx import MetavarContext, MVarKind
+from tactic_mesh.kernel.printer import Printer
+from tactic_mesh.kernel.reduce import normalize
+from tactic_mesh.kernel.syntax import parse_term
+from tactic_mesh.kernel.typechecker import TypeChecker
+from tactic_mesh.kernel.unify import MetaChecker
+
+
+class KernelHandler:
+    name = "kernel"
+
+    def operation(self, name: str, operands: Sequence[Value], state: ProofState) -> HandlerResult[ProofState]:
+        method = getattr(self, f"op_{name}", None)
+        if method is None:
+            return Forward()
+        try:
+            result: HandlerResult[ProofState] = method(state, *operands)
+        except TacticMeshError as err:
+            return Raise(VStr(f"{name}: {err}"))
+        except TypeError as err:  # wrong operand sorts
+            return Raise(VStr(f"{name}: bad operands ({err})"))
+        return result
+
+    def foreign(self, symbol: str, payload: Value, state: ProofState) -> HandlerResult[ProofState]:
+        return Forward()
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    @staticmethod
+    def goal_mvar(state: ProofState, goal: Value) -> int:
+        if not isinstance(goal, VGoal):
+            raise TacticMeshError(f"a goal is expected, got {goal!r}")
+        if goal.id == "main":
+            focused = state.focus_goals()
+            if not focused:
+                raise TacticMeshError("no goals")
+            return focused[0]
+        for m in state.active_obligations:
+            if state.obligation_id(m) == goal.id or goal.id.endswith(f":{m}"):
+                return m
+        raise TacticMeshError(f"unknown goal {goal.id}")
+
+    @staticmethod
+    def elaborator(state: ProofState, mvar: int) -> Elaborator:
+        decl = state.metavar_graph.decl(mvar)
+        el = Elaborator(state.environment, "<tactic>", list(state.level_params), auto_bound_levels=False)
+        el.tc._set_mctx(state.metavar_graph)
+        el.lctx = decl.lctx
+        for d in decl.lctx:
+            el.tc.lctx[d.fvar] = d
+        return el
+
+    @staticmethod
+    def show(state: ProofState, mvar: int, e: Expr) -> str:
+        names = {d.fvar: d.user_name for d in state.metavar_graph.decl(mvar).lctx}
+        return Printer(state.environment, names, display=True).print(state.metavar_graph.instantiate(e))
+
+    # -- inspection ----------------------------------------------------------------------------
+
+    def op_ViewActiveObligations(self, state: ProofState) -> HandlerResult[ProofState]:
+        return VList(tuple(VGoal(state.obligation_id(m)) for m in state.focus_goals())), state
+
+    def op_ReadObligation(self, state: ProofState, goal: Value) -> HandlerResult[ProofState]:
+        m = self.goal_mvar(state, goal)
+        ob = state.obligation(m)
+        record = VRecord((
+            ("id", VGoal(ob.obligation_id)),
+            ("target", VExpr(ob.target_type)),
+            ("visibility", VStr(ob.visibility.value)),
+            ("hypotheses", VNum(len(ob.local_context))),
+        ))
+        return record, state
+
+    def op_ReadLocalContext(self, state: ProofState, goal: Value) -> HandlerResult[ProofState]:
+        m = self.goal_mvar(state, goal)
+        lctx = state.metavar_graph.decl(m).lctx
+        hyps = tuple(
+            VRecord((("name", VName(d.user_name)), ("type", VExpr(state.metavar_graph.instantiate(d.type)))))
+            for d in lctx
+        )
+        return VList(hyps), state
+
+    def op_ReadMetavarGraph(self, state: ProofState) -> HandlerResult[ProofState]:
+        graph = state.metavar_graph.dependency_graph(state.active_obligations)
+        edges = tuple(
+            (state.obligation_id(g), VList(tuple(VNum(d) for d in sorted(deps)))) for g, deps in graph.items()
+        )
+        return VRecord(edges), state
+
+    def op_ReadConstraintStore(self, state: ProofState) -> HandlerResult[ProofState]:
+        items = tuple(VStr(f"{a} = {b}") for a, b in state.metavar_graph.postponed_levels)
+        return VList(items), state
+
+    def op_ReadEnvironment(self, state: ProofState, name: Value) -> HandlerResult[ProofState]:
+        if not isinstance(name, VName):
+            return Raise(VStr("ReadEnvironment: a name is expected"))
+        info = state.environment.find(name.name)
+        if info is None:
+            return Raise(VStr(f"unknown constant '{name.name}'"))
+        return VRecord((("name", VName(info.name)), ("type", VExpr(info.type)))), state
+
+    # -- elaboration and kernel ----------------------------------------------------------------
+
+    def op_Elaborate(self, state: ProofState, surface: Value, goal: Value) -> HandlerResult[ProofState]:
+        """A surface term in the context of ``goal``, against its target (``VUnit``: the main goal's
+        context, no expected type)."""
+        if not isinstance(surface, VSurface):
+            return Raise(VStr("Elaborate: a surface term is expected"))
+        m = self.goal_mvar(state, goal if isinstance(goal, VGoal) else VGoal("main"))
+        el = self.elaborator(state, m)
+        expected = state.metavar_graph.decl(m).type if isinstance(goal, VGoal) else None
+        e = el.elab(parse_term(surface.text, "<tactic>"), expected)
+        el.synthesize_pending()
+        return VExpr(el.instantiate(e)), attrs.evolve(state, metavar_graph=el.mctx)
+
+    def op_AssignMetavar(self, state: ProofState, goal: Value, value: Value) -> HandlerResult[ProofState]:
+        """Close ``goal`` with a term; its unassigned ``?_`` holes become new goals in its place."""
+        if not isinstance(value, VExpr):
+            return Raise(VStr("AssignMetavar: a term is expected"))
+        m = self.goal_mvar(state, goal)
+        decl = state.metavar_graph.decl(m)
+        checker = MetaChecker(state.environment, state.metavar_graph, decl.lctx)
+        term = state.metavar_graph.instantiate(value.expr)
+        actual = checker.infer(term)
+        if not checker.is_def_eq(actual, decl.type):
+            return Raise(VStr(
+                f"type mismatch: the term has type {self.show(state, m, actual)} but the goal is "
+                f"{self.show(state, m, decl.type)}"
+            ))
+        mctx: MetavarContext = checker.mctx.assign(MVar(m), term)
+        holes = mctx.unassigned_mvars(term)
+        natural = [h for h in holes if mctx.decl(h).kind is MVarKind.NATURAL]
+        if natural:
+            return Raise(VStr(f"could not determine {len(natural)} part(s) of the term (unsolved `_`)"))
+        return VUnit(), state.replace_goal(m, tuple(h.id for h in holes), mctx)
+
+    def op_Unify(self, state: ProofState, a: Value, b: Value) -> HandlerResult[ProofState]:
+        if not isinstance(a, VExpr) or not isinstance(b, VExpr):
+            return Raise(VStr("Unify: two terms are expected"))
+        checker = MetaChecker(state.environment, state.metavar_graph)
+        if not checker.is_def_eq(a.expr, b.expr):
+            return Raise(VStr("Unify: the terms are not definitionally equal"))
+        return VUnit(), attrs.evolve(state, metavar_graph=checker.mctx)
+
+    def op_Normalize(self, state: ProofState, e: Value, mode: Value) -> HandlerResult[ProofState]:
+        if not isinstance(e, VExpr):
+            return Raise(VStr("Normalize: a term is expected"))
+        term = state.metavar_graph.instantiate(e.expr)
+        if isinstance(mode, VStr) and mode.value == "whnf":
+            return VExpr(MetaChecker(state.environment, state.metavar_graph).whnf(term)), state
+        return VExpr(normalize(state.environment, term)), state
+
+    def op_CheckWitness(self, state: ProofState, e: Value, ty: Value) -> HandlerResult[ProofState]:
+        """The trusted kernel checks a closed term against a type."""
+        if not isinstance(e, VExpr) or not isinstance(ty, VExpr):
+            return Raise(VStr("CheckWitness: a term and a type are expected"))
+        term, typ = (state.metavar_graph.instantiate(x.expr) for x in (e, ty))
+        if term.has_mvar or typ.has_mvar:
+            return Raise(VStr("CheckWitness: the term still has holes"))
+        TypeChecker(state.environment, level_params=state.level_params).check(term, typ)
+        return VUnit(), state
+
+    # -- control -------------------------------------------------------------------------------
+
+    def op_Checkpoint(self, state: ProofState) -> HandlerResult[ProofState]:
+        n = len(state.saved)
+        return VNum(n), attrs.evolve(state, saved=(*state.saved, state), checkpoint=n + 1)
+
+    def op_Rollback(self, state: ProofState, n: Value) -> HandlerResult[ProofState]:
+        if not isinstance(n, VNum) or not 0 <= n.value < len(state.saved):
+            return Raise(VStr(f"Rollback: no checkpoint {n!r}"))
+        restored = state.saved[n.value]
+        return VUnit(), attrs.evolve(restored, saved=state.saved[: n.value + 1])
+
+    # -- provenance ----------------------------------------------------------------------------
+
+    def op_ReadProvenance(self, state: ProofState) -> HandlerResult[ProofState]:
+        p = state.provenance
+        return VRecord((
+            ("kernel_version", VStr(p.kernel_version)),
+            ("environment_hash", VStr(p.environment_hash)),
+            ("options", VStr(repr(p.options))),
+        )), state
+
+    def op_RequireReplayCompatibility(self, state: ProofState, expected: Value) -> HandlerResult[ProofState]:
+        if not isinstance(expected, VRecord):
+            return Raise(VStr("RequireReplayCompatibility: a provenance record is expected"))
+        p = state.provenance
+        current: dict[str, Value] = {
+            "kernel_version": VStr(p.kernel_version),
+            "environment_hash": VStr(p.environment_hash),
+            "options": VStr(repr(p.options)),
+        }
+        for key, value in expected.fields:
+            if current.get(key) != value:
+                found = current.get(key)
+                return ReplayIncompatible(
+                    key,
+                    value.value if isinstance(value, VStr) else repr(value),
+                    found.value if isinstance(found, VStr) else repr(found),
+                )
+        return VUnit(), state
+

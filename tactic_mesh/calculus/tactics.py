@@ -1,0 +1,64 @@
+"""Derived tactics, compiled into core programs (``expand`` is the identity: these *are* the core
+forms).  This is the beginning of the derived vocabulary of DESIGN §4; each tactic acts on the
+main goal (``VGoal("main")``: the first goal in focus).
+
+* ``refine e`` — elaborate ``e`` against the main goal; its ``?_`` holes become the new goals;
+* ``exact e`` — the same, for a complete term (no ``?_``);
+* ``intro x y …`` — ``refine fun x y … => ?_``;
+* ``rfl`` — ``exact rfl``;
+* tacticals ``first [t₁, …]`` (committed choice), ``try t``, ``repeat t`` (a fixpoint that stops
+  at the first failure), ``focus t`` (on the main goal only).
+"""
+
+from __future__ import annotations
+
+from tactic_mesh.calculus.terms import (
+    Bind,
+    Choice,
+    Fix,
+    Focus,
+    Op,
+    Policy,
+    Pure,
+    Rec,
+    Term,
+    VGoal,
+    VSurface,
+    VVar,
+)
+
+MAIN = VGoal("main")
+
+
+def refine(text: str) -> Term:
+    return Bind("term", Op("Elaborate", (VSurface(text), MAIN)), Op("AssignMetavar", (MAIN, VVar("term"))))
+
+
+def exact(text: str) -> Term:
+    return refine(text)
+
+
+def intro(*names: str) -> Term:
+    binders = " ".join(names) if names else "a"
+    return refine(f"fun {binders} => ?_")
+
+
+def rfl() -> Term:
+    return exact("rfl")
+
+
+def first(*tactics: Term) -> Term:
+    return Choice(Policy.COMMIT, tactics)
+
+
+def try_(tactic: Term) -> Term:
+    return Choice(Policy.COMMIT, (tactic, Pure()))
+
+
+def repeat(tactic: Term, name: str = "repeat") -> Term:
+    """``repeat t``: apply ``t`` as long as it succeeds (needs fuel to stop on ``repeat (pure ())``)."""
+    return Fix(name, Choice(Policy.COMMIT, (Bind("_", tactic, Rec(name)), Pure())))
+
+
+def focus(tactic: Term) -> Term:
+    return Focus("main", tactic)
