@@ -50,7 +50,7 @@ class KernelHandler:
         try:
             result: HandlerResult[ProofState] = method(state, *operands)
         except TacticMeshError as err:
-            return Raise(VStr(f"{name}: {err}"))
+            return Raise(VStr(err.message))
         except TypeError as err:  # wrong operand sorts
             return Raise(VStr(f"{name}: bad operands ({err})"))
         return result

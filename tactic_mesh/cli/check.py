@@ -39,7 +39,9 @@ def check_files(paths: list[str], options: Options, show_progress: bool = False)
         env = Environment() if start_empty else prelude()
     except TacticMeshError as err:
         return [CommandResult("prelude", "", False, err.message, Location("<prelude>", 1, 1))]
-    checker = FileChecker(env, options)
+    from tactic_mesh.calculus.tactic_block import prove_by_block
+
+    checker = FileChecker(env, options, prove_by_block)
     with _Progress(show_progress) as progress:
         for path in files:
             if path.is_dir():

@@ -44,6 +44,7 @@ from tactic_mesh.kernel.reduce import normalize
 from tactic_mesh.kernel.structures import InductiveCommands
 from tactic_mesh.kernel.syntax import (
     AxiomCmd,
+    ByBlock,
     CheckCmd,
     Command,
     DefCmd,
@@ -172,20 +173,31 @@ class FileChecker(InductiveCommands):
             ty = el.elab_type(type_stx)
         else:
             ty = None
-        if not isinstance(cmd, AxiomCmd):
+        by_block = cmd.value if not isinstance(cmd, AxiomCmd) and isinstance(cmd.value, ByBlock) else None
+        if not isinstance(cmd, AxiomCmd) and by_block is None:
             value = el.elab(cmd.value, ty)
             if ty is None:
                 ty = el.infer(value)
-        assert ty is not None
+        if ty is None:
+            raise ElabError(f"'{name}': a tactic proof needs a stated type", loc)
         full_type = self.finish(
             el, el.close(Pi, xs, ty), "the statement", type_stx if type_stx is not None else PosSyntax(loc)
         )
         if isinstance(cmd, AxiomCmd):
             self.admit(AxiomDecl(name, used_levels(el, [full_type]), full_type), loc)
             return (), ""
-        assert value is not None
-        full_value = self.finish(el, el.close(Lam, xs, value), "the proof" if isinstance(cmd, TheoremCmd)
-                                 else "the definition", cmd.value)
+        if by_block is not None:
+            if self.tactic_runner is None:
+                raise ElabError("tactic proofs (`by`) need the tactic calculus, which is not plugged in", loc)
+            statement_levels = used_levels(el, [full_type])
+            full_value = self.tactic_runner(
+                self.env, full_type, statement_levels, [x[0] for x in xs], by_block.text,
+                by_block.pos.line, by_block.pos.col, filename,
+            )
+        else:
+            assert value is not None
+            full_value = self.finish(el, el.close(Lam, xs, value), "the proof" if isinstance(cmd, TheoremCmd)
+                                     else "the definition", cmd.value)
         levels = used_levels(el, [full_type, full_value])
         decl: Declaration
         if isinstance(cmd, TheoremCmd):

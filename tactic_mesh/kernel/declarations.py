@@ -3,7 +3,7 @@ through the kernel (with the ``sorry`` and axiom policies)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import attrs
 
@@ -94,10 +94,18 @@ def axioms_of(env: Environment, name: str) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
+TacticRunner = Callable[[Environment, Expr, tuple[str, ...], list[str], str, int, int, str], Expr]
+
+
 class DeclarationChecker:
     """A growing environment and the steps every declaration command shares."""
 
-    def __init__(self, env: Environment, options: Options | None = None) -> None:
+    def __init__(
+        self, env: Environment, options: Options | None = None, tactic_runner: TacticRunner | None = None
+    ) -> None:
+        # `by` blocks are run by the tactic calculus, which the kernel does not import: the caller
+        # plugs it in (``tactic_mesh.calculus.tactic_block.prove_by_block``)
+        self.tactic_runner = tactic_runner
         self.env = env
         self.options = options or Options()
         self.universes: list[str] = []

@@ -1,3 +1,3 @@
--- expect: tactic proofs (`by`) are not available in term mode
--- at: 3:23
+-- expect: unknown tactic 'trivial'
+-- at: 3:26
 theorem bad : True := by trivial

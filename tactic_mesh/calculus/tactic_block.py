@@ -1,0 +1,235 @@
+"""``by`` blocks: Lean-style tactic scripts, compiled tactic by tactic into core programs.
+
+A block is a sequence of tactics separated by newlines or ``;``.  As in Lean, the tactics of a
+block run one after the other and each commits to its first success; a failing tactic stops the
+block with its location and the goals it was applied to.  A tactic may look at the current
+proof state to decide its core program (``induction n`` needs the type of ``n``), so each one is
+compiled just before it runs; the compiled programs are recorded.
+
+Supported: ``intro x …``, ``exact e``, ``refine e``, ``apply e``, ``rfl``, ``constructor``,
+``left``, ``right``, ``exists e``, ``exfalso``, ``assumption``, ``induction x``, ``cases x``,
+``show t``.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from tactic_mesh.calculus.kernel_handler import KernelHandler
+from tactic_mesh.calculus.machine import Budget, Machine, Success
+from tactic_mesh.calculus.state import ProofState
+from tactic_mesh.calculus.tactics import exact, first, intro, refine, try_
+from tactic_mesh.calculus.terms import Term, seq
+from tactic_mesh.kernel.environment import Environment, InductiveInfo
+from tactic_mesh.kernel.errors import ElabError, Location, TacticMeshError
+from tactic_mesh.kernel.expr import Const, Expr, Pi, get_app_fn_args
+from tactic_mesh.kernel.printer import Printer
+
+MAX_APPLY_ARGS = 8
+STEP_FUEL = 200_000
+
+
+@attrs.frozen
+class TacticCall:
+    name: str
+    arg: str
+    line: int  # 1-based, in the file
+    col: int
+
+
+def split_block(text: str, line: int, col: int) -> list[TacticCall]:
+    """Split ``by …`` text (starting at ``line:col`` of the file) into tactic calls: separated by
+    newlines or ``;`` outside brackets (a term spanning lines must be inside brackets)."""
+    calls: list[TacticCall] = []
+    depth = 0
+    start = text.index("by") + 2
+
+    def flush(end: int) -> None:
+        chunk = text[start:end]
+        stripped = chunk.strip()
+        if not stripped or stripped.startswith("--"):
+            return
+        before = text[: start + len(chunk) - len(chunk.lstrip())]
+        ln = line + before.count("\n")
+        cl = len(before) - before.rfind("\n") if "\n" in before else col + len(before)
+        name, _, arg = stripped.partition(" ")
+        calls.append(TacticCall(name, arg.strip(), ln, cl))
+
+    for i, ch in enumerate(text):
+        if i < start:
+            continue
+        if ch in "([{⟨":
+            depth += 1
+        elif ch in ")]}⟩":
+            depth -= 1
+        elif depth <= 0 and ch in "\n;":
+            flush(i)
+            start = i + 1
+    flush(len(text))
+    return calls
+
+
+class TacticError(TacticMeshError):
+    pass
+
+
+def compile_tactic(call: TacticCall, state: ProofState) -> Term:
+    """The core program of one tactic, given the state it will run on."""
+    name, arg = call.name, call.arg
+    if name in ("intro", "intros"):
+        names = arg.split() or _binder_names(state)
+        return intro(*names)
+    if name == "exact":
+        return exact(_need(arg, call))
+    if name == "refine":
+        return refine(_need(arg, call))
+    if name == "apply":
+        return _apply(_need(arg, call))
+    if name == "rfl":
+        return exact("rfl")
+    if name == "exfalso":
+        return refine("False.elim ?_")
+    if name == "left":
+        return refine("Or.inl ?_")
+    if name == "right":
+        return refine("Or.inr ?_")
+    if name == "exists":  # then closes the rest by `rfl` when it can, as Lean's `exists`
+        return seq(refine(f"⟨{_need(arg, call)}, ?_⟩"), try_(exact("rfl")))
+    if name == "show":
+        return refine(f"(?_ : {_need(arg, call)})")
+    if name == "constructor":
+        return first(*(_apply(c) for c in _constructors(state, call)))
+    if name == "assumption":
+        hyps = [d.user_name for d in reversed(_main_lctx(state))]
+        if not hyps:
+            raise TacticError("assumption: no hypotheses", _loc(call))
+        return first(*(exact(h) for h in hyps))
+    if name in ("induction", "cases"):
+        return _elim(name, _need(arg, call), state, call)
+    raise TacticError(f"unknown tactic '{name}'", _loc(call))
+
+
+def _apply(term: str) -> Term:
+    """``apply f``: ``refine f ?_ … ?_`` with the fewest new goals that fits the target."""
+    return first(*(refine(f"{term}{' ?_' * k}") for k in range(MAX_APPLY_ARGS + 1)))
+
+
+def _need(arg: str, call: TacticCall) -> str:
+    if not arg:
+        raise TacticError(f"{call.name}: an argument is expected", _loc(call))
+    return arg
+
+
+def _loc(call: TacticCall) -> Location:
+    return Location("<tactic>", call.line, call.col)
+
+
+def _main(state: ProofState) -> int:
+    goals = state.focus_goals()
+    if not goals:
+        raise TacticError("no goals left")
+    return goals[0]
+
+
+def _main_lctx(state: ProofState) -> list:  # type: ignore[type-arg]
+    return list(state.metavar_graph.decl(_main(state)).lctx)
+
+
+def _binder_names(state: ProofState) -> list[str]:
+    target = state.metavar_graph.instantiate(state.metavar_graph.decl(_main(state)).type)
+    if isinstance(target, Pi):
+        return [target.name if target.name != "a" else "h"]
+    return ["h"]
+
+
+def _constructors(state: ProofState, call: TacticCall) -> list[str]:
+    checker = KernelHandler.elaborator(state, _main(state)).tc
+    target = checker.whnf(state.metavar_graph.instantiate(state.metavar_graph.decl(_main(state)).type))
+    head = get_app_fn_args(target)[0]
+    info = state.environment.find(head.name) if isinstance(head, Const) else None
+    if not isinstance(info, InductiveInfo):
+        raise TacticError("constructor: the goal is not an inductive type", _loc(call))
+    return list(info.constructors)
+
+
+def _elim(tactic: str, var: str, state: ProofState, call: TacticCall) -> Term:
+    """``induction x`` / ``cases x``: the recursor of ``x``'s type with one new goal per minor
+    premise (``cases`` without the induction hypotheses); the motive is the goal with ``x``
+    abstracted (eliminator elaboration)."""
+    lctx = _main_lctx(state)
+    decl = next((d for d in reversed(lctx) if d.user_name == var), None)
+    if decl is None:
+        raise TacticError(f"{tactic}: unknown variable '{var}'", _loc(call))
+    checker = KernelHandler.elaborator(state, _main(state)).tc
+    ty = checker.whnf(state.metavar_graph.instantiate(decl.type))
+    head, _ = get_app_fn_args(ty)
+    info = state.environment.find(head.name) if isinstance(head, Const) else None
+    if not isinstance(info, InductiveInfo):
+        raise TacticError(f"{tactic}: '{var}' is not of an inductive type", _loc(call))
+    rec = state.environment.find(info.name + ".rec")
+    assert rec is not None
+    minors = len(info.constructors)
+    if info.num_indices:
+        raise TacticError(f"{tactic}: indexed families are not supported yet", _loc(call))
+    holes = " ".join(["?_"] * minors)
+    return refine(f"{info.name}.rec {holes} {var}")
+
+
+def run_block(
+    text: str, line: int, col: int, state: ProofState, filename: str
+) -> tuple[ProofState, list[tuple[TacticCall, Term]]]:
+    """Run a ``by`` block; returns the final state (complete) and the programs that ran."""
+    machine: Machine[ProofState] = Machine({"kernel": KernelHandler()})
+    log: list[tuple[TacticCall, Term]] = []
+    for call in split_block(text, line, col):
+        where = Location(filename, call.line, call.col)
+        try:
+            program = compile_tactic(call, state)
+        except TacticMeshError as err:
+            raise ElabError(err.message, where) from None
+        machine.budget = Budget(fuel=STEP_FUEL)
+        result = machine.first(program, state, ["kernel"])
+        if not isinstance(result, Success):
+            reason = getattr(result, "reason", result)
+            shown = getattr(reason, "value", reason)
+            raise ElabError(f"{call.name} failed: {shown}\n{_goals_text(state)}", where)
+        state = result.state
+        log.append((call, program))
+    if state.active_obligations:
+        raise ElabError(f"unsolved goals\n{_goals_text(state)}", Location(filename, line, col))
+    return state, log
+
+
+def _goals_text(state: ProofState) -> str:
+    parts: list[str] = []
+    for ob in state.goals():
+        names = {d.fvar: d.user_name for d in ob.local_context}
+        printer = Printer(state.environment, names, display=True)
+        hyps = [f"  {d.user_name} : {printer.print(state.metavar_graph.instantiate(d.type))}" for d in ob.local_context]
+        parts.append("\n".join([*hyps, f"  ⊢ {printer.print(ob.target_type)}"]))
+    return "\n".join(parts) if parts else "  (no goals)"
+
+
+def prove_by_block(
+    env: Environment,
+    statement: Expr,
+    level_params: tuple[str, ...],
+    binder_names: list[str],
+    text: str,
+    line: int,
+    col: int,
+    filename: str,
+) -> Expr:
+    """The kernel term proving ``statement`` (``∀ binders, T``) built by the ``by`` block; the
+    declaration's binders are introduced first, as in Lean."""
+    state = ProofState.initial(env, statement, level_params=level_params)
+    if binder_names:
+        result = Machine({"kernel": KernelHandler()}).first(intro(*binder_names), state, ["kernel"])
+        if not isinstance(result, Success):
+            raise ElabError("cannot introduce the declaration's binders", Location(filename, line, col))
+        state = result.state
+    final, _ = run_block(text, line, col, state, filename)
+    term = final.proof_term()
+    if term.has_mvar:
+        raise ElabError("the tactic block left holes in the proof", Location(filename, line, col))
+    return term

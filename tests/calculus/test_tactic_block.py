@@ -1,0 +1,94 @@
+"""`by` blocks in .tm files: tactic scripts run by the machine, proofs re-checked by the kernel."""
+
+from __future__ import annotations
+
+from tactic_mesh.calculus.tactic_block import prove_by_block, split_block
+from tactic_mesh.kernel.commands import CommandResult, FileChecker
+from tactic_mesh.kernel.deep import run_deep
+from tactic_mesh.kernel.environment import TheoremInfo
+from tactic_mesh.kernel.prelude import prelude
+from tactic_mesh.kernel.typechecker import TypeChecker
+
+ENV = prelude()
+
+GOOD = """
+theorem and_swap (p q : Prop) (h : p ∧ q) : q ∧ p := by
+  constructor
+  exact h.2
+  exact h.1
+
+theorem imp_self' : ∀ p : Prop, p → p := by
+  intro p hp
+  assumption
+
+theorem zero_add' (n : Nat) : 0 + n = n := by
+  induction n
+  rfl
+  intro k ih
+  exact congrArg Nat.succ ih
+
+theorem or_swap (p q : Prop) (h : p ∨ q) : q ∨ p := by
+  cases h
+  intro hp; right; exact hp
+  intro hq; left; exact hq
+
+theorem ex2 : ∃ n : Nat, n + 2 = 5 := by
+  exists 3
+
+theorem le_two : 2 ≤ 4 := by
+  apply Nat.le.step
+  apply Nat.le.step
+  exact Nat.le.refl
+
+theorem falso (p : Prop) (h : False) : p := by
+  exfalso
+  exact h
+"""
+
+
+def check(src: str) -> tuple[FileChecker, dict[str, CommandResult]]:
+    checker = FileChecker(ENV, tactic_runner=prove_by_block)
+    results = run_deep(checker.check_text, src, "by.tm")
+    return checker, {r.name: r for r in results}
+
+
+def test_tactic_proofs_check_and_are_kernel_terms() -> None:
+    checker, results = check(GOOD)
+    assert all(r.ok for r in results.values()), {n: r.message for n, r in results.items() if not r.ok}
+    assert len(results) == 7
+    for name in results:
+        info = checker.env.find(name)
+        assert isinstance(info, TheoremInfo)
+        assert not info.value.has_mvar
+        TypeChecker(checker.env).check(info.value, info.type)  # the stored term re-checks
+
+
+def test_a_failing_tactic_is_located_and_shows_the_goal() -> None:
+    _, results = check("theorem bad (n : Nat) : n + 1 = n := by\n  rfl\n")
+    r = results["bad"]
+    assert not r.ok and (r.loc.line, r.loc.col) == (2, 3)
+    assert "rfl failed" in r.message and "⊢ n + 1 = n" in r.message
+    _, results = check("theorem bad2 (n : Nat) : n + 1 = n := by\n  intro\n")
+    assert not results["bad2"].ok and "intro failed" in results["bad2"].message
+
+
+def test_unsolved_goals_and_unknown_tactics() -> None:
+    _, results = check("theorem t (p q : Prop) (hp : p) (hq : q) : p ∧ q := by\n  constructor\n  exact hp\n")
+    assert not results["t"].ok and "unsolved goals" in results["t"].message and "⊢ q" in results["t"].message
+    _, results = check("theorem u : True := by\n  frobnicate\n")
+    assert not results["u"].ok and "unknown tactic 'frobnicate'" in results["u"].message
+    assert (results["u"].loc.line, results["u"].loc.col) == (2, 3)
+
+
+def test_without_the_calculus_a_by_block_is_a_clear_error() -> None:
+    results = run_deep(FileChecker(ENV).check_text, "theorem t : True := by\n  exact True.intro\n", "x.tm")
+    assert not results[0].ok and "tactic calculus" in results[0].message
+
+
+def test_split_block_positions() -> None:
+    calls = split_block("by\n  intro x; exact (f\n    x)\n  rfl", 10, 30)
+    assert [(c.name, c.arg, c.line, c.col) for c in calls] == [
+        ("intro", "x", 11, 3),
+        ("exact", "(f\n    x)", 11, 12),
+        ("rfl", "", 13, 3),
+    ]
