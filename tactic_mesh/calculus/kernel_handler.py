@@ -29,9 +29,25 @@ from tactic_mesh.calculus.terms import (
     VSurface,
     VUnit,
 )
+from tactic_mesh.kernel import level as lv
 from tactic_mesh.kernel.elab import Elaborator
 from tactic_mesh.kernel.errors import TacticMeshError
-from tactic_mesh.kernel.expr import Expr, MVar
+from tactic_mesh.kernel.expr import (
+    App,
+    BVar,
+    Const,
+    Expr,
+    Lam,
+    MVar,
+    Pi,
+    Sort,
+    get_app_fn_args,
+    instantiate1,
+    lift_loose_bvars,
+    mk_app,
+    replace,
+    subterms,
+)
 from tactic_mesh.kernel.mctx import MetavarContext, MVarKind
 from tactic_mesh.kernel.printer import Printer
 from tactic_mesh.kernel.reduce import normalize
@@ -168,6 +184,48 @@ class KernelHandler:
             return Raise(VStr(f"could not determine {len(natural)} part(s) of the term (unsolved `_`)"))
         return VUnit(), state.replace_goal(m, tuple(h.id for h in holes), mctx)
 
+    def op_Rewrite(self, state: ProofState, goal: Value, proof: Value, direction: Value) -> HandlerResult[ProofState]:
+        """Rewrite the goal with an equation ``h : a = b`` (or ``∀ xs, a = b``; ``<-``: right to left):
+        the first instance of ``a`` fixes the variables, every occurrence of it is abstracted into a
+        motive, and the goal becomes ``P b`` with ``Eq.mpr (congrArg motive h) ?new : P a``."""
+        if not isinstance(proof, VExpr):
+            return Raise(VStr("Rewrite: an equation proof is expected"))
+        m = self.goal_mvar(state, goal)
+        decl = state.metavar_graph.decl(m)
+        checker = MetaChecker(state.environment, state.metavar_graph, decl.lctx)
+        h = state.metavar_graph.instantiate(proof.expr)
+        eq_type = checker.whnf(checker.infer(h))
+        while isinstance(eq_type, Pi):  # instantiate the lemma's variables with holes
+            mctx, hole = checker.mctx.declare(eq_type.type, decl.lctx)
+            checker._set_mctx(mctx)
+            h = App(h, hole)
+            eq_type = checker.whnf(instantiate1(eq_type.body, hole))
+        head, eq_args = get_app_fn_args(eq_type)
+        if not (isinstance(head, Const) and head.name == "Eq" and len(eq_args) == 3):
+            return Raise(VStr(f"Rewrite: not an equation: {self.show(state, m, eq_type)}"))
+        ty, lhs, rhs = eq_args
+        if isinstance(direction, VStr) and direction.value == "<-":
+            lhs, rhs = rhs, lhs
+            h = mk_app(Const("Eq.symm", head.levels), ty, rhs, lhs, h)
+        target = checker.mctx.instantiate(decl.type)
+        instance = _first_instance(checker, target, lhs)
+        if instance is None:
+            return Raise(VStr(
+                f"Rewrite: did not find an instance of {self.show(state, m, lhs)} in {self.show(state, m, target)}"
+            ))
+        pattern = checker.mctx.instantiate(instance)
+        body = _abstract_term(checker.mctx.instantiate(target), pattern)
+        ty = checker.mctx.instantiate(ty)
+        motive = Lam("x", ty, body)
+        new_target = instantiate1(body, checker.mctx.instantiate(rhs))
+        mctx, new_goal = checker.mctx.declare(new_target, decl.lctx, MVarKind.SYNTHETIC_OPAQUE)
+        target_sort = checker.ensure_sort(checker.infer(target)).level
+        congr = mk_app(Const("congrArg", (*head.levels, lv.LSucc(target_sort))), ty, Sort(target_sort), pattern,
+                       checker.mctx.instantiate(rhs), motive, checker.mctx.instantiate(h))
+        term = mk_app(Const("Eq.mpr", (target_sort,)), target, new_target, congr, new_goal)
+        mctx = mctx.assign(MVar(m), mctx.instantiate(term))
+        return VGoal(state.obligation_id(new_goal.id)), state.replace_goal(m, (new_goal.id,), mctx)
+
     def op_Unify(self, state: ProofState, a: Value, b: Value) -> HandlerResult[ProofState]:
         if not isinstance(a, VExpr) or not isinstance(b, VExpr):
             return Raise(VStr("Unify: two terms are expected"))
@@ -235,3 +293,28 @@ class KernelHandler:
                 )
         return VUnit(), state
 
+
+
+def _first_instance(checker: MetaChecker, target: Expr, pattern: Expr) -> Expr | None:
+    """The first sub-term of ``target`` (pre-order, no loose bound variables) that unifies with
+    ``pattern``; unification assigns the pattern's holes."""
+    pattern_head = get_app_fn_args(pattern)[0]
+    for sub in subterms(target):
+        if sub.loose or (sub.has_mvar and sub is not pattern):
+            continue
+        head = get_app_fn_args(sub)[0]
+        if isinstance(pattern_head, Const) and head is not pattern_head:
+            continue
+        if checker.is_def_eq(sub, pattern):
+            return sub
+    return None
+
+
+def _abstract_term(e: Expr, pattern: Expr) -> Expr:
+    """``e`` with every occurrence of ``pattern`` replaced by the bound variable of a new binder."""
+    def fn(sub: Expr, off: int) -> Expr | None:
+        if sub is pattern:
+            return BVar(off)
+        return None
+
+    return replace(lift_loose_bvars(e, 1), fn)

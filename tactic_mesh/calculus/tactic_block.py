@@ -18,7 +18,7 @@ import attrs
 from tactic_mesh.calculus.kernel_handler import KernelHandler
 from tactic_mesh.calculus.machine import Budget, Machine, Success
 from tactic_mesh.calculus.state import ProofState
-from tactic_mesh.calculus.tactics import exact, first, intro, refine, try_
+from tactic_mesh.calculus.tactics import exact, first, intro, refine, rewrite, try_
 from tactic_mesh.calculus.terms import Term, seq
 from tactic_mesh.kernel.environment import Environment, InductiveInfo
 from tactic_mesh.kernel.errors import ElabError, Location, TacticMeshError
@@ -104,6 +104,8 @@ def compile_tactic(call: TacticCall, state: ProofState) -> Term:
         if not hyps:
             raise TacticError("assumption: no hypotheses", _loc(call))
         return first(*(exact(h) for h in hyps))
+    if name in ("rw", "rewrite"):
+        return rewrite(_rules(_need(arg, call), call))
     if name in ("induction", "cases"):
         return _elim(name, _need(arg, call), state, call)
     raise TacticError(f"unknown tactic '{name}'", _loc(call))
@@ -112,6 +114,34 @@ def compile_tactic(call: TacticCall, state: ProofState) -> Term:
 def _apply(term: str) -> Term:
     """``apply f``: ``refine f ?_ … ?_`` with the fewest new goals that fits the target."""
     return first(*(refine(f"{term}{' ?_' * k}") for k in range(MAX_APPLY_ARGS + 1)))
+
+
+def _rules(arg: str, call: TacticCall) -> list[tuple[str, bool]]:
+    text = arg.strip()
+    if not (text.startswith("[") and text.endswith("]")):
+        raise TacticError("rw: expected a list of equations `[h, ← h']`", _loc(call))
+    rules: list[tuple[str, bool]] = []
+    depth, start = 0, 1
+    for i, ch in enumerate(text[1:-1], start=1):
+        if ch in "([{⟨":
+            depth += 1
+        elif ch in ")]}⟩":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            rules.append(_rule(text[start:i]))
+            start = i + 1
+    rules.append(_rule(text[start:-1]))
+    if any(not r[0] for r in rules):
+        raise TacticError("rw: an empty rule", _loc(call))
+    return rules
+
+
+def _rule(text: str) -> tuple[str, bool]:
+    text = text.strip()
+    for arrow in ("←", "<-"):
+        if text.startswith(arrow):
+            return text[len(arrow):].strip(), True
+    return text, False
 
 
 def _need(arg: str, call: TacticCall) -> str:

@@ -23,8 +23,11 @@ from tactic_mesh.calculus.terms import (
     Rec,
     Term,
     VGoal,
+    VStr,
     VSurface,
+    VUnit,
     VVar,
+    seq,
 )
 
 MAIN = VGoal("main")
@@ -41,6 +44,17 @@ def exact(text: str) -> Term:
 def intro(*names: str) -> Term:
     binders = " ".join(names) if names else "a"
     return refine(f"fun {binders} => ?_")
+
+
+def rewrite(rules: list[tuple[str, bool]]) -> Term:
+    """``rw [e₁, ← e₂, …]``: rewrite the main goal with each equation in turn (``True``: right to
+    left), then try ``rfl`` — as Lean's ``rw``."""
+    steps: list[Term] = []
+    for i, (text, reverse) in enumerate(rules):
+        var = f"eq{i}"
+        direction = VStr("<-" if reverse else "->")
+        steps.append(Bind(var, Op("Elaborate", (VSurface(text), VUnit())), Op("Rewrite", (MAIN, VVar(var), direction))))
+    return seq(*steps, try_(rfl()))
 
 
 def rfl() -> Term:

@@ -92,3 +92,28 @@ def test_split_block_positions() -> None:
         ("exact", "(f\n    x)", 11, 12),
         ("rfl", "", 13, 3),
     ]
+
+
+REWRITES = """
+theorem add_zero' (n : Nat) : n + 0 = n := rfl
+theorem t1 (a b : Nat) (h : a = b) : a + 0 = b := by
+  rw [h]
+theorem t2 (a b : Nat) (h : a = b) : b + 1 = a + 1 := by
+  rw [← h]
+theorem t3 (a b c : Nat) (h1 : a = b) (h2 : b = c) : a = c := by
+  rw [h1, h2]
+theorem t4 (n : Nat) : (n + 0) + 0 = n := by
+  rw [add_zero', add_zero']
+theorem t5 (l : List Nat) (h : l = [1]) : l ++ l = [1, 1] := by
+  rw [h]
+theorem bad (a b : Nat) (h : a = b) : 1 = 2 := by
+  rw [h]
+"""
+
+
+def test_rewriting_builds_eq_mpr_proofs() -> None:
+    checker, results = check(REWRITES)
+    assert all(results[n].ok for n in ("t1", "t2", "t3", "t4", "t5")), {n: r.message for n, r in results.items()}
+    assert not results["bad"].ok and "did not find an instance of a" in results["bad"].message
+    info = checker.env.find("t3")
+    assert isinstance(info, TheoremInfo) and "Eq.mpr" in repr(info.value)
