@@ -17,6 +17,7 @@ import attrs
 
 from tactic_mesh.calculus.machine import Forward, HandlerResult, Raise, ReplayIncompatible
 from tactic_mesh.calculus.state import ProofState
+from tactic_mesh.calculus.steppack import make_step
 from tactic_mesh.calculus.terms import (
     Value,
     VExpr,
@@ -163,8 +164,12 @@ class KernelHandler:
         el.synthesize_pending()
         return VExpr(el.instantiate(e)), attrs.evolve(state, metavar_graph=el.mctx)
 
-    def op_AssignMetavar(self, state: ProofState, goal: Value, value: Value) -> HandlerResult[ProofState]:
-        """Close ``goal`` with a term; its unassigned ``?_`` holes become new goals in its place."""
+    def op_AssignMetavar(
+        self, state: ProofState, goal: Value, value: Value, mode: Value | None = None
+    ) -> HandlerResult[ProofState]:
+        """Close ``goal`` with a term; its unassigned ``?_`` holes become new goals in its place.
+        Other holes (``_``, implicit arguments) must be solved by unification — except in mode
+        ``VStr("apply")``, where they become goals too, after the others (as Lean's ``apply``)."""
         if not isinstance(value, VExpr):
             return Raise(VStr("AssignMetavar: a term is expected"))
         m = self.goal_mvar(state, goal)
@@ -180,9 +185,12 @@ class KernelHandler:
         mctx: MetavarContext = checker.mctx.assign(MVar(m), term)
         holes = mctx.unassigned_mvars(term)
         natural = [h for h in holes if mctx.decl(h).kind is MVarKind.NATURAL]
-        if natural:
+        if natural and not (isinstance(mode, VStr) and mode.value == "apply"):
             return Raise(VStr(f"could not determine {len(natural)} part(s) of the term (unsolved `_`)"))
-        return VUnit(), state.replace_goal(m, tuple(h.id for h in holes), mctx)
+        others = [h for h in holes if h not in natural]
+        children = tuple(h.id for h in [*others, *natural])
+        step = make_step(state.metavar_graph, mctx, m, term, children)
+        return VUnit(), state.replace_goal(m, children, mctx, step)
 
     def op_Rewrite(self, state: ProofState, goal: Value, proof: Value, direction: Value) -> HandlerResult[ProofState]:
         """Rewrite the goal with an equation ``h : a = b`` (or ``∀ xs, a = b``; ``<-``: right to left):
@@ -223,8 +231,10 @@ class KernelHandler:
         congr = mk_app(Const("congrArg", (*head.levels, lv.LSucc(target_sort))), ty, Sort(target_sort), pattern,
                        checker.mctx.instantiate(rhs), motive, checker.mctx.instantiate(h))
         term = mk_app(Const("Eq.mpr", (target_sort,)), target, new_target, congr, new_goal)
-        mctx = mctx.assign(MVar(m), mctx.instantiate(term))
-        return VGoal(state.obligation_id(new_goal.id)), state.replace_goal(m, (new_goal.id,), mctx)
+        term = mctx.instantiate(term)
+        mctx = mctx.assign(MVar(m), term)
+        step = make_step(state.metavar_graph, mctx, m, term, (new_goal.id,))
+        return VGoal(state.obligation_id(new_goal.id)), state.replace_goal(m, (new_goal.id,), mctx, step)
 
     def op_Unify(self, state: ProofState, a: Value, b: Value) -> HandlerResult[ProofState]:
         if not isinstance(a, VExpr) or not isinstance(b, VExpr):

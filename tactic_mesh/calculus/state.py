@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -20,6 +21,9 @@ from tactic_mesh.kernel.expr import Expr, MVar
 from tactic_mesh.kernel.fingerprint import environment_hash
 from tactic_mesh.kernel.local_context import LocalContext
 from tactic_mesh.kernel.mctx import MetavarContext, MVarKind
+
+if TYPE_CHECKING:
+    from tactic_mesh.calculus.steppack import StepPack
 
 KERNEL_VERSION = f"tactic-mesh-kernel/{__version__}"
 
@@ -80,6 +84,7 @@ class ProofState:
     masked: frozenset[int] = frozenset()
     level_params: tuple[str, ...] = ()  # universe parameters of the statement
     saved: tuple[ProofState, ...] = ()  # checkpoints: `Rollback n` restores saved[n] exactly
+    steps: tuple[StepPack, ...] = ()  # the StepPacks of the steps taken so far
 
     @staticmethod
     def initial(
@@ -166,8 +171,11 @@ class ProofState:
         alive = set(self.active_obligations)
         return tuple(g for g in self.focus if g in alive)
 
-    def replace_goal(self, goal: int, new_goals: tuple[int, ...], mctx: MetavarContext) -> ProofState:
-        """``goal`` was assigned; ``new_goals`` take its place, in the agenda and in the focus."""
+    def replace_goal(
+        self, goal: int, new_goals: tuple[int, ...], mctx: MetavarContext, step: StepPack | None = None
+    ) -> ProofState:
+        """``goal`` was assigned; ``new_goals`` take its place, in the agenda and in the focus.
+        Goals that unification solved on the way (e.g. ``?b`` of ``Eq.trans``) leave the agenda."""
 
         def splice(goals: tuple[int, ...]) -> tuple[int, ...]:
             out: list[int] = []
@@ -176,8 +184,12 @@ class ProofState:
                     out.extend(n for n in new_goals if n not in out)
                 elif g not in new_goals:
                     out.append(g)
-            return tuple(out)
+            return tuple(g for g in out if not mctx.is_assigned(g))
 
         return attrs.evolve(
-            self, metavar_graph=mctx, active_obligations=splice(self.active_obligations), focus=splice(self.focus)
+            self,
+            metavar_graph=mctx,
+            active_obligations=splice(self.active_obligations),
+            focus=splice(self.focus),
+            steps=self.steps if step is None else (*self.steps, step),
         )

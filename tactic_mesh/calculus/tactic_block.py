@@ -18,7 +18,7 @@ import attrs
 from tactic_mesh.calculus.kernel_handler import KernelHandler
 from tactic_mesh.calculus.machine import Budget, Machine, Success
 from tactic_mesh.calculus.state import ProofState
-from tactic_mesh.calculus.tactics import exact, first, intro, refine, rewrite, try_
+from tactic_mesh.calculus.tactics import apply, exact, first, intro, refine, rewrite, try_
 from tactic_mesh.calculus.terms import Term, seq
 from tactic_mesh.kernel.environment import Environment, InductiveInfo
 from tactic_mesh.kernel.errors import ElabError, Location, TacticMeshError
@@ -112,8 +112,9 @@ def compile_tactic(call: TacticCall, state: ProofState) -> Term:
 
 
 def _apply(term: str) -> Term:
-    """``apply f``: ``refine f ?_ … ?_`` with the fewest new goals that fits the target."""
-    return first(*(refine(f"{term}{' ?_' * k}") for k in range(MAX_APPLY_ARGS + 1)))
+    """``apply f``: ``f ?_ … ?_`` with the fewest new goals that fits the target; arguments that
+    unification does not determine become goals as well."""
+    return first(*(apply(term, k) for k in range(MAX_APPLY_ARGS + 1)))
 
 
 def _rules(arg: str, call: TacticCall) -> list[tuple[str, bool]]:

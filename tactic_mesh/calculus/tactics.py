@@ -37,6 +37,12 @@ def refine(text: str) -> Term:
     return Bind("term", Op("Elaborate", (VSurface(text), MAIN)), Op("AssignMetavar", (MAIN, VVar("term"))))
 
 
+def apply(text: str, extra_goals: int) -> Term:
+    """``refine f ?_ … ?_`` (``extra_goals`` holes) where unsolved implicit arguments become goals too."""
+    surface = VSurface(f"{text}{' ?_' * extra_goals}")
+    return Bind("term", Op("Elaborate", (surface, MAIN)), Op("AssignMetavar", (MAIN, VVar("term"), VStr("apply"))))
+
+
 def exact(text: str) -> Term:
     return refine(text)
 
