@@ -14,9 +14,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# The main job: check the prelude and the theorem library with the embedded kernel.
+# The main job: check the prelude and the theorem library with the embedded kernel, then prove a
+# statement by automatic search and show the proof (re-checked by the kernel).
 prove: setup
-	$(BIN)/tactic-mesh check tactic_mesh/proofs/prelude.tm tactic_mesh/proofs/basics.tm
+	$(BIN)/tactic-mesh check --quiet tactic_mesh/proofs/prelude.tm tactic_mesh/proofs/basics.tm
+	$(BIN)/tactic-mesh prove "∀ n : Nat, n + 0 = n"
 
 lint: setup
 	$(BIN)/ruff check tactic_mesh tests bench

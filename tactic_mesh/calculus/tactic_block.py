@@ -22,7 +22,7 @@ from tactic_mesh.calculus.tactics import apply, exact, first, intro, refine, rew
 from tactic_mesh.calculus.terms import Term, seq
 from tactic_mesh.kernel.environment import Environment, InductiveInfo
 from tactic_mesh.kernel.errors import ElabError, Location, TacticMeshError
-from tactic_mesh.kernel.expr import Const, Expr, Pi, get_app_fn_args
+from tactic_mesh.kernel.expr import BinderInfo, Const, Expr, Pi, get_app_fn_args, has_loose_bvar
 from tactic_mesh.kernel.printer import Printer
 
 MAX_APPLY_ARGS = 8
@@ -84,7 +84,7 @@ def compile_tactic(call: TacticCall, state: ProofState) -> Term:
     if name == "refine":
         return refine(_need(arg, call))
     if name == "apply":
-        return _apply(_need(arg, call))
+        return _apply(_need(arg, call), state)
     if name == "rfl":
         return exact("rfl")
     if name == "exfalso":
@@ -98,7 +98,7 @@ def compile_tactic(call: TacticCall, state: ProofState) -> Term:
     if name == "show":
         return refine(f"(?_ : {_need(arg, call)})")
     if name == "constructor":
-        return first(*(_apply(c) for c in _constructors(state, call)))
+        return first(*(_apply(c, state) for c in _constructors(state, call)))
     if name == "assumption":
         hyps = [d.user_name for d in reversed(_main_lctx(state))]
         if not hyps:
@@ -111,10 +111,26 @@ def compile_tactic(call: TacticCall, state: ProofState) -> Term:
     raise TacticError(f"unknown tactic '{name}'", _loc(call))
 
 
-def _apply(term: str) -> Term:
-    """``apply f``: ``f ?_ … ?_`` with the fewest new goals that fits the target; arguments that
-    unification does not determine become goals as well."""
-    return first(*(apply(term, k) for k in range(MAX_APPLY_ARGS + 1)))
+def _apply(term: str, state: ProofState) -> Term:
+    """``apply f``: ``f _ … _`` with as many arguments as make its type fit the goal; the ones
+    unification does not determine become goals.  For a constant the count starts from its number
+    of explicit arguments (the usual fit) and goes down."""
+    info = state.environment.find(term.strip())
+    if info is not None:
+        explicit = _explicit_binders(info.type)
+        counts = list(range(explicit, -1, -1))
+    else:
+        counts = list(range(MAX_APPLY_ARGS + 1))
+    return first(*(apply(term, k) for k in counts))
+
+
+def _explicit_binders(t: Expr) -> int:
+    n = 0
+    while isinstance(t, Pi):
+        if t.bi is BinderInfo.DEFAULT:
+            n += 1
+        t = t.body
+    return n
 
 
 def _rules(arg: str, call: TacticCall) -> list[tuple[str, bool]]:
@@ -168,8 +184,8 @@ def _main_lctx(state: ProofState) -> list:  # type: ignore[type-arg]
 
 def _binder_names(state: ProofState) -> list[str]:
     target = state.metavar_graph.instantiate(state.metavar_graph.decl(_main(state)).type)
-    if isinstance(target, Pi):
-        return [target.name if target.name != "a" else "h"]
+    if isinstance(target, Pi) and has_loose_bvar(target.body, 0) and target.name not in ("_", ""):
+        return [target.name]
     return ["h"]
 
 

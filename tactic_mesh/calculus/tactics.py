@@ -37,9 +37,10 @@ def refine(text: str) -> Term:
     return Bind("term", Op("Elaborate", (VSurface(text), MAIN)), Op("AssignMetavar", (MAIN, VVar("term"))))
 
 
-def apply(text: str, extra_goals: int) -> Term:
-    """``refine f ?_ … ?_`` (``extra_goals`` holes) where unsolved implicit arguments become goals too."""
-    surface = VSurface(f"{text}{' ?_' * extra_goals}")
+def apply(text: str, extra_args: int) -> Term:
+    """``f _ … _`` (``extra_args`` arguments left to unification) against the main goal; the
+    arguments unification does not determine become the new goals (Lean's ``apply``)."""
+    surface = VSurface(f"{text}{' _' * extra_args}")
     return Bind("term", Op("Elaborate", (surface, MAIN)), Op("AssignMetavar", (MAIN, VVar("term"), VStr("apply"))))
 
 

@@ -29,6 +29,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--forbid-axioms", action="store_true", help="reject theorems that depend on any axiom"
     )
     check.add_argument("--quiet", "-q", action="store_true", help="print errors and the summary only")
+    prove = sub.add_parser(
+        "prove",
+        help="prove a statement by automatic search (or by --by SCRIPT); the kernel checks the proof",
+        description=(
+            "Elaborate STATEMENT on top of the prelude and the theorem library, then find a tactic "
+            "proof by best-first search (or run the given script), print the script, the proof term "
+            "and the search statistics. The proof term is admitted by the kernel before it is reported."
+        ),
+    )
+    prove.add_argument("statement", metavar="STATEMENT")
+    prove.add_argument("--by", metavar="SCRIPT", help="tactic script (tactics separated by ';' or newlines)")
+    prove.add_argument("--budget", type=float, default=5.0, metavar="SECONDS", help="search time budget")
+    prove.add_argument("--max-nodes", type=int, default=2000, metavar="N", help="search node budget")
+    prove.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
 
 
@@ -39,6 +53,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tactic_mesh.cli.check import run_check
 
         return run_check(args)
+    if args.command == "prove":
+        from tactic_mesh.cli.prove import run_prove
+
+        return run_prove(args)
     parser.print_help()
     return 2
 

@@ -1,0 +1,177 @@
+"""Automatic proof search: best-first over the derived tactic vocabulary.
+
+A node is a proof state with the tactic script that reached it.  The next node expanded is the
+one with the fewest open goals, then the shortest script, then the smallest goals.  From a node
+the candidate tactics are: ``intro`` on a ∀/→ goal, ``rfl``, ``assumption``, ``constructor`` /
+``left`` / ``right``, ``induction`` on a variable of an inductive type the goal mentions,
+``rw`` with the equations among the hypotheses (both directions) and with the library's
+``@[simp]`` lemmas, and ``apply`` of library theorems whose conclusion has the goal's head.
+Each candidate runs on the kernel handler; a success is a complete state whose term the caller
+re-checks with the kernel.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import time
+
+import attrs
+
+from tactic_mesh.calculus.kernel_handler import KernelHandler
+from tactic_mesh.calculus.machine import Budget, Machine, Success
+from tactic_mesh.calculus.state import ProofState
+from tactic_mesh.calculus.tactic_block import TacticCall, compile_tactic
+from tactic_mesh.kernel.environment import InductiveInfo, TheoremInfo
+from tactic_mesh.kernel.errors import TacticMeshError
+from tactic_mesh.kernel.expr import (
+    Binding,
+    Const,
+    Expr,
+    Pi,
+    collect_fvars,
+    const_name,
+    expr_size,
+    get_app_fn_args,
+    has_loose_bvar,
+)
+from tactic_mesh.kernel.printer import Printer
+
+STEP_FUEL = 50_000
+
+
+@attrs.frozen
+class SearchResult:
+    state: ProofState | None  # complete, or None when nothing was found
+    script: tuple[str, ...]
+    expanded: int
+    generated: int
+    seconds: float
+    reason: str = ""  # why the search stopped without a proof
+
+
+def _goal_key(state: ProofState) -> tuple[str, ...]:
+    out: list[str] = []
+    for ob in state.goals():
+        names = {d.fvar: d.user_name for d in ob.local_context}
+        p = Printer(state.environment, names, display=True)
+        hyps = ", ".join(f"{d.user_name}:{p.print(state.metavar_graph.instantiate(d.type))}" for d in ob.local_context)
+        out.append(f"{hyps} ⊢ {p.print(ob.target_type)}")
+    return tuple(out)
+
+
+def _score(state: ProofState, depth: int) -> tuple[int, int, int]:
+    size = sum(expr_size(ob.target_type) for ob in state.goals())
+    return (len(state.active_obligations), depth, size)
+
+
+class Searcher:
+    def __init__(self, max_nodes: int = 2000, seconds: float = 5.0) -> None:
+        self.max_nodes = max_nodes
+        self.seconds = seconds
+        self.machine: Machine[ProofState] = Machine({"kernel": KernelHandler()})
+
+    def search(self, state: ProofState) -> SearchResult:
+        start = time.monotonic()
+        counter = itertools.count()
+        queue: list[tuple[tuple[int, int, int], int, ProofState, tuple[str, ...]]] = []
+        heapq.heappush(queue, (_score(state, 0), next(counter), state, ()))
+        seen = {_goal_key(state)}
+        expanded = generated = 0
+        while queue:
+            if expanded >= self.max_nodes:
+                return SearchResult(None, (), expanded, generated, time.monotonic() - start, "node limit reached")
+            if time.monotonic() - start > self.seconds:
+                return SearchResult(None, (), expanded, generated, time.monotonic() - start, "time budget exhausted")
+            _, _, node, script = heapq.heappop(queue)
+            expanded += 1
+            for tactic in self.candidates(node):
+                child = self.apply(node, tactic)
+                if child is None:
+                    continue
+                generated += 1
+                new_script = (*script, tactic)
+                if child.is_complete:
+                    return SearchResult(child, new_script, expanded, generated, time.monotonic() - start)
+                key = _goal_key(child)
+                if key in seen:
+                    continue
+                seen.add(key)
+                heapq.heappush(queue, (_score(child, len(new_script)), next(counter), child, new_script))
+        return SearchResult(None, (), expanded, generated, time.monotonic() - start, "search space exhausted")
+
+    def apply(self, state: ProofState, tactic: str) -> ProofState | None:
+        name, _, arg = tactic.partition(" ")
+        try:
+            program = compile_tactic(TacticCall(name, arg, 1, 1), state)
+        except TacticMeshError:
+            return None
+        self.machine.budget = Budget(fuel=STEP_FUEL)
+        result = self.machine.first(program, state, ["kernel"])
+        return result.state if isinstance(result, Success) else None
+
+    # -- candidates ------------------------------------------------------------------------------
+
+    def candidates(self, state: ProofState) -> list[str]:
+        goals = state.focus_goals()
+        if not goals:
+            return []
+        decl = state.metavar_graph.decl(goals[0])
+        target = state.metavar_graph.instantiate(decl.type)
+        env = state.environment
+        out: list[str] = []
+        taken = {d.user_name for d in decl.lctx}
+        if isinstance(target, Pi):
+            out.append(f"intro {_fresh(target, taken)}")
+            return out  # introducing first loses nothing
+        out += ["rfl", "assumption"]
+        head = const_name(target)
+        info = env.find(head) if head else None
+        if isinstance(info, InductiveInfo):
+            if head == "Or":
+                out += ["left", "right"]
+            elif len(info.constructors) == 1:
+                out.append("constructor")
+        # induction on variables the goal mentions
+        for d in decl.lctx:
+            if d.fvar in _fvars(target):
+                ty_head = const_name(state.metavar_graph.instantiate(d.type))
+                ind = env.find(ty_head) if ty_head else None
+                if isinstance(ind, InductiveInfo) and ind.is_recursive and not ind.num_indices:
+                    out.append(f"induction {d.user_name}")
+        # rewriting with equations among the hypotheses
+        for d in reversed(list(decl.lctx)):
+            if const_name(state.metavar_graph.instantiate(d.type)) == "Eq":
+                out += [f"rw [{d.user_name}]", f"rw [← {d.user_name}]"]
+        attrs_ext = env.extension("attributes", {})
+        simp = attrs_ext.get("simp", ()) if isinstance(attrs_ext, dict) else ()
+        out += [f"rw [{lemma}]" for lemma in simp]
+        # library theorems concluding with the goal's head
+        if head is not None:
+            for name in env.names():
+                thm = env.find(name)
+                if isinstance(thm, TheoremInfo) and _conclusion_head(thm.type) == head and not name.startswith("_"):
+                    out.append(f"apply {name}")
+        return out
+
+
+def _fresh(target: Pi, taken: set[str]) -> str:
+    dependent = has_loose_bvar(target.body, 0)
+    base = target.name if dependent and target.name not in ("_", "") else "h"
+    name = base
+    i = 1
+    while name in taken:
+        name = f"{base}{i}"
+        i += 1
+    return name
+
+
+def _fvars(e: Expr) -> set[object]:
+    return set(collect_fvars(e))
+
+
+def _conclusion_head(t: Expr) -> str | None:
+    while isinstance(t, Binding):
+        t = t.body
+    head = get_app_fn_args(t)[0]
+    return head.name if isinstance(head, Const) else None

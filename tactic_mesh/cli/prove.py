@@ -1,0 +1,95 @@
+"""``tactic-mesh prove "STATEMENT"``: prove a statement by automatic search or by a given script.
+
+The statement is elaborated on top of the prelude and the theorem library; the proof term found
+is admitted by the kernel type checker (as a theorem) before anything is reported as proved.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from importlib import resources
+
+from tactic_mesh.kernel.errors import TacticMeshError
+
+
+def _library_env() -> object:
+    from tactic_mesh.calculus.tactic_block import prove_by_block
+    from tactic_mesh.kernel.commands import FileChecker
+    from tactic_mesh.kernel.deep import run_deep
+    from tactic_mesh.kernel.prelude import prelude
+
+    checker = FileChecker(prelude(), tactic_runner=prove_by_block)
+    text = resources.files("tactic_mesh.proofs").joinpath("basics.tm").read_text(encoding="utf-8")
+    run_deep(checker.check_text, text, "<library>/basics.tm")
+    return checker.env
+
+
+def run_prove(args: argparse.Namespace) -> int:
+    from tactic_mesh.calculus.search import Searcher
+    from tactic_mesh.calculus.state import ProofState
+    from tactic_mesh.calculus.tactic_block import run_block
+    from tactic_mesh.kernel.deep import run_deep
+    from tactic_mesh.kernel.elab import Elaborator
+    from tactic_mesh.kernel.environment import Environment, TheoremDecl
+    from tactic_mesh.kernel.printer import Printer
+    from tactic_mesh.kernel.syntax import parse_term
+    from tactic_mesh.kernel.typechecker import add_decl
+
+    def fail(message: str, extra: dict[str, object] | None = None) -> int:
+        if args.json:
+            json.dump({"proved": False, "error": message, **(extra or {})}, sys.stdout, ensure_ascii=False, indent=2)
+            sys.stdout.write("\n")
+        else:
+            print(f"error: {message}", file=sys.stderr)
+        return 1
+
+    try:
+        env = _library_env()
+        assert isinstance(env, Environment)
+        el = Elaborator(env, "<statement>")
+        stx = parse_term(args.statement, "<statement>")
+        statement = el.instantiate(el.elab_type(stx))
+        el.synthesize_pending()
+        statement = el.instantiate(statement)
+        if statement.has_mvar or statement.has_level_mvar:
+            return fail("the statement has parts that cannot be determined (add type ascriptions)")
+        state = ProofState.initial(env, statement, level_params=tuple(el.level_params))
+        if args.by is not None:
+            final, _ = run_deep(run_block, "by\n" + args.by, 0, 1, state, "<by>")
+            script = tuple(line.strip() for line in args.by.replace(";", "\n").splitlines() if line.strip())
+            stats: dict[str, object] = {"mode": "script"}
+        else:
+            result = run_deep(Searcher(args.max_nodes, args.budget).search, state)
+            stats = {"mode": "search", "expanded": result.expanded, "generated": result.generated,
+                     "seconds": round(result.seconds, 3)}
+            if result.state is None:
+                return fail(f"no proof found: {result.reason}", {"stats": stats})
+            final, script = result.state, result.script
+        term = final.proof_term()
+        # the trusted kernel admits the proof as a theorem: only then is it reported as proved
+        add_decl(env, TheoremDecl("_prove_goal", tuple(el.level_params), statement, term))
+    except TacticMeshError as err:
+        return fail(str(err))
+    printer = Printer(env)
+    if args.json:
+        payload = {
+            "proved": True,
+            "statement": printer.print(statement),
+            "script": list(script),
+            "proof_term": printer.print(term),
+            "kernel_checked": True,
+            "stats": stats,
+        }
+        json.dump(payload, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    print(f"theorem : {printer.print(statement)} := by")
+    for line in script:
+        print(f"  {line}")
+    print(f"proof term: {printer.print(term)}")
+    if stats.get("mode") == "search":
+        print(f"search: {stats['expanded']} nodes expanded, {stats['generated']} generated, {stats['seconds']} s")
+    print("proved: the kernel type checker re-checked the proof term")
+    return 0

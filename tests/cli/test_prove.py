@@ -1,0 +1,55 @@
+"""``tactic-mesh prove``: automatic search, scripts, JSON, and failures with reasons."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def prove(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tactic_mesh.cli.main", "prove", *args],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "∀ n : Nat, n + 0 = n",
+        "∀ n : Nat, 0 + n = n",
+        "∀ a b : Nat, a + b = b + a",
+        "∀ a b c : Nat, a + b + c = a + (b + c)",
+        "∀ p q : Prop, p ∧ q → q ∧ p",
+        "∀ (α : Type) (l : List α), l ++ [] = l",
+    ],
+)
+def test_required_statements_are_proved_automatically(statement: str) -> None:
+    proc = prove(statement, "--json", "--budget", "60")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    payload = json.loads(proc.stdout)
+    assert payload["proved"] and payload["kernel_checked"] and payload["script"]
+    # the script found is re-runnable with --by
+    again = prove(statement, "--by", "; ".join(payload["script"]), "--json")
+    assert again.returncode == 0 and json.loads(again.stdout)["proof_term"] == payload["proof_term"]
+
+
+def test_text_output_says_the_kernel_checked_it() -> None:
+    proc = prove("∀ n : Nat, n + 0 = n")
+    assert proc.returncode == 0
+    assert "intro n" in proc.stdout and "rfl" in proc.stdout
+    assert "proved: the kernel type checker re-checked the proof term" in proc.stdout
+
+
+def test_failures_are_reported_without_traceback() -> None:
+    bad_script = prove("∀ n : Nat, n + 1 = n", "--by", "intro n; rfl")
+    assert bad_script.returncode == 1 and "rfl failed" in bad_script.stderr and "⊢ n + 1 = n" in bad_script.stderr
+    unparsable = prove("∀ n : Nat,")
+    assert unparsable.returncode == 1 and "<statement>:1:" in unparsable.stderr
+    false = prove("1 = 2", "--budget", "1", "--max-nodes", "50", "--json")
+    assert false.returncode == 1 and json.loads(false.stdout)["proved"] is False
+    for proc in (bad_script, unparsable, false):
+        assert "Traceback" not in proc.stdout + proc.stderr
