@@ -1,0 +1,90 @@
+"""Observational equality of tactic programs (DESIGN §4), relative to a handler and a state.
+
+``t ≅ u`` when, run on the same state, they have the same outcome class and, success by success
+(up to a bound): the same number of remaining goals with the same targets up to a renaming of
+fresh metavariables, and — for complete proofs — definitionally equal proof terms (decided by
+the kernel's conversion check).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import attrs
+
+from tactic_mesh.calculus.machine import Budget, Handler, Machine, collect
+from tactic_mesh.calculus.state import ProofState
+from tactic_mesh.calculus.terms import Term
+from tactic_mesh.kernel.expr import Expr, FVar, MVar, replace
+from tactic_mesh.kernel.typechecker import TypeChecker
+
+CANONICAL_BASE = 10**15  # canonical metavariable numbers, far above any fresh id
+
+
+@attrs.frozen
+class Observation:
+    outcome: str  # success | failure | panic | out_of_fuel | interrupted | replay_incompatible
+    successes: tuple[ProofState, ...]
+
+
+def observe(
+    term: Term, state: ProofState, handlers: Mapping[str, Handler[ProofState]], fuel: int = 100_000, limit: int = 8
+) -> Observation:
+    machine: Machine[ProofState] = Machine(handlers, budget=Budget(fuel=fuel))
+    successes, stop = collect(machine.run(term, state, list(handlers)), limit)
+    outcome = "success" if successes else _outcome_name(stop)
+    return Observation(outcome, tuple(s.state for s in successes))
+
+
+def _outcome_name(stop: object) -> str:
+    return {
+        "Failure": "failure",
+        "Panic": "panic",
+        "OutOfFuel": "out_of_fuel",
+        "Interrupted": "interrupted",
+        "ReplayIncompatible": "replay_incompatible",
+    }.get(type(stop).__name__, "failure")
+
+
+def _canonical_goals(state: ProofState) -> tuple[tuple[Expr, ...], ...]:
+    """Each goal as (hypothesis types…, target), with free variables and metavariables renumbered
+    by first occurrence: fresh names chosen by a run do not matter."""
+    numbering: dict[Expr, Expr] = {}
+
+    def canonical(e: Expr) -> Expr:
+        def fn(sub: Expr, off: int) -> Expr | None:
+            if isinstance(sub, (MVar, FVar)):
+                if sub not in numbering:
+                    numbering[sub] = type(sub)(CANONICAL_BASE + len(numbering))
+                return numbering[sub]
+            return None if (sub.has_mvar or sub.has_fvar) else sub
+
+        return replace(state.metavar_graph.instantiate(e), fn)
+
+    out: list[tuple[Expr, ...]] = []
+    for ob in state.goals():
+        for d in ob.local_context:
+            canonical(d.fvar)
+        out.append((*(canonical(d.type) for d in ob.local_context), canonical(ob.target_type)))
+    return tuple(out)
+
+
+def same_state(a: ProofState, b: ProofState) -> bool:
+    if len(a.active_obligations) != len(b.active_obligations):
+        return False
+    if _canonical_goals(a) != _canonical_goals(b):
+        return False
+    if a.is_complete and b.is_complete:
+        checker = TypeChecker(a.environment, level_params=a.level_params)
+        return checker.is_def_eq(a.proof_term(), b.proof_term())
+    return True
+
+
+def obs_equal(
+    t: Term, u: Term, state: ProofState, handlers: Mapping[str, Handler[ProofState]], limit: int = 8
+) -> bool:
+    """``t ≅ u`` on ``state`` (the first ``limit`` successes are compared pairwise)."""
+    ot, ou = observe(t, state, handlers, limit=limit), observe(u, state, handlers, limit=limit)
+    if ot.outcome != ou.outcome or len(ot.successes) != len(ou.successes):
+        return False
+    return all(same_state(a, b) for a, b in zip(ot.successes, ou.successes, strict=True))
