@@ -145,7 +145,8 @@ class ProofState:
     # -- focus (the protocol the machine's `focus` uses) -------------------------------------
 
     def narrow(self, selector: str) -> tuple[ProofState, object] | str:
-        """Narrow the focus: ``main`` (the first goal), ``last``, ``all``, or a 1-based index."""
+        """Narrow the focus: ``main`` (the first goal), ``last``, ``all``, a 1-based index, or a
+        goal id (``cp<k>:<m>``)."""
         goals = self.focus_goals()
         if selector == "all":
             chosen = goals
@@ -157,6 +158,8 @@ class ProofState:
             chosen = goals[-1:]
         elif selector.isdigit() and 1 <= int(selector) <= len(goals):
             chosen = (goals[int(selector) - 1],)
+        elif ":" in selector and any(self.obligation_id(g) == selector for g in goals):
+            chosen = tuple(g for g in goals if self.obligation_id(g) == selector)
         else:
             return f"no goal '{selector}' among {len(goals)} goal(s)"
         rest = tuple(g for g in goals if g not in chosen)

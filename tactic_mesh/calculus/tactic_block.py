@@ -19,7 +19,7 @@ from tactic_mesh.calculus.kernel_handler import KernelHandler
 from tactic_mesh.calculus.machine import Budget, Machine, Success
 from tactic_mesh.calculus.state import ProofState
 from tactic_mesh.calculus.tactics import apply, exact, first, intro, refine, rewrite, try_
-from tactic_mesh.calculus.terms import Term, seq
+from tactic_mesh.calculus.terms import Focus, Term, seq
 from tactic_mesh.kernel.environment import Environment, InductiveInfo
 from tactic_mesh.kernel.errors import ElabError, Location, TacticMeshError
 from tactic_mesh.kernel.expr import BinderInfo, Const, Expr, Pi, get_app_fn_args, has_loose_bvar
@@ -104,6 +104,14 @@ def compile_tactic(call: TacticCall, state: ProofState) -> Term:
         if not hyps:
             raise TacticError("assumption: no hypotheses", _loc(call))
         return first(*(exact(h) for h in hyps))
+    if name in ("all_goals", "any_goals"):
+        inner = compile_tactic(_inner_call(call), state)
+        per_goal = [Focus(state.obligation_id(g), inner) for g in state.focus_goals()]
+        if name == "all_goals":
+            return seq(*per_goal)
+        # any_goals: on each goal where it applies, failing only if it applies nowhere — the
+        # first goal where it applies is chosen by committed choice, the rest are tried
+        return first(*(seq(per_goal[i], *(try_(t) for t in per_goal[i + 1 :])) for i in range(len(per_goal))))
     if name in ("rw", "rewrite"):
         return rewrite(_rules(_need(arg, call), call))
     if name in ("induction", "cases"):
@@ -159,6 +167,12 @@ def _rule(text: str) -> tuple[str, bool]:
         if text.startswith(arrow):
             return text[len(arrow):].strip(), True
     return text, False
+
+
+def _inner_call(call: TacticCall) -> TacticCall:
+    inner = _need(call.arg, call)
+    name, _, arg = inner.partition(" ")
+    return TacticCall(name, arg.strip(), call.line, call.col + len(call.name) + 1)
 
 
 def _need(arg: str, call: TacticCall) -> str:
@@ -230,6 +244,10 @@ def run_block(
     log: list[tuple[TacticCall, Term]] = []
     for call in split_block(text, line, col):
         where = Location(filename, call.line, call.col)
+        if call.name == "done":
+            if state.active_obligations:
+                raise ElabError(f"done: goals remain\n{_goals_text(state)}", where)
+            continue
         try:
             program = compile_tactic(call, state)
         except TacticMeshError as err:

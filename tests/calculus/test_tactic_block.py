@@ -117,3 +117,29 @@ def test_rewriting_builds_eq_mpr_proofs() -> None:
     assert not results["bad"].ok and "did not find an instance of a" in results["bad"].message
     info = checker.env.find("t3")
     assert isinstance(info, TheoremInfo) and "Eq.mpr" in repr(info.value)
+
+
+def test_goal_tacticals() -> None:
+    src = """
+theorem t1 (p q : Prop) (hp : p) (hq : q) : p ∧ q := by
+  constructor
+  all_goals assumption
+theorem t2 (n : Nat) : n + 0 = n ∧ 0 + 0 = 0 := by
+  constructor
+  any_goals rfl
+  done
+theorem t3 (p : Prop) (hp : p) : p ∧ True := by
+  constructor
+  any_goals exact True.intro
+  exact hp
+theorem t4 (p : Prop) (hp : p) : p ∧ p := by
+  constructor
+  done
+theorem t5 (p q : Prop) (hp : p) : p ∧ q := by
+  constructor
+  any_goals exact True.intro
+"""
+    _, results = check(src)
+    assert results["t1"].ok and results["t2"].ok and results["t3"].ok, {n: r.message for n, r in results.items()}
+    assert not results["t4"].ok and "done: goals remain" in results["t4"].message
+    assert not results["t5"].ok and "any_goals failed" in results["t5"].message
