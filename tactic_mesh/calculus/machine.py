@@ -50,8 +50,10 @@ from tactic_mesh.calculus.terms import (
     Term,
     Value,
     VList,
+    VNum,
     VRecord,
     VStr,
+    VUnit,
     VVar,
 )
 
@@ -359,6 +361,17 @@ class Machine(Generic[S]):
                         return
                     env = closure.env.set(t.name, closure)
                     ctrl_term = closure.fix.body
+                elif isinstance(t, Op) and t.name in ("Backtrack", "ConsumeFuel"):
+                    # control operations the machine itself interprets
+                    if t.name == "Backtrack":
+                        failure = VStr("backtrack")
+                    else:
+                        amount = _resolve(t.operands[0], env) if t.operands else VStr("")
+                        if not isinstance(amount, VNum) or amount.value < 0:
+                            yield Panic("ConsumeFuel expects a non-negative number")
+                            return
+                        self.budget.steps += amount.value
+                        ctrl_value = VUnit()
                 elif isinstance(t, (Op, Foreign)):
                     outcome = self._perform(t, env, state, handlers)
                     if isinstance(outcome, (Panic, ReplayIncompatible)):

@@ -19,7 +19,7 @@ from tactic_mesh.calculus.kernel_handler import KernelHandler
 from tactic_mesh.calculus.machine import Budget, Machine, Success
 from tactic_mesh.calculus.state import ProofState
 from tactic_mesh.calculus.tactics import apply, exact, first, intro, refine, rewrite, try_
-from tactic_mesh.calculus.terms import Focus, Term, seq
+from tactic_mesh.calculus.terms import Focus, Pure, Term, seq
 from tactic_mesh.kernel.environment import Environment, InductiveInfo
 from tactic_mesh.kernel.errors import ElabError, Location, TacticMeshError
 from tactic_mesh.kernel.expr import BinderInfo, Const, Expr, Pi, get_app_fn_args, has_loose_bvar
@@ -76,9 +76,14 @@ class TacticError(TacticMeshError):
 def compile_tactic(call: TacticCall, state: ProofState) -> Term:
     """The core program of one tactic, given the state it will run on."""
     name, arg = call.name, call.arg
-    if name in ("intro", "intros"):
-        names = arg.split() or _binder_names(state)
-        return intro(*names)
+    if name == "intro":
+        return intro(*(arg.split() or _binder_names(state)))
+    if name == "intros":
+        return intro(*(arg.split() or _all_binder_names(state))) if (arg or _all_binder_names(state)) else Pure()
+    if name == "have":
+        return _have(_need(arg, call), call)
+    if name == "contradiction":
+        return _contradiction(state, call)
     if name == "exact":
         return exact(_need(arg, call))
     if name == "refine":
@@ -194,6 +199,49 @@ def _main(state: ProofState) -> int:
 
 def _main_lctx(state: ProofState) -> list:  # type: ignore[type-arg]
     return list(state.metavar_graph.decl(_main(state)).lctx)
+
+
+def _all_binder_names(state: ProofState) -> list[str]:
+    """Names for every leading ∀/→ binder of the main goal (``intros``)."""
+    target = state.metavar_graph.instantiate(state.metavar_graph.decl(_main(state)).type)
+    taken = {d.user_name for d in _main_lctx(state)}
+    names: list[str] = []
+    while isinstance(target, Pi):
+        base = target.name if has_loose_bvar(target.body, 0) and target.name not in ("_", "") else "h"
+        name, i = base, 1
+        while name in taken:
+            name, i = f"{base}{i}", i + 1
+        taken.add(name)
+        names.append(name)
+        target = target.body
+    return names
+
+
+def _have(arg: str, call: TacticCall) -> Term:
+    """``have h : T := e`` adds ``h`` to the goal.  ``have h : T`` leaves two goals: the main
+    goal with ``h``, then ``T`` (Lean puts ``T`` first; reordering goals comes later)."""
+    head, sep, proof = arg.partition(":=")
+    name, colon, ty = head.partition(":")
+    if not colon or not name.strip() or not ty.strip():
+        raise TacticError("have: expected `have h : T := e` or `have h : T`", _loc(call))
+    body = f"(fun ({name.strip()} : {ty.strip()}) => ?_)"
+    if sep:
+        return refine(f"{body} ({proof.strip()})")
+    return refine(f"{body} ?_")
+
+
+def _contradiction(state: ProofState, call: TacticCall) -> Term:
+    """Close the goal from a hypothesis ``False``, or from ``h : ¬p`` together with ``h' : p``."""
+    options: list[Term] = []
+    hyps = _main_lctx(state)
+    for d in hyps:
+        options.append(exact(f"False.elim {d.user_name}"))
+        for e in hyps:
+            if e is not d:
+                options.append(exact(f"absurd {e.user_name} {d.user_name}"))
+    if not options:
+        raise TacticError("contradiction: no hypotheses", _loc(call))
+    return first(*options)
 
 
 def _binder_names(state: ProofState) -> list[str]:

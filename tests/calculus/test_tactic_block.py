@@ -143,3 +143,24 @@ theorem t5 (p q : Prop) (hp : p) : p ∧ q := by
     assert results["t1"].ok and results["t2"].ok and results["t3"].ok, {n: r.message for n, r in results.items()}
     assert not results["t4"].ok and "done: goals remain" in results["t4"].message
     assert not results["t5"].ok and "any_goals failed" in results["t5"].message
+
+
+def test_have_intros_contradiction() -> None:
+    src = """
+theorem h1 (p q : Prop) (hp : p) (hpq : p → q) : q := by
+  have hq : q := hpq hp
+  exact hq
+theorem h2 (p q : Prop) (hp : p) (hpq : p → q) : q := by
+  have hq : q
+  exact hq
+  exact hpq hp
+theorem h3 : ∀ (p q : Prop), p → q → p := by
+  intros
+  assumption
+theorem h4 (p q : Prop) (hp : p) (hnp : ¬p) : q := by
+  contradiction
+theorem h5 (q : Prop) (h : False) : q := by
+  contradiction
+"""
+    _, results = check(src)
+    assert all(r.ok for r in results.values()), {n: r.message for n, r in results.items() if not r.ok}
