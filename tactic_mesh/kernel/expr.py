@@ -308,12 +308,15 @@ def nat_of_digits(digits: str) -> int:
     return value
 
 
+_CHUNK_BASE = 10**_CHUNK
+
+
 def digits_of_nat(value: int) -> str:
     """The decimal numeral of a natural number of any size."""
-    if value < 10**_CHUNK:
+    if value < _CHUNK_BASE:
         return str(value)
     chunks: list[str] = []
-    base = 10**_CHUNK
+    base = _CHUNK_BASE
     while value >= base:
         value, rest = divmod(value, base)
         chunks.append(str(rest).rjust(_CHUNK, "0"))

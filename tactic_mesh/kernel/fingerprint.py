@@ -51,6 +51,11 @@ def _postorder(e: Expr) -> list[Expr]:
     return out
 
 
+# fingerprints per declaration object: a declaration object belongs to one environment lineage, in
+# which the constants it depends on never change, so its fingerprint is a property of the object
+_by_object: dict[int, tuple[object, str]] = {}
+
+
 def fingerprint(env: Environment, name: str, _memo: dict[str, str] | None = None) -> str | None:
     """The hex fingerprint of ``name`` in ``env`` (None when it is not declared)."""
     memo: dict[str, str] = {} if _memo is None else _memo
@@ -59,6 +64,10 @@ def fingerprint(env: Environment, name: str, _memo: dict[str, str] | None = None
     info = env.find(name)
     if info is None:
         return None
+    cached = _by_object.get(id(info))
+    if cached is not None and cached[0] is info:
+        memo[name] = cached[1]
+        return cached[1]
     memo[name] = "cycle"  # constants referring to themselves (recursors of their inductive)
     h = hashlib.sha256()
     h.update(type(info).__name__.encode())
@@ -82,6 +91,8 @@ def fingerprint(env: Environment, name: str, _memo: dict[str, str] | None = None
         h.update((fingerprint(env, dep, memo) or "missing").encode())
     out = h.hexdigest()
     memo[name] = out
+    if "cycle" not in memo.values():  # only complete fingerprints are cached
+        _by_object[id(info)] = (info, out)
     return out
 
 
