@@ -306,16 +306,23 @@ class KernelHandler:
 
 
 def _first_instance(checker: MetaChecker, target: Expr, pattern: Expr) -> Expr | None:
-    """The first sub-term of ``target`` (pre-order, no loose bound variables) that unifies with
-    ``pattern``; unification assigns the pattern's holes."""
-    pattern_head = get_app_fn_args(pattern)[0]
+    """The first sub-term of ``target`` (pre-order, no loose bound variables) that is an instance of
+    ``pattern``: keyed matching as Lean's ``rw`` — same head constant and number of arguments,
+    then unification unfolding only reducible definitions (instances, projections); the match
+    assigns the pattern's holes."""
+    p_head, p_args = get_app_fn_args(checker.mctx.instantiate(pattern))
     for sub in subterms(target):
-        if sub.loose or (sub.has_mvar and sub is not pattern):
+        if sub.loose or sub.has_mvar:
             continue
-        head = get_app_fn_args(sub)[0]
-        if isinstance(pattern_head, Const) and head is not pattern_head:
-            continue
-        if checker.is_def_eq(sub, pattern):
+        head, args = get_app_fn_args(sub)
+        if isinstance(p_head, Const):
+            if not (isinstance(head, Const) and head.name == p_head.name and len(args) == len(p_args)):
+                continue
+        matcher = MetaChecker(checker.env, checker.mctx, None)
+        matcher.lctx = checker.lctx
+        matcher.unfold_all = False
+        if matcher.is_def_eq(sub, pattern):
+            checker._set_mctx(matcher.mctx)
             return sub
     return None
 

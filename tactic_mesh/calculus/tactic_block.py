@@ -55,8 +55,13 @@ def split_block(text: str, line: int, col: int) -> list[TacticCall]:
         name, _, arg = stripped.partition(" ")
         calls.append(TacticCall(name, arg.strip(), ln, cl))
 
+    skip_to = -1
     for i, ch in enumerate(text):
-        if i < start:
+        if i < start or i < skip_to:
+            continue
+        if ch == "-" and text.startswith("--", i):  # a comment runs to the end of the line
+            end = text.find("\n", i)
+            skip_to = len(text) if end < 0 else end
             continue
         if ch in "([{⟨":
             depth += 1
@@ -77,9 +82,10 @@ def compile_tactic(call: TacticCall, state: ProofState) -> Term:
     """The core program of one tactic, given the state it will run on."""
     name, arg = call.name, call.arg
     if name == "intro":
-        return intro(*(arg.split() or _binder_names(state)))
+        return _intro(arg.split() or _binder_names(state), state)
     if name == "intros":
-        return intro(*(arg.split() or _all_binder_names(state))) if (arg or _all_binder_names(state)) else Pure()
+        names = arg.split() or _all_binder_names(state)
+        return _intro(names, state) if names else Pure()
     if name == "have":
         return _have(_need(arg, call), call)
     if name == "contradiction":
@@ -98,8 +104,9 @@ def compile_tactic(call: TacticCall, state: ProofState) -> Term:
         return refine("Or.inl ?_")
     if name == "right":
         return refine("Or.inr ?_")
-    if name == "exists":  # then closes the rest by `rfl` when it can, as Lean's `exists`
-        return seq(refine(f"⟨{_need(arg, call)}, ?_⟩"), try_(exact("rfl")))
+    if name == "exists":  # then closes the rest by `rfl` or a hypothesis when it can, as Lean's
+        closers = [exact(d.user_name) for d in reversed(_main_lctx(state))]
+        return seq(refine(f"⟨{_need(arg, call)}, ?_⟩"), try_(first(exact("rfl"), *closers)))
     if name == "show":
         return refine(f"(?_ : {_need(arg, call)})")
     if name == "constructor":
@@ -199,6 +206,30 @@ def _main(state: ProofState) -> int:
 
 def _main_lctx(state: ProofState) -> list:  # type: ignore[type-arg]
     return list(state.metavar_graph.decl(_main(state)).lctx)
+
+
+def _intro(names: list[str], state: ProofState) -> Term:
+    """``intro x y …``: ``refine fun x y … => ?_``, with each binder bracketed like the goal's
+    (``{x : _}`` for an implicit ∀), so implicit binders are introduced too."""
+    checker = KernelHandler.elaborator(state, _main(state)).tc
+    target = checker.whnf(state.metavar_graph.instantiate(state.metavar_graph.decl(_main(state)).type))
+    binders: list[str] = []
+    for name in names:
+        if not isinstance(target, Pi):
+            binders.append(name)  # let elaboration report the mismatch
+            continue
+        if target.bi is BinderInfo.IMPLICIT:
+            binders.append(f"{{{name} : _}}")
+        elif target.bi is BinderInfo.STRICT_IMPLICIT:
+            binders.append(f"⦃{name} : _⦄")
+        elif target.bi is BinderInfo.INST_IMPLICIT:
+            binders.append(f"[{name} : _]")
+        else:
+            binders.append(name)
+        target = checker.whnf(target.body) if not target.body.loose else target.body
+    if all(" " not in b for b in binders):
+        return intro(*names)
+    return refine(f"fun {' '.join(b if ' ' in b else f'({b} : _)' for b in binders)} => ?_")
 
 
 def _all_binder_names(state: ProofState) -> list[str]:
@@ -337,7 +368,7 @@ def prove_by_block(
     declaration's binders are introduced first, as in Lean."""
     state = ProofState.initial(env, statement, level_params=level_params)
     if binder_names:
-        result = Machine({"kernel": KernelHandler()}).first(intro(*binder_names), state, ["kernel"])
+        result = Machine({"kernel": KernelHandler()}).first(_intro(binder_names, state), state, ["kernel"])
         if not isinstance(result, Success):
             raise ElabError("cannot introduce the declaration's binders", Location(filename, line, col))
         state = result.state

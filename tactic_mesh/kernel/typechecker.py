@@ -108,6 +108,9 @@ class TypeChecker:
         self._v_whnf_core_cache: dict[Expr, Expr] = {}
         self._v_eq_cache: set[tuple[Expr, Expr]] = set()
         self._nat_ext = self._nat_extension_enabled()
+        # False: unfold only reducible (``abbrev``) definitions — a restriction tactics use for
+        # matching (Lean's `instances`/`reducible` transparency); the kernel always unfolds all
+        self.unfold_all = True
 
     # -- hooks overridden by the elaborator's checker ---------------------------------------
 
@@ -460,6 +463,8 @@ class TypeChecker:
             return None
         info = self.env.find(fn.name)
         if not isinstance(info, DefinitionInfo) or len(fn.levels) != len(info.level_params):
+            return None
+        if not self.unfold_all and info.reducibility is not Reducibility.ABBREV:
             return None
         value = instantiate_level_params(info.value, info.level_params, fn.levels)
         return mk_apps(value, args)

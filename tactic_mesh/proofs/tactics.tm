@@ -321,8 +321,7 @@ theorem forall_comm (α : Sort u) (β : Sort v) (p : α → β → Prop) : (∀ 
 
 theorem exists_imp (α : Sort u) (p : α → Prop) (b : Prop) : ((∃ x, p x) → b) ↔ ∀ x, p x → b := by
   constructor
-  -- Lean's `exists x` would also close `p x` by `assumption`
-  intro h x hx; apply h; exists x; exact hx
+  intro h x hx; apply h; exists x
   intro h hex; cases hex; exact h
 
 theorem exists_and_right (α : Sort u) (p : α → Prop) (b : Prop) : (∃ x, p x ∧ b) ↔ (∃ x, p x) ∧ b := by
@@ -344,8 +343,8 @@ theorem exists_and_right (α : Sort u) (p : α → Prop) (b : Prop) : (∃ x, p 
 
 theorem exists_comm (α : Sort u) (β : Sort v) (p : α → β → Prop) : (∃ a b, p a b) ↔ (∃ b a, p a b) := by
   constructor
-  intro h; cases h; intro a ha; cases ha; intro b hab; exists b; exists a; exact hab
-  intro h; cases h; intro b hb; cases hb; intro a hab; exists a; exists b; assumption
+  intro h; cases h; intro a ha; cases ha; intro b hab; exists b; exists a
+  intro h; cases h; intro b hb; cases hb; intro a hab; exists a; exists b
 
 theorem exists_eq' (α : Sort u) (a : α) : ∃ x, a = x := by
   exists a
@@ -372,7 +371,6 @@ theorem forall_not_of_not_exists (α : Sort u) (p : α → Prop) (h : ¬∃ x, p
   intro x hx
   apply h
   exists x
-  assumption
 
 -- Equality ---------------------------------------------------------------------------------------
 
@@ -1007,7 +1005,7 @@ theorem List.append_assoc' (α : Type u) (as bs cs : List α) : as ++ bs ++ cs =
 theorem List.length_append' (α : Type u) (as bs : List α) :
     (as ++ bs).length = as.length + bs.length := by
   induction as
-  rw [List.nil_append bs, Nat.zero_add]
+  exact (Nat.zero_add bs.length).symm
   intro a t ih
   rw [List.cons_append a t, List.length_cons α a, List.length_cons α a, ih, Nat.add_right_comm]
 
@@ -1047,7 +1045,7 @@ theorem List.length_reverse' (α : Type u) (as : List α) : as.reverse.length = 
 theorem List.reverse_append' (α : Type u) (as bs : List α) :
     (as ++ bs).reverse = bs.reverse ++ as.reverse := by
   induction as
-  rw [List.nil_append bs, List.append_nil' α bs.reverse]
+  exact (List.append_nil' α bs.reverse).symm
   intro a t ih
   rw [List.cons_append a t, List.reverse_cons α a (t ++ bs), List.reverse_cons α a t, ih]
   rw [List.append_assoc' α bs.reverse]

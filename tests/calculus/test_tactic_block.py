@@ -164,3 +164,29 @@ theorem h5 (q : Prop) (h : False) : q := by
 """
     _, results = check(src)
     assert all(r.ok for r in results.values()), {n: r.message for n, r in results.items() if not r.ok}
+
+
+def test_review_fixes_implicit_binders_rw_matching_comments_exists() -> None:
+    src = """
+theorem rA : ∀ {n : Nat}, n = n := by
+  intro n; rfl
+theorem rB {n : Nat} : n = n := by
+  rfl
+theorem rG (p : Nat → Prop) (h : p 0) : ∃ x, p x := by
+  exists 0
+theorem rH (p : Prop) (hp : p) : p := by
+  -- a comment; with a semicolon
+  exact hp
+theorem cons_append' {α : Type u} (a : α) (as bs : List α) : List.cons a as ++ bs = List.cons a (as ++ bs) :=
+  rfl
+theorem rE (x : Nat) (t : List Nat) : List.cons x t ++ [] = List.cons x (t ++ []) := by
+  rw [cons_append']
+theorem add_succ' (n m : Nat) : n + Nat.succ m = Nat.succ (n + m) := rfl
+theorem add_assoc' (n m k : Nat) : n + m + k = n + (m + k) := by
+  induction k
+  rfl
+  intro k ih
+  rw [add_succ', add_succ', add_succ', ih]
+"""
+    _, results = check(src)
+    assert all(r.ok for r in results.values()), {n: r.message for n, r in results.items() if not r.ok}
