@@ -44,6 +44,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as `python bench/calculus.py` without installing
     sys.path.insert(0, str(ROOT))
 
+from report import fmt_s, header, say, spread, timed, to_stderr  # noqa: E402
+
 from tactic_mesh.calculus.kernel_handler import KernelHandler  # noqa: E402
 from tactic_mesh.calculus.machine import (  # noqa: E402
     Budget,
@@ -83,26 +85,12 @@ TRUE = Const("True")
 # output helpers (as in bench/kernel.py)
 # ---------------------------------------------------------------------------------------------
 
-_out = sys.stdout
 
 
-def say(msg: str = "") -> None:
-    print(msg, file=_out, flush=True)
 
 
-def header(title: str) -> None:
-    say()
-    say(f"== {title}")
 
 
-def fmt_s(seconds: float) -> str:
-    if seconds < 0:
-        return "-" + fmt_s(-seconds)
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:.0f} µs"
-    if seconds < 1.0:
-        return f"{seconds * 1e3:.1f} ms"
-    return f"{seconds:.2f} s"
 
 
 def fmt_rate(per_s: float) -> str:
@@ -113,17 +101,8 @@ def fmt_rate(per_s: float) -> str:
     return f"{per_s:.0f} "
 
 
-def spread(xs: Sequence[float]) -> str:
-    if len(xs) == 1:
-        return "1 run"
-    return f"{len(xs)} runs, min {fmt_s(min(xs))}, max {fmt_s(max(xs))}"
 
 
-def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    gc.collect()
-    t0 = time.perf_counter()
-    value = fn()
-    return time.perf_counter() - t0, value
 
 
 def rounds(cases: dict[str, Callable[[], Any]], runs: int) -> tuple[dict[str, list[float]], dict[str, Any]]:
@@ -802,7 +781,6 @@ def summary(res: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    global _out
     parser = argparse.ArgumentParser(description="tactic-mesh calculus benchmarks (figures are reported, not asserted)")
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (about 20 s)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON on stdout")
@@ -810,7 +788,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--depth", type=int, default=14, help="depth of the choice trees (default 14)")
     args = parser.parse_args(argv)
     if args.json:
-        _out = sys.stderr
+        to_stderr()
     quick = args.quick
     started = time.perf_counter()
     say(

@@ -32,13 +32,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as `python bench/kernel.py` without installing
     sys.path.insert(0, str(ROOT))
+
+from report import fmt_s, header, say, spread, timed, to_stderr  # noqa: E402
 
 from tactic_mesh.kernel.commands import FileChecker, Options  # noqa: E402
 from tactic_mesh.kernel.deep import run_deep  # noqa: E402
@@ -55,39 +57,16 @@ SEED = 20240611
 # output helpers
 # ---------------------------------------------------------------------------------------------
 
-_out = sys.stdout
 
 
-def say(msg: str = "") -> None:
-    print(msg, file=_out, flush=True)
 
 
-def header(title: str) -> None:
-    say()
-    say(f"== {title}")
 
 
-def fmt_s(seconds: float) -> str:
-    if seconds < 0:
-        return "-" + fmt_s(-seconds)
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:.0f} µs"
-    if seconds < 1.0:
-        return f"{seconds * 1e3:.1f} ms"
-    return f"{seconds:.2f} s"
 
 
-def spread(xs: Sequence[float]) -> str:
-    if len(xs) == 1:
-        return "1 run"
-    return f"{len(xs)} runs, min {fmt_s(min(xs))}, max {fmt_s(max(xs))}"
 
 
-def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    gc.collect()
-    t0 = time.perf_counter()
-    value = fn()
-    return time.perf_counter() - t0, value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -668,7 +647,6 @@ def summary(res: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    global _out
     parser = argparse.ArgumentParser(description="tactic-mesh kernel benchmarks (figures are reported, not asserted)")
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (well under a minute)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON on stdout")
@@ -677,7 +655,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--fib", type=int, default=25, help="fib argument (default 25)")
     args = parser.parse_args(argv)
     if args.json:
-        _out = sys.stderr
+        to_stderr()
     quick = args.quick
     started = time.perf_counter()
     say(

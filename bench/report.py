@@ -1,0 +1,48 @@
+"""Output and timing helpers shared by the benchmark scripts."""
+
+from __future__ import annotations
+
+import gc
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO
+
+_stream: list[TextIO] = [sys.stdout]
+
+
+def to_stderr() -> None:
+    """Send the human-readable report to stderr (stdout then carries the --json document)."""
+    _stream[0] = sys.stderr
+
+
+def say(msg: str = "") -> None:
+    print(msg, file=_stream[0], flush=True)
+
+
+def header(title: str) -> None:
+    say()
+    say(f"== {title}")
+
+
+def fmt_s(seconds: float) -> str:
+    if seconds < 0:
+        return "-" + fmt_s(-seconds)
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.0f} µs"
+    if seconds < 1.0:
+        return f"{seconds * 1e3:.1f} ms"
+    return f"{seconds:.2f} s"
+
+
+def spread(xs: Sequence[float]) -> str:
+    if len(xs) == 1:
+        return "1 run"
+    return f"{len(xs)} runs, min {fmt_s(min(xs))}, max {fmt_s(max(xs))}"
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    gc.collect()
+    t0 = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - t0, value
