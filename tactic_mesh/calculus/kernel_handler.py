@@ -236,6 +236,57 @@ class KernelHandler:
         step = make_step(state.metavar_graph, mctx, m, term, (new_goal.id,))
         return VGoal(state.obligation_id(new_goal.id)), state.replace_goal(m, (new_goal.id,), mctx, step)
 
+    # -- construction --------------------------------------------------------------------------
+
+    def op_FreshMetavar(self, state: ProofState, ty: Value, name: Value) -> HandlerResult[ProofState]:
+        """A new hole of type ``ty`` in the main goal's context (not yet a goal: see
+        ``SpawnObligations``)."""
+        if not isinstance(ty, VExpr):
+            return Raise(VStr("FreshMetavar: a type is expected"))
+        lctx = state.metavar_graph.decl(self.goal_mvar(state, VGoal("main"))).lctx
+        user = name.name if isinstance(name, VName) else ""
+        mctx, hole = state.metavar_graph.declare(ty.expr, lctx, MVarKind.SYNTHETIC_OPAQUE, user)
+        return VExpr(hole), attrs.evolve(state, metavar_graph=mctx)
+
+    def op_SpawnObligations(self, state: ProofState, holes: Value) -> HandlerResult[ProofState]:
+        """Make unassigned holes active goals (after the current ones); returns their goal ids."""
+        items = holes.items if isinstance(holes, VList) else (holes,)
+        new: list[int] = []
+        for item in items:
+            if not isinstance(item, VExpr) or not isinstance(item.expr, MVar):
+                return Raise(VStr("SpawnObligations: holes (metavariables) are expected"))
+            m = item.expr.id
+            if state.metavar_graph.is_assigned(m):
+                return Raise(VStr(f"SpawnObligations: ?m{m} is already assigned"))
+            if m not in state.active_obligations and m not in new:
+                new.append(m)
+        spawned = attrs.evolve(
+            state,
+            active_obligations=(*state.active_obligations, *new),
+            focus=(*state.focus, *new),
+        )
+        return VList(tuple(VGoal(spawned.obligation_id(m)) for m in new)), spawned
+
+    def op_RegisterResidualBuilder(self, state: ProofState, record: Value) -> HandlerResult[ProofState]:
+        """Record how a goal is built from children: ``{goal, term}`` (the term's holes are the
+        children).  The goal is assigned and the children replace it, as ``AssignMetavar`` does."""
+        if not isinstance(record, VRecord):
+            return Raise(VStr("RegisterResidualBuilder: a record {goal, term} is expected"))
+        goal, term = record.get("goal"), record.get("term")
+        if goal is None or term is None:
+            return Raise(VStr("RegisterResidualBuilder: the record needs `goal` and `term`"))
+        return self.op_AssignMetavar(state, goal, term, VStr("apply"))
+
+    def op_SynthesizeInstance(self, state: ProofState, cls: Value) -> HandlerResult[ProofState]:
+        """Type class resolution in the main goal's context."""
+        if not isinstance(cls, VExpr):
+            return Raise(VStr("SynthesizeInstance: a class type is expected"))
+        el = self.elaborator(state, self.goal_mvar(state, VGoal("main")))
+        found = el.synth_instance(state.metavar_graph.instantiate(cls.expr), 16)
+        if found is None:
+            return Raise(VStr(f"failed to synthesize instance {el.show(cls.expr)}"))
+        return VExpr(found), attrs.evolve(state, metavar_graph=el.mctx)
+
     def op_Unify(self, state: ProofState, a: Value, b: Value) -> HandlerResult[ProofState]:
         if not isinstance(a, VExpr) or not isinstance(b, VExpr):
             return Raise(VStr("Unify: two terms are expected"))

@@ -175,6 +175,13 @@ class _CutK:
 
 
 @attrs.frozen
+class _BarrierK:
+    """Marks a backtracking choice: ``Cut`` inside it drops the alternatives saved here."""
+
+    saved_choices: _Cons | None
+
+
+@attrs.frozen
 class _UnfocusK:
     token: object
 
@@ -319,6 +326,8 @@ class Machine(Generic[S]):
                     else:
                         if t.policy is Policy.COMMIT:
                             kont = _Cons(_CutK(choices), kont)
+                        else:
+                            kont = _Cons(_BarrierK(choices), kont)
                         for alt in reversed(branches[1:]):
                             choices = _Cons(_Resume(alt, env, kont, state, handlers, scope_fuel), choices)
                         ctrl_term = branches[0]
@@ -361,10 +370,14 @@ class Machine(Generic[S]):
                         return
                     env = closure.env.set(t.name, closure)
                     ctrl_term = closure.fix.body
-                elif isinstance(t, Op) and t.name in ("Backtrack", "ConsumeFuel"):
+                elif isinstance(t, Op) and t.name in ("Backtrack", "ConsumeFuel", "Cut"):
                     # control operations the machine itself interprets
                     if t.name == "Backtrack":
                         failure = VStr("backtrack")
+                    elif t.name == "Cut":
+                        # drop the alternatives of the innermost enclosing choice
+                        choices = _innermost_barrier(kont)
+                        ctrl_value = VUnit()
                     else:
                         amount = _resolve(t.operands[0], env) if t.operands else VStr("")
                         if not isinstance(amount, VNum) or amount.value < 0:
@@ -398,6 +411,8 @@ class Machine(Generic[S]):
                         ctrl_term = frame.rest
                     elif isinstance(frame, _CutK):
                         choices = frame.saved_choices
+                        ctrl_value = value
+                    elif isinstance(frame, _BarrierK):
                         ctrl_value = value
                     elif isinstance(frame, _UnfocusK):
                         state = state.widen(frame.token)  # type: ignore[attr-defined]
@@ -463,6 +478,16 @@ class Machine(Generic[S]):
             return result
         what = f"operation {t.name}" if isinstance(t, Op) else f"foreign symbol '{t.symbol}'"
         return Panic(f"unhandled {what} (no handler in scope handles it)")
+
+
+def _innermost_barrier(kont: _Cons | None) -> _Cons | None:
+    """The choice points saved by the innermost enclosing choice (None: cut everything)."""
+    while kont is not None:
+        frame = kont.head
+        if isinstance(frame, (_BarrierK, _CutK)):
+            return frame.saved_choices
+        kont = kont.tail
+    return None
 
 
 def _interleave(sources: list[Iterator[Success[object] | Stop]]) -> Iterator[Success[object] | Stop]:

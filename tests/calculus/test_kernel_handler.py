@@ -111,3 +111,22 @@ def test_inspection_operations() -> None:
     assert isinstance(result, Success) and isinstance(result.value, VList) and len(result.value.items) == 1
     assert isinstance(run(Op("ReadObligation", (VGoal("cp9:999"),)), state), Failure)
     assert isinstance(run(Pure(VNum(1)), state), Success)
+
+
+def test_construction_operations() -> None:
+    nat = VExpr(elaborate_closed(ENV, parse_term("Nat"))[0])
+    state = start("∃ n : Nat, n = n")
+    prog = Bind("h", Op("FreshMetavar", (nat, VStr("w"))), Op("SpawnObligations", (VList((VVar("h"),)),)))
+    result = run(prog, state)
+    assert isinstance(result, Success) and isinstance(result.value, VList) and len(result.value.items) == 1
+    assert len(result.state.active_obligations) == 2
+    add_nat = VExpr(elaborate_closed(ENV, parse_term("Add Nat"))[0])
+    inst = run(Op("SynthesizeInstance", (add_nat,)), start("True"))
+    assert isinstance(inst, Success) and inst.value == VExpr(elaborate_closed(ENV, parse_term("instAddNat"))[0])
+    magma = VExpr(elaborate_closed(ENV, parse_term("Magma Nat"))[0])
+    assert isinstance(run(Op("SynthesizeInstance", (magma,)), start("True")), Failure)
+    # a residual builder registered by hand closes the goal and spawns the term's holes
+    true_intro = VExpr(elaborate_closed(ENV, parse_term("True.intro"))[0])
+    built = run(Op("RegisterResidualBuilder", (VRecord((("goal", VGoal("main")), ("term", true_intro))),)),
+                start("True"))
+    assert isinstance(built, Success) and built.state.is_complete

@@ -237,3 +237,15 @@ def test_a_program_of_100000_steps_runs_without_recursion() -> None:
     for _ in range(20_000):
         deep_choice = Choice(Policy.BACKTRACK, (Fail(), deep_choice))
     assert values(deep_choice)[0] == [VNum(0)]
+
+
+def test_cut_drops_the_alternatives_of_the_innermost_choice() -> None:
+    # (1 ; cut) + 2 + 3  →  only 1: cut removes the later branches of its own choice
+    prog = Choice(Policy.BACKTRACK, (Bind("_", Op("Cut"), Pure(VNum(1))), Pure(VNum(2)), Pure(VNum(3))))
+    assert values(prog)[0] == [VNum(1)]
+    # an outer choice is not affected by a cut inside an inner one
+    outer = Choice(Policy.BACKTRACK, (prog, Pure(VNum(4))))
+    assert values(outer)[0] == [VNum(1), VNum(4)]
+    # Backtrack is a catchable failure; ConsumeFuel spends the budget
+    assert values(Choice(Policy.BACKTRACK, (Op("Backtrack"), Pure(VNum(5)))))[0] == [VNum(5)]
+    assert isinstance(values(Op("ConsumeFuel", (VNum(10_000),)), fuel=100)[1], OutOfFuel)
