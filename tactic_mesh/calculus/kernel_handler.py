@@ -49,6 +49,7 @@ from tactic_mesh.kernel.expr import (
     replace,
     subterms,
 )
+from tactic_mesh.kernel.local_context import LocalDecl
 from tactic_mesh.kernel.mctx import MetavarContext, MVarKind
 from tactic_mesh.kernel.printer import Printer
 from tactic_mesh.kernel.reduce import normalize
@@ -192,10 +193,14 @@ class KernelHandler:
         step = make_step(state.metavar_graph, mctx, m, term, children)
         return VUnit(), state.replace_goal(m, children, mctx, step)
 
-    def op_Rewrite(self, state: ProofState, goal: Value, proof: Value, direction: Value) -> HandlerResult[ProofState]:
+    def op_Rewrite(
+        self, state: ProofState, goal: Value, proof: Value, direction: Value, at: Value | None = None
+    ) -> HandlerResult[ProofState]:
         """Rewrite the goal with an equation ``h : a = b`` (or ``∀ xs, a = b``; ``<-``: right to left):
         the first instance of ``a`` fixes the variables, every occurrence of it is abstracted into a
-        motive, and the goal becomes ``P b`` with ``Eq.mpr (congrArg motive h) ?new : P a``."""
+        motive, and the goal becomes ``P b`` with ``Eq.mpr (congrArg motive h) ?new : P a``.
+        With ``at`` (a hypothesis name) the hypothesis is rewritten instead: a new hypothesis of the
+        same name, ``Eq.mp (congrArg motive h) old : P b``, shadows the old one."""
         if not isinstance(proof, VExpr):
             return Raise(VStr("Rewrite: an equation proof is expected"))
         m = self.goal_mvar(state, goal)
@@ -215,7 +220,12 @@ class KernelHandler:
         if isinstance(direction, VStr) and direction.value == "<-":
             lhs, rhs = rhs, lhs
             h = mk_app(Const("Eq.symm", head.levels), ty, rhs, lhs, h)
-        target = checker.mctx.instantiate(decl.type)
+        hyp = None
+        if isinstance(at, VName):
+            hyp = decl.lctx.find_by_name(at.name)
+            if hyp is None:
+                return Raise(VStr(f"Rewrite: unknown hypothesis '{at.name}'"))
+        target = checker.mctx.instantiate(decl.type if hyp is None else hyp.type)
         instance = _first_instance(checker, target, lhs)
         if instance is None:
             return Raise(VStr(
@@ -226,10 +236,12 @@ class KernelHandler:
         ty = checker.mctx.instantiate(ty)
         motive = Lam("x", ty, body)
         new_target = instantiate1(body, checker.mctx.instantiate(rhs))
-        mctx, new_goal = checker.mctx.declare(new_target, decl.lctx, MVarKind.SYNTHETIC_OPAQUE)
         target_sort = checker.ensure_sort(checker.infer(target)).level
         congr = mk_app(Const("congrArg", (*head.levels, lv.LSucc(target_sort))), ty, Sort(target_sort), pattern,
                        checker.mctx.instantiate(rhs), motive, checker.mctx.instantiate(h))
+        if hyp is not None:
+            return self._rewrite_hypothesis(state, m, checker.mctx, hyp, target, new_target, target_sort, congr)
+        mctx, new_goal = checker.mctx.declare(new_target, decl.lctx, MVarKind.SYNTHETIC_OPAQUE)
         term = mk_app(Const("Eq.mpr", (target_sort,)), target, new_target, congr, new_goal)
         term = mctx.instantiate(term)
         mctx = mctx.assign(MVar(m), term)
@@ -286,6 +298,23 @@ class KernelHandler:
         if found is None:
             return Raise(VStr(f"failed to synthesize instance {el.show(cls.expr)}"))
         return VExpr(found), attrs.evolve(state, metavar_graph=el.mctx)
+
+    def _rewrite_hypothesis(
+        self, state: ProofState, m: int, mctx: MetavarContext, hyp: LocalDecl, old: Expr, new: Expr,
+        sort: lv.Level, congr: Expr,
+    ) -> HandlerResult[ProofState]:
+        """``goal := (fun (h : new) => ?g') (Eq.mp congr h)`` where ``?g'`` sees the new ``h``."""
+        decl = mctx.decl(m)
+        lctx2, fresh = decl.lctx.mk_local(hyp.user_name, new)
+        mctx, inner = mctx.declare(mctx.instantiate(decl.type), lctx2, MVarKind.SYNTHETIC_OPAQUE)
+        mctx, bridge = mctx.declare(Pi(hyp.user_name, new, lift_loose_bvars(mctx.instantiate(decl.type), 1)),
+                                    decl.lctx, MVarKind.SYNTHETIC_OPAQUE)
+        mctx = mctx.assign_delayed(bridge, [fresh], inner)
+        converted = mk_app(Const("Eq.mp", (sort,)), old, new, congr, hyp.fvar)
+        term = App(Lam(hyp.user_name, new, App(bridge, BVar(0))), converted)
+        mctx = mctx.assign(MVar(m), term)
+        step = make_step(state.metavar_graph, mctx, m, term, (inner.id,))
+        return VGoal(state.obligation_id(inner.id)), state.replace_goal(m, (inner.id,), mctx, step)
 
     def op_Unify(self, state: ProofState, a: Value, b: Value) -> HandlerResult[ProofState]:
         if not isinstance(a, VExpr) or not isinstance(b, VExpr):

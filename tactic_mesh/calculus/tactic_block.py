@@ -125,7 +125,8 @@ def compile_tactic(call: TacticCall, state: ProofState) -> Term:
         # first goal where it applies is chosen by committed choice, the rest are tried
         return first(*(seq(per_goal[i], *(try_(t) for t in per_goal[i + 1 :])) for i in range(len(per_goal))))
     if name in ("rw", "rewrite"):
-        return rewrite(_rules(_need(arg, call), call))
+        rules_text, _, location = _need(arg, call).rpartition(" at ") if "] at " in arg else (arg, "", "")
+        return rewrite(_rules(rules_text, call), location.strip() or None)
     if name in ("induction", "cases"):
         return _elim(name, _need(arg, call), state, call)
     raise TacticError(f"unknown tactic '{name}'", _loc(call))

@@ -23,6 +23,7 @@ from tactic_mesh.calculus.terms import (
     Rec,
     Term,
     VGoal,
+    VName,
     VStr,
     VSurface,
     VUnit,
@@ -53,14 +54,15 @@ def intro(*names: str) -> Term:
     return refine(f"fun {binders} => ?_")
 
 
-def rewrite(rules: list[tuple[str, bool]]) -> Term:
-    """``rw [e₁, ← e₂, …]``: rewrite the main goal with each equation in turn (``True``: right to
-    left), then try ``rfl`` — as Lean's ``rw``."""
+def rewrite(rules: list[tuple[str, bool]], at: str | None = None) -> Term:
+    """``rw [e₁, ← e₂, …] (at h)``: rewrite the main goal (or hypothesis ``h``) with each equation in
+    turn (``True``: right to left), then try ``rfl`` — as Lean's ``rw``."""
     steps: list[Term] = []
     for i, (text, reverse) in enumerate(rules):
         var = f"eq{i}"
         direction = VStr("<-" if reverse else "->")
-        steps.append(Bind(var, Op("Elaborate", (VSurface(text), VUnit())), Op("Rewrite", (MAIN, VVar(var), direction))))
+        operands = (MAIN, VVar(var), direction) + ((VName(at),) if at else ())
+        steps.append(Bind(var, Op("Elaborate", (VSurface(text), VUnit())), Op("Rewrite", operands)))
     return seq(*steps, try_(rfl()))
 
 

@@ -190,3 +190,21 @@ theorem add_assoc' (n m k : Nat) : n + m + k = n + (m + k) := by
 """
     _, results = check(src)
     assert all(r.ok for r in results.values()), {n: r.message for n, r in results.items() if not r.ok}
+
+
+def test_rewrite_at_a_hypothesis() -> None:
+    src = """
+theorem at1 (a b : Nat) (h : a = b) (h2 : a + 1 = 5) : b + 1 = 5 := by
+  rw [h] at h2
+  exact h2
+theorem at2 (p q : Prop) (e : p = q) (hp : p) : q := by
+  rw [e] at hp
+  assumption
+theorem at3 (a b : Nat) (h : a = b) (h2 : a = 1) : b = 1 := by
+  rw [h] at nope
+"""
+    checker, results = check(src)
+    assert results["at1"].ok and results["at2"].ok, {n: r.message for n, r in results.items()}
+    assert not results["at3"].ok and "unknown hypothesis 'nope'" in results["at3"].message
+    info = checker.env.find("at1")
+    assert isinstance(info, TheoremInfo) and "Eq.mp" in repr(info.value)
