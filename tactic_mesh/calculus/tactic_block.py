@@ -35,6 +35,57 @@ class TacticCall:
     arg: str
     line: int  # 1-based, in the file
     col: int
+    children: tuple[TacticCall, ...] = ()  # the tactics of a `·` bullet
+
+
+def _top_level_split(text: str, sep: str) -> list[str]:
+    """Split at ``sep`` outside brackets."""
+    parts: list[str] = []
+    depth, start, i = 0, 0, 0
+    while i < len(text):
+        ch = text[i]
+        if ch in "([{⟨":
+            depth += 1
+        elif ch in ")]}⟩":
+            depth -= 1
+        elif depth == 0 and text.startswith(sep, i):
+            parts.append(text[start:i])
+            start = i + len(sep)
+            i += len(sep)
+            continue
+        i += 1
+    parts.append(text[start:])
+    return [p.strip() for p in parts]
+
+
+def _call_of(text: str, line: int, col: int) -> TacticCall:
+    for combinator in ("<;>", "<|>"):
+        if len(_top_level_split(text, combinator)) > 1:
+            return TacticCall(combinator, text, line, col)
+    name, _, arg = text.partition(" ")
+    return TacticCall(name, arg.strip(), line, col)
+
+
+def _group_bullets(calls: list[TacticCall]) -> list[TacticCall]:
+    """``· t`` and the following tactics indented further form one bullet."""
+    out: list[TacticCall] = []
+    i = 0
+    while i < len(calls):
+        call = calls[i]
+        if call.name != "·":
+            out.append(call)
+            i += 1
+            continue
+        body: list[TacticCall] = []
+        if call.arg:
+            body.append(_call_of(call.arg, call.line, call.col + 2))
+        j = i + 1
+        while j < len(calls) and (calls[j].line == call.line or calls[j].col > call.col):
+            body.append(calls[j])
+            j += 1
+        out.append(attrs.evolve(call, children=tuple(_group_bullets(body))))
+        i = j
+    return out
 
 
 def split_block(text: str, line: int, col: int) -> list[TacticCall]:
@@ -52,8 +103,7 @@ def split_block(text: str, line: int, col: int) -> list[TacticCall]:
         before = text[: start + len(chunk) - len(chunk.lstrip())]
         ln = line + before.count("\n")
         cl = len(before) - before.rfind("\n") if "\n" in before else col + len(before)
-        name, _, arg = stripped.partition(" ")
-        calls.append(TacticCall(name, arg.strip(), ln, cl))
+        calls.append(_call_of(stripped, ln, cl))
 
     skip_to = -1
     for i, ch in enumerate(text):
@@ -68,10 +118,12 @@ def split_block(text: str, line: int, col: int) -> list[TacticCall]:
         elif ch in ")]}⟩":
             depth -= 1
         elif depth <= 0 and ch in "\n;":
+            if ch == ";" and text[i - 1 : i] == "<" and text[i + 1 : i + 2] == ">":
+                continue  # the `<;>` combinator, not a separator
             flush(i)
             start = i + 1
     flush(len(text))
-    return calls
+    return _group_bullets(calls)
 
 
 class TacticError(TacticMeshError):
@@ -116,6 +168,9 @@ def compile_tactic(call: TacticCall, state: ProofState) -> Term:
         if not hyps:
             raise TacticError("assumption: no hypotheses", _loc(call))
         return first(*(exact(h) for h in hyps))
+    if name == "<|>":
+        parts = _top_level_split(call.arg, "<|>")
+        return first(*(compile_tactic(_call_of(p, call.line, call.col), state) for p in parts))
     if name in ("all_goals", "any_goals"):
         inner = compile_tactic(_inner_call(call), state)
         per_goal = [Focus(state.obligation_id(g), inner) for g in state.focus_goals()]
@@ -320,29 +375,63 @@ def run_block(
     text: str, line: int, col: int, state: ProofState, filename: str
 ) -> tuple[ProofState, list[tuple[TacticCall, Term]]]:
     """Run a ``by`` block; returns the final state (complete) and the programs that ran."""
-    machine: Machine[ProofState] = Machine({"kernel": KernelHandler()})
     log: list[tuple[TacticCall, Term]] = []
-    for call in split_block(text, line, col):
-        where = Location(filename, call.line, call.col)
-        if call.name == "done":
-            if state.active_obligations:
-                raise ElabError(f"done: goals remain\n{_goals_text(state)}", where)
-            continue
-        try:
-            program = compile_tactic(call, state)
-        except TacticMeshError as err:
-            raise ElabError(err.message, where) from None
-        machine.budget = Budget(fuel=STEP_FUEL)
-        result = machine.first(program, state, ["kernel"])
-        if not isinstance(result, Success):
-            reason = getattr(result, "reason", result)
-            shown = getattr(reason, "value", reason)
-            raise ElabError(f"{call.name} failed: {shown}\n{_goals_text(state)}", where)
-        state = result.state
-        log.append((call, program))
+    state = _run_calls(split_block(text, line, col), state, filename, log)
     if state.active_obligations:
         raise ElabError(f"unsolved goals\n{_goals_text(state)}", Location(filename, line, col))
     return state, log
+
+
+def _run_calls(
+    calls: list[TacticCall] | tuple[TacticCall, ...], state: ProofState, filename: str,
+    log: list[tuple[TacticCall, Term]],
+) -> ProofState:
+    for call in calls:
+        state = _run_call(call, state, filename, log)
+    return state
+
+
+def _run_call(call: TacticCall, state: ProofState, filename: str, log: list[tuple[TacticCall, Term]]) -> ProofState:
+    where = Location(filename, call.line, call.col)
+    if call.name == "done":
+        if state.active_obligations:
+            raise ElabError(f"done: goals remain\n{_goals_text(state)}", where)
+        return state
+    if call.name == "·":  # focus on the main goal; the bullet must solve it
+        narrowed = state.narrow("main")
+        if isinstance(narrowed, str):
+            raise ElabError(f"·: {narrowed}", where)
+        inner, token = narrowed
+        inner = _run_calls(call.children, inner, filename, log)
+        if inner.focus_goals():
+            raise ElabError(f"·: the goal is not solved\n{_goals_text(inner)}", where)
+        return inner.widen(token)
+    if call.name == "<;>":  # t <;> u: u on every goal that t produced
+        first_text, *rest = _top_level_split(call.arg, "<;>")
+        before = set(state.active_obligations)
+        state = _run_call(_call_of(first_text, call.line, call.col), state, filename, log)
+        for then_text in rest:
+            new_goals = [g for g in state.active_obligations if g not in before]
+            for g in new_goals:
+                narrowed = state.narrow(state.obligation_id(g))
+                if isinstance(narrowed, str):
+                    continue  # solved meanwhile
+                inner, token = narrowed
+                inner = _run_call(_call_of(then_text, call.line, call.col), inner, filename, log)
+                state = inner.widen(token)
+        return state
+    try:
+        program = compile_tactic(call, state)
+    except TacticMeshError as err:
+        raise ElabError(err.message, where) from None
+    machine: Machine[ProofState] = Machine({"kernel": KernelHandler()}, budget=Budget(fuel=STEP_FUEL))
+    result = machine.first(program, state, ["kernel"])
+    if not isinstance(result, Success):
+        reason = getattr(result, "reason", result)
+        shown = getattr(reason, "value", reason)
+        raise ElabError(f"{call.name} failed: {shown}\n{_goals_text(state)}", where)
+    log.append((call, program))
+    return result.state
 
 
 def _goals_text(state: ProofState) -> str:

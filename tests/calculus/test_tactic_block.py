@@ -208,3 +208,32 @@ theorem at3 (a b : Nat) (h : a = b) (h2 : a = 1) : b = 1 := by
     assert not results["at3"].ok and "unknown hypothesis 'nope'" in results["at3"].message
     info = checker.env.find("at1")
     assert isinstance(info, TheoremInfo) and "Eq.mp" in repr(info.value)
+
+
+def test_bullets_and_combinators() -> None:
+    src = """
+theorem b1 (p q : Prop) (hp : p) (hq : q) : p ∧ q := by
+  constructor
+  · exact hp
+  · exact hq
+theorem b2 (p q : Prop) (hp : p) (hq : q) : (p ∧ q) ∧ q := by
+  constructor
+  · constructor
+    exact hp
+    exact hq
+  · exact hq
+theorem b3 (p q : Prop) (hp : p) (hq : q) : p ∧ q := by
+  constructor <;> assumption
+theorem b4 (p : Prop) (hp : p) : p := by
+  exact True.intro <|> exact hp
+theorem b5 (p q : Prop) (hp : p) (hq : q) : p ∧ q := by
+  constructor
+  · exact hq
+theorem b6 (p q : Prop) (hp : p) (hq : q) : p ∧ q := by
+  constructor
+  · skip_me
+"""
+    _, results = check(src)
+    assert all(results[n].ok for n in ("b1", "b2", "b3", "b4")), {n: r.message for n, r in results.items()}
+    assert not results["b5"].ok and (results["b5"].loc.line, results["b5"].loc.col) == (18, 5)
+    assert not results["b6"].ok and "unknown tactic 'skip_me'" in results["b6"].message
