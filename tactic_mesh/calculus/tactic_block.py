@@ -18,11 +18,11 @@ import attrs
 from tactic_mesh.calculus.kernel_handler import KernelHandler
 from tactic_mesh.calculus.machine import Budget, Machine, Success
 from tactic_mesh.calculus.state import ProofState
-from tactic_mesh.calculus.tactics import apply, exact, first, intro, refine, rewrite, try_
-from tactic_mesh.calculus.terms import Focus, Pure, Term, seq
+from tactic_mesh.calculus.tactics import apply, exact, first, intro, refine, repeat, rewrite, try_
+from tactic_mesh.calculus.terms import Fail, Focus, Pure, Term, VStr, seq
 from tactic_mesh.kernel.environment import Environment, InductiveInfo
 from tactic_mesh.kernel.errors import ElabError, Location, TacticMeshError
-from tactic_mesh.kernel.expr import BinderInfo, Const, Expr, Pi, get_app_fn_args, has_loose_bvar
+from tactic_mesh.kernel.expr import BinderInfo, Const, Expr, Pi, const_name, get_app_fn_args, has_loose_bvar
 from tactic_mesh.kernel.printer import Printer
 
 MAX_APPLY_ARGS = 8
@@ -179,6 +179,8 @@ def compile_tactic(call: TacticCall, state: ProofState) -> Term:
         # any_goals: on each goal where it applies, failing only if it applies nowhere — the
         # first goal where it applies is chosen by committed choice, the rest are tried
         return first(*(seq(per_goal[i], *(try_(t) for t in per_goal[i + 1 :])) for i in range(len(per_goal))))
+    if name == "simp":
+        return _simp(arg, state, call)
     if name in ("rw", "rewrite"):
         rules_text, _, location = _need(arg, call).rpartition(" at ") if "] at " in arg else (arg, "", "")
         return rewrite(_rules(rules_text, call), location.strip() or None)
@@ -235,6 +237,39 @@ def _rule(text: str) -> tuple[str, bool]:
         if text.startswith(arrow):
             return text[len(arrow):].strip(), True
     return text, False
+
+
+def _simp(arg: str, state: ProofState, call: TacticCall) -> Term:
+    """``simp``, ``simp only [l…]``, ``simp [l…, *]``, ``… at h``: rewrite to a fixpoint with the
+    library's ``@[simp]`` lemmas (and the given ones; ``*``: the equations among the hypotheses),
+    closing the goal by ``rfl`` when it can.  Fails when nothing changes, as Lean's ``simp``."""
+    text = arg.strip()
+    location: str | None = None
+    if " at " in f" {text}":
+        text, _, location = f" {text}".rpartition(" at ")
+        text, location = text.strip(), location.strip()
+    only = text.startswith("only")
+    if only:
+        text = text[len("only"):].strip()
+    extra: list[str] = []
+    if text:
+        extra = [r[0] if not r[1] else f"← {r[0]}" for r in _rules(text, call)]
+    rules: list[tuple[str, bool]] = []
+    if not only:
+        attrs_ext = state.environment.extension("attributes", {})
+        if isinstance(attrs_ext, dict):
+            rules += [(lemma, False) for lemma in attrs_ext.get("simp", ())]
+    for item in extra:
+        if item == "*":
+            rules += [(d.user_name, False) for d in _main_lctx(state) if d.user_name != location
+                      and const_name(state.metavar_graph.instantiate(d.type)) == "Eq"]
+        else:
+            rules.append(_rule(item))
+    if not rules:
+        return exact("rfl")
+    steps = first(*(rewrite([rule], location) for rule in rules))
+    done = (exact("rfl"),) if location is None else ()
+    return first(*done, seq(steps, repeat(steps, "simp")), Fail(VStr("simp made no progress")))
 
 
 def _inner_call(call: TacticCall) -> TacticCall:

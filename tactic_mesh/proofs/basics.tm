@@ -184,11 +184,11 @@ theorem Nat.pred_succ (n : Nat) : Nat.pred (n + 1) = n := rfl
 
 -- Natural numbers: addition ----------------------------------------------------------------------
 
-theorem Nat.add_zero (n : Nat) : n + 0 = n := rfl
+@[simp] theorem Nat.add_zero (n : Nat) : n + 0 = n := rfl
 
 theorem Nat.add_succ (n m : Nat) : n + Nat.succ m = Nat.succ (n + m) := rfl
 
-theorem Nat.zero_add (n : Nat) : 0 + n = n :=
+@[simp] theorem Nat.zero_add (n : Nat) : 0 + n = n :=
   Nat.rec (motive := fun n => 0 + n = n) rfl (fun _ ih => congrArg Nat.succ ih) n
 
 theorem Nat.succ_add (n m : Nat) : Nat.succ n + m = Nat.succ (n + m) :=
@@ -218,14 +218,14 @@ theorem Nat.add_one (n : Nat) : n + 1 = Nat.succ n := rfl
 
 -- Natural numbers: multiplication ----------------------------------------------------------------
 
-theorem Nat.mul_zero (n : Nat) : n * 0 = 0 := rfl
+@[simp] theorem Nat.mul_zero (n : Nat) : n * 0 = 0 := rfl
 
-theorem Nat.zero_mul (n : Nat) : 0 * n = 0 :=
+@[simp] theorem Nat.zero_mul (n : Nat) : 0 * n = 0 :=
   Nat.rec (motive := fun n => 0 * n = 0) rfl (fun _ ih => ih) n
 
-theorem Nat.mul_one (n : Nat) : n * 1 = n := Nat.zero_add n
+@[simp] theorem Nat.mul_one (n : Nat) : n * 1 = n := Nat.zero_add n
 
-theorem Nat.one_mul (n : Nat) : 1 * n = n :=
+@[simp] theorem Nat.one_mul (n : Nat) : 1 * n = n :=
   Nat.rec (motive := fun n => 1 * n = n) rfl (fun _ ih => congrArg Nat.succ ih) n
 
 theorem Nat.mul_succ (n m : Nat) : n * Nat.succ m = n * m + n := rfl
@@ -285,19 +285,19 @@ theorem of_decide_example : Bool.or Bool.false Bool.true = Bool.true :=
 
 theorem List.append_example : [1, 2] ++ [3] = [1, 2, 3] := rfl
 
-theorem List.nil_append {α : Type u} (as : List α) : [] ++ as = as := rfl
+@[simp] theorem List.nil_append {α : Type u} (as : List α) : [] ++ as = as := rfl
 
 theorem List.cons_append {α : Type u} (a : α) (as bs : List α) :
     List.cons a as ++ bs = List.cons a (as ++ bs) := rfl
 
-theorem List.append_nil {α : Type u} (as : List α) : as ++ [] = as :=
+@[simp] theorem List.append_nil {α : Type u} (as : List α) : as ++ [] = as :=
   List.rec rfl (fun a _ ih => congrArg (List.cons a) ih) as  -- motive inferred from the goal
 
 theorem List.append_assoc {α : Type u} (as bs cs : List α) : as ++ bs ++ cs = as ++ (bs ++ cs) :=
   List.rec (motive := fun as => as ++ bs ++ cs = as ++ (bs ++ cs)) rfl
     (fun a _ ih => congrArg (List.cons a) ih) as
 
-theorem List.length_append {α : Type u} (as bs : List α) :
+@[simp] theorem List.length_append {α : Type u} (as bs : List α) :
     (as ++ bs).length = as.length + bs.length :=
   List.rec (motive := fun as => (as ++ bs).length = as.length + bs.length)
     (Eq.symm (Nat.zero_add bs.length))
@@ -313,12 +313,12 @@ theorem List.map_id {α : Type u} (as : List α) : List.map (fun x => x) as = as
   List.rec (motive := fun as => List.map (fun x => x) as = as) rfl
     (fun a _ ih => congrArg (List.cons a) ih) as
 
-theorem List.map_append {α : Type u} {β : Type v} (f : α → β) (as bs : List α) :
+@[simp] theorem List.map_append {α : Type u} {β : Type v} (f : α → β) (as bs : List α) :
     List.map f (as ++ bs) = List.map f as ++ List.map f bs :=
   List.rec (motive := fun as => List.map f (as ++ bs) = List.map f as ++ List.map f bs) rfl
     (fun a _ ih => congrArg (List.cons (f a)) ih) as
 
-theorem List.length_map {α : Type u} {β : Type v} (f : α → β) (as : List α) :
+@[simp] theorem List.length_map {α : Type u} {β : Type v} (f : α → β) (as : List α) :
     (List.map f as).length = as.length :=
   List.rec (motive := fun as => (List.map f as).length = as.length) rfl
     (fun _ _ ih => congrArg Nat.succ ih) as

@@ -237,3 +237,35 @@ theorem b6 (p q : Prop) (hp : p) (hq : q) : p ∧ q := by
     assert all(results[n].ok for n in ("b1", "b2", "b3", "b4")), {n: r.message for n, r in results.items()}
     assert not results["b5"].ok and (results["b5"].loc.line, results["b5"].loc.col) == (18, 5)
     assert not results["b6"].ok and "unknown tactic 'skip_me'" in results["b6"].message
+
+
+def test_simp_with_the_library_simp_set() -> None:
+    from pathlib import Path
+
+    from tactic_mesh.cli.check import check_files
+    from tactic_mesh.kernel.commands import Options
+
+    basics = Path(__file__).resolve().parents[2] / "tactic_mesh" / "proofs" / "basics.tm"
+    src = """
+theorem s1 (n : Nat) : (n + 0) * 1 = n := by
+  simp
+theorem s2 (l : List Nat) : (l ++ []).length = l.length + 0 := by
+  simp
+theorem s3 (a b : Nat) (h : a = b) : a + 0 = b := by
+  simp [*]
+theorem s4 (a b : Nat) (h : a = b) : a + 0 = b := by
+  simp only [Nat.add_zero, h]
+theorem s5 (a b : Nat) (h : a + 0 = b) : a = b := by
+  simp at h
+  exact h
+theorem s6 (a b : Nat) : a = b := by
+  simp
+"""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "simp.tm"
+        path.write_text(src, encoding="utf-8")
+        results = {r.name: r for r in check_files([str(basics), str(path)], Options()) if r.loc.file == str(path)}
+    assert all(results[f"s{i}"].ok for i in range(1, 6)), {n: r.message for n, r in results.items()}
+    assert not results["s6"].ok and "simp made no progress" in results["s6"].message
