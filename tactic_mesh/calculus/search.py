@@ -2,7 +2,8 @@
 
 A node is a proof state with the tactic script that reached it.  The next node expanded is the
 one with the fewest open goals, then the shortest script, then the smallest goals.  From a node
-the candidate tactics are: ``intro`` on a ∀/→ goal, ``rfl``, ``assumption``, ``constructor`` /
+the candidate tactics are: ``intro`` on a ∀/→ goal, ``rfl``, ``assumption``, ``simp`` (also with the
+hypotheses), ``constructor`` /
 ``left`` / ``right``, ``induction`` on a variable of an inductive type the goal mentions,
 ``rw`` with the equations among the hypotheses (both directions) and with the library's
 ``@[simp]`` lemmas, and ``apply`` of library theorems whose conclusion has the goal's head.
@@ -124,7 +125,7 @@ class Searcher:
         if isinstance(target, Pi):
             out.append(f"intro {_fresh(target, taken)}")
             return out  # introducing first loses nothing
-        out += ["rfl", "assumption"]
+        out += ["rfl", "assumption", "simp", "simp [*]"]
         head = const_name(target)
         info = env.find(head) if head else None
         if isinstance(info, InductiveInfo):
