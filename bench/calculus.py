@@ -746,6 +746,49 @@ def _bench_library(basics: Path, tactics: Path, runs: int) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 
 
+PROVE_EXAMPLES = [
+    "∀ n : Nat, n + 0 = n",
+    "∀ n : Nat, 0 + n = n",
+    "∀ a b : Nat, a + b = b + a",
+    "∀ a b c : Nat, a + b + c = a + (b + c)",
+    "∀ p q : Prop, p ∧ q → q ∧ p",
+    "∀ (α : Type) (l : List α), l ++ [] = l",
+]
+
+
+def bench_prove() -> dict[str, Any]:
+    """Automatic search on the required examples (nodes, time), and `tactic-mesh prove` end to end."""
+    import subprocess
+
+    from tactic_mesh.calculus.search import Searcher
+    from tactic_mesh.cli.prove import _library_env
+    from tactic_mesh.kernel.elab import elaborate_closed
+    from tactic_mesh.kernel.syntax import parse_term
+
+    header("5. automatic proof search (best-first over the tactic vocabulary and library lemmas)")
+    env = _library_env()
+    assert isinstance(env, Environment)
+    rows: list[dict[str, Any]] = []
+    for statement in PROVE_EXAMPLES:
+        goal = elaborate_closed(env, parse_term(statement))[0]
+        elapsed, result = timed(lambda goal=goal: run_deep(Searcher(5000, 60.0).search, ProofState.initial(env, goal)))
+        assert result.state is not None, statement
+        say(f"   {statement:<42} {result.expanded:4d} nodes expanded, {result.generated:4d} generated, "
+            f"{fmt_s(elapsed)}  [{'; '.join(result.script)}]")
+        rows.append({"statement": statement, "expanded": result.expanded, "generated": result.generated,
+                     "seconds": elapsed})
+    cmd = [sys.executable, "-m", "tactic_mesh.cli.main", "prove", PROVE_EXAMPLES[0]]
+    baseline = [sys.executable, "-c", "pass"]
+    walls, bases = [], []
+    for _ in range(3):
+        bases.append(timed(lambda: subprocess.run(baseline, capture_output=True, check=True))[0])
+        walls.append(timed(lambda: subprocess.run(cmd, capture_output=True, check=True))[0])
+    wall, base = statistics.median(walls), statistics.median(bases)
+    say(f"   `tactic-mesh prove \"{PROVE_EXAMPLES[0]}\"` end to end: {fmt_s(wall)} "
+        f"({fmt_s(wall - base)} over `python -c pass`; loads the prelude and basics.tm)")
+    return {"examples": rows, "cli_wall_s": wall, "cli_over_baseline_s": wall - base}
+
+
 def summary(res: dict[str, Any]) -> list[tuple[str, str, str]]:
     rows: list[tuple[str, str, str]] = []
     b = res["bind_chain"]
@@ -777,6 +820,11 @@ def summary(res: dict[str, Any]) -> list[tuple[str, str, str]]:
             ("tactics.tm (after basics.tm)", fmt_s(lib["tactics_s"]),
              f"{lib['tactics_declarations']} declarations, {lib['per_declaration_ratio']:.1f}× per decl.")
         )  # fmt: skip
+    pr = res.get("prove")
+    if pr:
+        for row in pr["examples"]:
+            rows.append((f"prove {row['statement']}", fmt_s(row["seconds"]), f"{row['expanded']} nodes expanded"))
+        rows.append(("tactic-mesh prove (CLI, end to end)", fmt_s(pr["cli_wall_s"]), "n + 0 = n"))
     return rows
 
 
@@ -801,6 +849,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     env = prelude()
     res["tactic_file"] = bench_tactic_file(env, runs=2 if quick else 7, breakdown=not quick)
     res["library"] = bench_library(runs=1 if quick else 3)
+    res["prove"] = bench_prove()
     res["total_s"] = time.perf_counter() - started
 
     header("summary")
