@@ -6,9 +6,10 @@ block with its location and the goals it was applied to.  A tactic may look at t
 proof state to decide its core program (``induction n`` needs the type of ``n``), so each one is
 compiled just before it runs; the compiled programs are recorded.
 
-Supported: ``intro x …``, ``exact e``, ``refine e``, ``apply e``, ``rfl``, ``constructor``,
-``left``, ``right``, ``exists e``, ``exfalso``, ``assumption``, ``induction x``, ``cases x``,
-``show t``.
+Supported: ``intro x …``, ``intros``, ``exact e``, ``refine e``, ``apply e``, ``rfl``,
+``constructor``, ``left``, ``right``, ``exists e``, ``exfalso``, ``assumption``, ``contradiction``,
+``have``, ``show t``, ``induction x``, ``cases x``, ``rw [..] (at h)``, ``simp``, ``calc`` (``=``
+chains), ``all_goals t``, ``any_goals t``, ``done``, bullets ``·``, ``t <;> u``, ``t <|> u``.
 """
 
 from __future__ import annotations
@@ -66,8 +67,20 @@ def _call_of(text: str, line: int, col: int) -> TacticCall:
     return TacticCall(name, arg.strip(), line, col)
 
 
+def _merge_calc_steps(calls: list[TacticCall]) -> list[TacticCall]:
+    """``_ = c := p`` lines continue the preceding ``calc``."""
+    out: list[TacticCall] = []
+    for call in calls:
+        if call.name == "_" and out and out[-1].name == "calc":
+            out[-1] = attrs.evolve(out[-1], arg=f"{out[-1].arg} ; _ {call.arg}")
+        else:
+            out.append(call)
+    return out
+
+
 def _group_bullets(calls: list[TacticCall]) -> list[TacticCall]:
     """``· t`` and the following tactics indented further form one bullet."""
+    calls = _merge_calc_steps(calls)
     out: list[TacticCall] = []
     i = 0
     while i < len(calls):
@@ -179,6 +192,8 @@ def compile_tactic(call: TacticCall, state: ProofState) -> Term:
         # any_goals: on each goal where it applies, failing only if it applies nowhere — the
         # first goal where it applies is chosen by committed choice, the rest are tried
         return first(*(seq(per_goal[i], *(try_(t) for t in per_goal[i + 1 :])) for i in range(len(per_goal))))
+    if name == "calc":
+        return _calc(call)
     if name == "simp":
         return _simp(arg, state, call)
     if name in ("rw", "rewrite"):
@@ -270,6 +285,32 @@ def _simp(arg: str, state: ProofState, call: TacticCall) -> Term:
     steps = first(*(rewrite([rule], location) for rule in rules))
     done = (exact("rfl"),) if location is None else ()
     return first(*done, seq(steps, repeat(steps, "simp")), Fail(VStr("simp made no progress")))
+
+
+def _calc(call: TacticCall) -> Term:
+    """``calc a = b := p₁; _ = c := p₂ …`` (steps on one line separated by `;`, or on the following
+    lines indented further, each inside brackets when it spans lines): ``exact Eq.trans …``."""
+    steps = [s for s in _top_level_split(call.arg.replace("\n", " ; "), ";") if s]
+    if not steps:
+        raise TacticError("calc: expected steps `a = b := proof`", _loc(call))
+    terms: list[str] = []
+    previous_rhs: str | None = None
+    for step in steps:
+        relation, sep, proof = step.partition(":=")
+        lhs, eq, rhs = relation.partition(" = ")
+        if not sep or not eq:
+            raise TacticError(f"calc: a step must read `a = b := proof`, got `{step}`", _loc(call))
+        lhs, rhs = lhs.strip(), rhs.strip()
+        if lhs == "_":
+            if previous_rhs is None:
+                raise TacticError("calc: the first step cannot start with `_`", _loc(call))
+            lhs = previous_rhs
+        terms.append(f"(({proof.strip()}) : ({lhs}) = ({rhs}))")
+        previous_rhs = rhs
+    proof_text = terms[0]
+    for t in terms[1:]:
+        proof_text = f"(Eq.trans {proof_text} {t})"
+    return exact(proof_text)
 
 
 def _inner_call(call: TacticCall) -> TacticCall:

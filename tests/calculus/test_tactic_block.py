@@ -269,3 +269,20 @@ theorem s6 (a b : Nat) : a = b := by
         results = {r.name: r for r in check_files([str(basics), str(path)], Options()) if r.loc.file == str(path)}
     assert all(results[f"s{i}"].ok for i in range(1, 6)), {n: r.message for n, r in results.items()}
     assert not results["s6"].ok and "simp made no progress" in results["s6"].message
+
+
+def test_calc_chains() -> None:
+    src = """
+theorem c1 (a b c : Nat) (h1 : a = b) (h2 : b = c) : a = c := by
+  calc a = b := h1; _ = c := h2
+theorem c2 (a b : Nat) (h : a = b) : a + 0 = b + 0 := by
+  calc a + 0 = a := rfl
+    _ = b := h
+    _ = b + 0 := rfl
+theorem c3 (a b : Nat) (h : a = b) : a = b + 1 := by
+  calc a = b := h
+    _ = b + 1 := rfl
+"""
+    _, results = check(src)
+    assert results["c1"].ok and results["c2"].ok, {n: r.message for n, r in results.items()}
+    assert not results["c3"].ok and "calc failed" in results["c3"].message
