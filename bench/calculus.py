@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as `python bench/calculus.py` without installing
     sys.path.insert(0, str(ROOT))
 
-from report import fmt_s, header, say, spread, timed, to_stderr  # noqa: E402
+from report import fmt_s, header, say, spread, table, timed, to_stderr  # noqa: E402
 
 from tactic_mesh.calculus.kernel_handler import KernelHandler  # noqa: E402
 from tactic_mesh.calculus.machine import (  # noqa: E402
@@ -852,15 +852,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     res["prove"] = bench_prove()
     res["total_s"] = time.perf_counter() - started
 
-    header("summary")
-    rows = summary(res)
-    w0 = max(len(r[0]) for r in rows)
-    w1 = max(len(r[1]) for r in rows)
-    say(f"   {'figure':<{w0}}  {'value':>{w1}}  notes")
-    say(f"   {'-' * w0}  {'-' * w1}  {'-' * 30}")
-    for name, value, note in rows:
-        say(f"   {name:<{w0}}  {value:>{w1}}  {note}")
-    say(f"   (benchmark wall time {res['total_s']:.1f} s)")
+    table(summary(res), res["total_s"])
     if args.json:
         print(json.dumps(res, indent=2))
     return 0

@@ -41,6 +41,18 @@ def spread(xs: Sequence[float]) -> str:
     return f"{len(xs)} runs, min {fmt_s(min(xs))}, max {fmt_s(max(xs))}"
 
 
+def table(rows: Sequence[tuple[str, str, str]], total_s: float) -> None:
+    """The closing summary: figure, value, notes."""
+    header("summary")
+    w0 = max(len(r[0]) for r in rows)
+    w1 = max(len(r[1]) for r in rows)
+    say(f"   {'figure':<{w0}}  {'value':>{w1}}  notes")
+    say(f"   {'-' * w0}  {'-' * w1}  {'-' * 30}")
+    for name, value, note in rows:
+        say(f"   {name:<{w0}}  {value:>{w1}}  {note}")
+    say(f"   (benchmark wall time {total_s:.1f} s)")
+
+
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     gc.collect()
     t0 = time.perf_counter()

@@ -44,9 +44,9 @@ from tactic_mesh.kernel.expr import (
     Sort,
     get_app_fn_args,
     instantiate1,
+    kabstract,
     lift_loose_bvars,
     mk_app,
-    replace,
     subterms,
 )
 from tactic_mesh.kernel.local_context import LocalDecl
@@ -232,7 +232,7 @@ class KernelHandler:
                 f"Rewrite: did not find an instance of {self.show(state, m, lhs)} in {self.show(state, m, target)}"
             ))
         pattern = checker.mctx.instantiate(instance)
-        body = _abstract_term(checker.mctx.instantiate(target), pattern)
+        body = kabstract(checker.mctx.instantiate(target), [pattern])
         ty = checker.mctx.instantiate(ty)
         motive = Lam("x", ty, body)
         new_target = instantiate1(body, checker.mctx.instantiate(rhs))
@@ -357,22 +357,12 @@ class KernelHandler:
     # -- provenance ----------------------------------------------------------------------------
 
     def op_ReadProvenance(self, state: ProofState) -> HandlerResult[ProofState]:
-        p = state.provenance
-        return VRecord((
-            ("kernel_version", VStr(p.kernel_version)),
-            ("environment_hash", VStr(p.environment_hash)),
-            ("options", VStr(repr(p.options))),
-        )), state
+        return _provenance_record(state), state
 
     def op_RequireReplayCompatibility(self, state: ProofState, expected: Value) -> HandlerResult[ProofState]:
         if not isinstance(expected, VRecord):
             return Raise(VStr("RequireReplayCompatibility: a provenance record is expected"))
-        p = state.provenance
-        current: dict[str, Value] = {
-            "kernel_version": VStr(p.kernel_version),
-            "environment_hash": VStr(p.environment_hash),
-            "options": VStr(repr(p.options)),
-        }
+        current = dict(_provenance_record(state).fields)
         for key, value in expected.fields:
             if current.get(key) != value:
                 found = current.get(key)
@@ -407,11 +397,10 @@ def _first_instance(checker: MetaChecker, target: Expr, pattern: Expr) -> Expr |
     return None
 
 
-def _abstract_term(e: Expr, pattern: Expr) -> Expr:
-    """``e`` with every occurrence of ``pattern`` replaced by the bound variable of a new binder."""
-    def fn(sub: Expr, off: int) -> Expr | None:
-        if sub is pattern:
-            return BVar(off)
-        return None
-
-    return replace(lift_loose_bvars(e, 1), fn)
+def _provenance_record(state: ProofState) -> VRecord:
+    p = state.provenance
+    return VRecord((
+        ("kernel_version", VStr(p.kernel_version)),
+        ("environment_hash", VStr(p.environment_hash)),
+        ("options", VStr(repr(p.options))),
+    ))

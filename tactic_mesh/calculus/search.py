@@ -22,7 +22,7 @@ import attrs
 from tactic_mesh.calculus.kernel_handler import KernelHandler
 from tactic_mesh.calculus.machine import Budget, Machine, Success
 from tactic_mesh.calculus.state import ProofState
-from tactic_mesh.calculus.tactic_block import TacticCall, compile_tactic
+from tactic_mesh.calculus.tactic_block import TacticCall, compile_tactic, fresh_binder_name
 from tactic_mesh.kernel.environment import InductiveInfo, TheoremInfo
 from tactic_mesh.kernel.errors import TacticMeshError
 from tactic_mesh.kernel.expr import (
@@ -34,7 +34,6 @@ from tactic_mesh.kernel.expr import (
     const_name,
     expr_size,
     get_app_fn_args,
-    has_loose_bvar,
 )
 from tactic_mesh.kernel.printer import Printer
 
@@ -123,7 +122,7 @@ class Searcher:
         out: list[str] = []
         taken = {d.user_name for d in decl.lctx}
         if isinstance(target, Pi):
-            out.append(f"intro {_fresh(target, taken)}")
+            out.append(f"intro {fresh_binder_name(target, taken)}")
             return out  # introducing first loses nothing
         out += ["rfl", "assumption", "simp", "simp [*]"]
         head = const_name(target)
@@ -155,16 +154,6 @@ class Searcher:
                     out.append(f"apply {name}")
         return out
 
-
-def _fresh(target: Pi, taken: set[str]) -> str:
-    dependent = has_loose_bvar(target.body, 0)
-    base = target.name if dependent and target.name not in ("_", "") else "h"
-    name = base
-    i = 1
-    while name in taken:
-        name = f"{base}{i}"
-        i += 1
-    return name
 
 
 def _fvars(e: Expr) -> set[object]:

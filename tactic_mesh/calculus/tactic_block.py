@@ -370,14 +370,24 @@ def _all_binder_names(state: ProofState) -> list[str]:
     taken = {d.user_name for d in _main_lctx(state)}
     names: list[str] = []
     while isinstance(target, Pi):
-        base = target.name if has_loose_bvar(target.body, 0) and target.name not in ("_", "") else "h"
-        name, i = base, 1
-        while name in taken:
-            name, i = f"{base}{i}", i + 1
-        taken.add(name)
-        names.append(name)
+        names.append(fresh_binder_name(target, taken))
+        taken.add(names[-1])
         target = target.body
     return names
+
+
+def binder_base_name(target: Pi) -> str:
+    """The name ``intro`` gives a binder: its own when the rest depends on it, else ``h``."""
+    return target.name if has_loose_bvar(target.body, 0) and target.name not in ("_", "") else "h"
+
+
+def fresh_binder_name(target: Pi, taken: set[str]) -> str:
+    """``binder_base_name``, with a numeric suffix when the name is already taken."""
+    base = binder_base_name(target)
+    name, i = base, 1
+    while name in taken:
+        name, i = f"{base}{i}", i + 1
+    return name
 
 
 def _have(arg: str, call: TacticCall) -> Term:
@@ -409,9 +419,7 @@ def _contradiction(state: ProofState, call: TacticCall) -> Term:
 
 def _binder_names(state: ProofState) -> list[str]:
     target = state.metavar_graph.instantiate(state.metavar_graph.decl(_main(state)).type)
-    if isinstance(target, Pi) and has_loose_bvar(target.body, 0) and target.name not in ("_", ""):
-        return [target.name]
-    return ["h"]
+    return [binder_base_name(target) if isinstance(target, Pi) else "h"]
 
 
 def _constructors(state: ProofState, call: TacticCall) -> list[str]:

@@ -355,7 +355,7 @@ class Elaborator(AppElaboration):
         info = self.env.find(fn)
         if info is None:
             raise self.error(f"notation needs '{fn}', which is not declared", pos)
-        level = self.sort_level_of(ty, pos)
+        self.sort_level_of(ty, pos)  # the carrier must be a type
         # the class' universe parameter is the one of its carrier: Sort (u+1) = Type u
         levels = tuple(self.new_level_mvar() for _ in info.level_params)
         head = Const(fn, levels)
@@ -366,7 +366,6 @@ class Elaborator(AppElaboration):
         fn_type = self.infer(Const(fn, levels))
         if isinstance(fn_type, Pi) and not self.is_def_eq(fn_type.type, self.infer(ty)):
             raise self.error(f"'{fn}' cannot be used at type {self.show(ty)}", pos)
-        del level
         self.synthesize_pending(ready_only=True)
         return self.instantiate(out)
 

@@ -3,8 +3,6 @@ propagation, argument postponement and eliminator (recursor) elaboration."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from tactic_mesh.kernel.elab_core import Elaborated
 from tactic_mesh.kernel.environment import RecursorInfo
 from tactic_mesh.kernel.errors import KernelError, UnifyError
@@ -18,6 +16,7 @@ from tactic_mesh.kernel.expr import (
     Pi,
     get_app_fn_args,
     instantiate1,
+    kabstract,
     mk_app,
 )
 from tactic_mesh.kernel.instances import InstanceSynthesis
@@ -251,7 +250,7 @@ class AppElaboration(InstanceSynthesis):
                 return
             binders.append((t.name, t.type))
             t = t.body
-        abstracted = _kabstract_many(body, targets)
+        abstracted = kabstract(body, targets)
         value = abstracted
         for name, ty in reversed(binders):
             value = Lam(name, ty, value)
@@ -282,19 +281,4 @@ class AppElaboration(InstanceSynthesis):
         """Field notation ``e.f`` (defined in :mod:`elab`)."""
         raise NotImplementedError
 
-
-def _kabstract_many(e: Expr, targets: Sequence[Expr]) -> Expr:
-    """Replace occurrences of ``targets`` (outermost first) by bound variables, like ``abstract``."""
-    from tactic_mesh.kernel.expr import BVar, replace
-
-    n = len(targets)
-    position = {t: i for i, t in enumerate(targets)}
-
-    def fn(sub: Expr, off: int) -> Expr | None:
-        i = position.get(sub)
-        if i is not None:
-            return BVar(off + n - 1 - i)
-        return None
-
-    return replace(e, fn)
 

@@ -514,6 +514,20 @@ def abstract(e: Expr, xs: Sequence[Expr]) -> Expr:
     return replace(e, fn)
 
 
+def kabstract(e: Expr, targets: Sequence[Expr]) -> Expr:
+    """Replace every occurrence of the closed terms ``targets`` by bound variables for ``len(targets)``
+    new binders (``targets[-1]`` becomes ``BVar(0)``, like ``abstract``); loose variables of ``e`` are
+    lifted past the new binders."""
+    n = len(targets)
+    position = {t: i for i, t in enumerate(targets)}
+
+    def fn(sub: Expr, off: int) -> Expr | None:
+        i = position.get(sub)
+        return None if i is None else BVar(off + n - 1 - i)
+
+    return replace(lift_loose_bvars(e, n), fn)
+
+
 def has_loose_bvar(e: Expr, idx: int) -> bool:
     """Does ``BVar(idx)`` occur loose in ``e``?"""
     if e.loose <= idx:
