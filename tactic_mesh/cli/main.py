@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -49,6 +50,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        return _dispatch(parser, args)
+    except Exception as err:  # a bug of ours: one clear line, never a traceback
+        if os.environ.get("TACTIC_MESH_DEBUG"):
+            raise
+        print(f"internal error ({type(err).__name__}: {err}); set TACTIC_MESH_DEBUG=1 for a traceback",
+              file=sys.stderr)
+        return 3
+
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command == "check":
         from tactic_mesh.cli.check import run_check
 
