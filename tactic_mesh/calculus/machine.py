@@ -19,6 +19,11 @@ steps runs in constant Python stack.  ``choice`` policies:
   sub-machine and the continuation is applied to the merged stream;
 * ``SCORED``: branches in order of a registered scorer (best first), then as ``BACKTRACK``.
 
+Scopes (``scoped s t``): ``fuel N`` (at most N steps inside), ``split`` (LogicT ``msplit``: the
+first success of ``t`` as ``{value, rest}`` with ``rest`` a suspension of the remaining
+successes, or ``[]`` when there is none), ``reflect`` (the inverse: ``reflect (split t) ≅ t``).
+``once t`` is ``choice[commit] {t}``.
+
 Operations (``op``) and ``foreign`` computations are given meaning by handlers: ``handle h t``
 installs handler ``h`` for ``t``; an operation goes to the innermost handler, and each handler may
 forward it outward.
@@ -53,6 +58,7 @@ from tactic_mesh.calculus.terms import (
     VNum,
     VRecord,
     VStr,
+    VSuspension,
     VUnit,
     VVar,
 )
@@ -118,7 +124,15 @@ class Raise:
     reason: Value
 
 
-HandlerResult = tuple[Value, S] | Forward | Raise | Panic | ReplayIncompatible
+@attrs.frozen
+class Refine:
+    """A ``foreign`` computation whose refinement into the core is known: run ``program`` (closed,
+    computed from the current state) in its place."""
+
+    program: Term
+
+
+HandlerResult = tuple[Value, S] | Forward | Raise | Refine | Panic | ReplayIncompatible
 
 
 class Handler(Protocol[S]):
@@ -192,6 +206,11 @@ class _HandlersK:
 
 
 @attrs.frozen
+class _ReflectK:
+    """``scoped "reflect"``: the body's value (a split result) becomes a stream of successes."""
+
+
+@attrs.frozen
 class _FuelK:
     saved: int | None  # the enclosing scope's remaining fuel when the scope began (None: unbounded)
     start: int  # this scope's fuel when it began
@@ -255,6 +274,7 @@ class Machine(Generic[S]):
         self.registry: dict[str, Handler[S]] = dict(handlers)
         self.scorers: dict[str, Scorer] = dict(scorers or {})
         self.budget = budget or Budget()
+        self.pending: _Cons | None = None  # choice points left at the last success (for `split`)
 
     def run(
         self, term: Term, state: S, handlers: Sequence[str] = (), env: Env | None = None
@@ -271,15 +291,18 @@ class Machine(Generic[S]):
     # -- the loop --------------------------------------------------------------------------------
 
     def _loop(
-        self, term: Term, env: Env, state: object, handlers: tuple[Handler[object], ...]
+        self, term: Term, env: Env, state: object, handlers: tuple[Handler[object], ...],
+        resume: _Cons | None = None,
     ) -> Iterator[Success[S] | Stop]:
+        """Run ``term``; with ``resume``, start by backtracking into those choice points instead."""
         # registers
-        ctrl_term: Term | None = term
+        ctrl_term: Term | None = term if resume is None else None
         ctrl_value: Value | None = None
         kont: _Cons | None = None
-        choices: _Cons | None = None
+        choices: _Cons | None = resume
         scope_fuel: int | None = None
         last_failure: Value = VStr("no alternatives")
+        self.pending = None
 
         while True:
             stop = self.budget.spend()
@@ -287,7 +310,9 @@ class Machine(Generic[S]):
                 yield stop
                 return
             failure: Value | None = None
-            if ctrl_term is not None:
+            if resume is not None:
+                failure, resume = _NEXT, None
+            elif ctrl_term is not None:
                 t = ctrl_term
                 ctrl_term = None
                 if scope_fuel is not None:
@@ -331,6 +356,20 @@ class Machine(Generic[S]):
                         for alt in reversed(branches[1:]):
                             choices = _Cons(_Resume(alt, env, kont, state, handlers, scope_fuel), choices)
                         ctrl_term = branches[0]
+                elif isinstance(t, Scoped) and t.scope == "split":
+                    sub = self._sub_machine()
+                    source = sub._loop(t.body, env, state, handlers)
+                    split = _split_first(sub, source)
+                    if isinstance(split, (Panic, OutOfFuel, Interrupted, ReplayIncompatible)):
+                        yield split
+                        return
+                    if split is None:
+                        ctrl_value = VList(())
+                    else:
+                        ctrl_value, state = split
+                elif isinstance(t, Scoped) and t.scope == "reflect":
+                    kont = _Cons(_ReflectK(), kont)
+                    ctrl_term = t.body
                 elif isinstance(t, Scoped):
                     parsed = _parse_scope(t.scope)
                     if isinstance(parsed, str):
@@ -392,6 +431,8 @@ class Machine(Generic[S]):
                         return
                     if isinstance(outcome, Raise):
                         failure = outcome.reason
+                    elif isinstance(outcome, Refine):
+                        ctrl_term, env = outcome.program, Map()
                     else:
                         ctrl_value, state = outcome
                 else:  # pragma: no cover - every term class is handled above
@@ -400,6 +441,7 @@ class Machine(Generic[S]):
             elif ctrl_value is not None:
                 # return a value to the continuation
                 if kont is None:
+                    self.pending = choices  # what `split` keeps as the rest of the stream
                     yield Success(ctrl_value, state)  # type: ignore[arg-type]
                     failure = _NEXT  # ask for the next success: backtrack
                 else:
@@ -420,6 +462,20 @@ class Machine(Generic[S]):
                     elif isinstance(frame, _HandlersK):
                         handlers = frame.handlers
                         ctrl_value = value
+                    elif isinstance(frame, _ReflectK):
+                        if value == VList(()):
+                            failure = VStr("reflect: no result")
+                        elif isinstance(value, VRecord) and isinstance(value.get("rest"), VSuspension):
+                            rest = value.get("rest")
+                            assert isinstance(rest, VSuspension) and isinstance(rest.resume, _Suspended)
+                            sub = self._sub_machine()
+                            source = sub._loop(Pure(), env, state, handlers, resume=rest.resume.choices)
+                            stream = _Stream(source, kont, handlers, scope_fuel)  # type: ignore[arg-type]
+                            choices = _Cons(stream, choices)
+                            ctrl_value = value.get("value")
+                        else:
+                            yield Panic("reflect expects the result of `scoped \"split\"`")
+                            return
                     elif isinstance(frame, _FuelK):
                         # what the scope consumed also counts for the enclosing one
                         used = frame.start - (scope_fuel if scope_fuel is not None else frame.start)
@@ -452,16 +508,19 @@ class Machine(Generic[S]):
                     yield item  # panic, fuel, interrupt, replay: stop everything
                     return
 
+    def _sub_machine(self) -> Machine[S]:
+        """A machine for a sub-computation, sharing this one's handlers, scorers and budget."""
+        return Machine(self.registry, self.scorers, self.budget)
+
     def _sub_run(
         self, term: Term, env: Env, state: object, handlers: tuple[Handler[object], ...]
     ) -> Iterator[Success[object] | Stop]:
         """A branch of a fair choice, as its own stream (sharing this machine's budget)."""
-        sub: Machine[S] = Machine(self.registry, self.scorers, self.budget)
-        return sub._loop(term, env, state, handlers)  # type: ignore[return-value]
+        return self._sub_machine()._loop(term, env, state, handlers)  # type: ignore[return-value]
 
     def _perform(
         self, t: Op | Foreign, env: Env, state: object, handlers: tuple[Handler[object], ...]
-    ) -> tuple[Value, object] | Raise | Panic | ReplayIncompatible:
+    ) -> tuple[Value, object] | Raise | Refine | Panic | ReplayIncompatible:
         inputs: list[Value] = []
         for v in t.operands if isinstance(t, Op) else (t.payload,):
             resolved = _resolve(v, env)
@@ -478,6 +537,24 @@ class Machine(Generic[S]):
             return result
         what = f"operation {t.name}" if isinstance(t, Op) else f"foreign symbol '{t.symbol}'"
         return Panic(f"unhandled {what} (no handler in scope handles it)")
+
+
+@attrs.frozen
+class _Suspended:
+    choices: _Cons | None  # the sub-run's choice points after its first success
+
+
+def _split_first(
+    sub: Machine[S], source: Iterator[Success[S] | Stop]
+) -> tuple[Value, object] | Panic | OutOfFuel | Interrupted | ReplayIncompatible | None:
+    """The first success of a sub-run as ``({value, rest}, state)``; None when it fails."""
+    item = next(source)
+    if isinstance(item, Failure):
+        return None
+    if not isinstance(item, Success):
+        return item
+    rest = VSuspension(_Suspended(sub.pending))
+    return VRecord((("value", item.value), ("rest", rest))), item.state
 
 
 def _innermost_barrier(kont: _Cons | None) -> _Cons | None:
@@ -517,7 +594,7 @@ def _parse_scope(scope: str) -> int | str:
     parts = scope.split()
     if len(parts) == 2 and parts[0] == "fuel" and parts[1].isdigit():
         return int(parts[1])
-    return f"unknown scope '{scope}' (supported: `fuel N`)"
+    return f"unknown scope '{scope}' (supported: `fuel N`, `split`, `reflect`)"
 
 
 def _resolve(v: Value, env: Env) -> Value | str:

@@ -19,10 +19,9 @@ import time
 
 import attrs
 
-from tactic_mesh.calculus.kernel_handler import KernelHandler
 from tactic_mesh.calculus.machine import Budget, Machine, Success
 from tactic_mesh.calculus.state import ProofState
-from tactic_mesh.calculus.tactic_block import TacticCall, compile_tactic, fresh_binder_name
+from tactic_mesh.calculus.tactic_block import HANDLERS, TacticCall, compile_tactic, fresh_binder_name, tactic_machine
 from tactic_mesh.kernel.environment import InductiveInfo, TheoremInfo
 from tactic_mesh.kernel.errors import TacticMeshError
 from tactic_mesh.kernel.expr import (
@@ -48,6 +47,10 @@ class SearchResult:
     generated: int
     seconds: float
     reason: str = ""  # why the search stopped without a proof
+    # what it tried: per tactic (its first word), how often it was tried and how often it applied
+    tried: tuple[tuple[str, int, int], ...] = ()
+    best_script: tuple[str, ...] = ()  # the furthest it got (fewest goals left): that script …
+    best_goals: tuple[str, ...] = ()  # … and the goals it left
 
 
 def _goal_key(state: ProofState) -> tuple[str, ...]:
@@ -69,7 +72,7 @@ class Searcher:
     def __init__(self, max_nodes: int = 2000, seconds: float = 5.0) -> None:
         self.max_nodes = max_nodes
         self.seconds = seconds
-        self.machine: Machine[ProofState] = Machine({"kernel": KernelHandler()})
+        self.machine: Machine[ProofState] = tactic_machine()
 
     def search(self, state: ProofState) -> SearchResult:
         start = time.monotonic()
@@ -78,27 +81,44 @@ class Searcher:
         heapq.heappush(queue, (_score(state, 0), next(counter), state, ()))
         seen = {_goal_key(state)}
         expanded = generated = 0
+        tried: dict[str, list[int]] = {}
+        best: tuple[tuple[int, int, int], ProofState, tuple[str, ...]] = (_score(state, 0), state, ())
+
+        def stop(reason: str, final: ProofState | None = None, script: tuple[str, ...] = ()) -> SearchResult:
+            _, best_state, best_script = best
+            return SearchResult(
+                final, script, expanded, generated, time.monotonic() - start, reason,
+                tuple((k, v[0], v[1]) for k, v in sorted(tried.items())),
+                best_script, _goal_key(best_state) if final is None else (),
+            )
+
         while queue:
             if expanded >= self.max_nodes:
-                return SearchResult(None, (), expanded, generated, time.monotonic() - start, "node limit reached")
+                return stop("node limit reached")
             if time.monotonic() - start > self.seconds:
-                return SearchResult(None, (), expanded, generated, time.monotonic() - start, "time budget exhausted")
+                return stop("time budget exhausted")
             _, _, node, script = heapq.heappop(queue)
             expanded += 1
             for tactic in self.candidates(node):
                 child = self.apply(node, tactic)
+                counts = tried.setdefault(tactic.split(" ", 1)[0], [0, 0])
+                counts[0] += 1
                 if child is None:
                     continue
+                counts[1] += 1
                 generated += 1
                 new_script = (*script, tactic)
                 if child.is_complete:
-                    return SearchResult(child, new_script, expanded, generated, time.monotonic() - start)
+                    return stop("", child, new_script)
                 key = _goal_key(child)
                 if key in seen:
                     continue
                 seen.add(key)
-                heapq.heappush(queue, (_score(child, len(new_script)), next(counter), child, new_script))
-        return SearchResult(None, (), expanded, generated, time.monotonic() - start, "search space exhausted")
+                score = _score(child, len(new_script))
+                if (score[0], -score[1]) < (best[0][0], -best[0][1]):
+                    best = (score, child, new_script)
+                heapq.heappush(queue, (score, next(counter), child, new_script))
+        return stop("search space exhausted")
 
     def apply(self, state: ProofState, tactic: str) -> ProofState | None:
         name, _, arg = tactic.partition(" ")
@@ -107,7 +127,7 @@ class Searcher:
         except TacticMeshError:
             return None
         self.machine.budget = Budget(fuel=STEP_FUEL)
-        result = self.machine.first(program, state, ["kernel"])
+        result = self.machine.first(program, state, HANDLERS)
         return result.state if isinstance(result, Success) else None
 
     # -- candidates ------------------------------------------------------------------------------

@@ -94,7 +94,7 @@ class ProofState:
         level_params: tuple[str, ...] = (),
     ) -> ProofState:
         """One goal: a proof of ``statement`` (a closed proposition or type)."""
-        mctx, root = MetavarContext().declare(statement, LocalContext(), MVarKind.SYNTHETIC_OPAQUE, "main")
+        mctx, root = MetavarContext().declare(statement, LocalContext(), MVarKind.SYNTHETIC_OPAQUE)
         return ProofState(
             provenance=Provenance.of(env, options),
             environment=env,
@@ -145,8 +145,8 @@ class ProofState:
     # -- focus (the protocol the machine's `focus` uses) -------------------------------------
 
     def narrow(self, selector: str) -> tuple[ProofState, object] | str:
-        """Narrow the focus: ``main`` (the first goal), ``last``, ``all``, a 1-based index, or a
-        goal id (``cp<k>:<m>``)."""
+        """Narrow the focus: ``main`` (the first goal), ``last``, ``all``, a 1-based index, a
+        goal id (``cp<k>:<m>``), or a goal tag (``succ``: the first goal tagged so)."""
         goals = self.focus_goals()
         if selector == "all":
             chosen = goals
@@ -160,6 +160,8 @@ class ProofState:
             chosen = (goals[int(selector) - 1],)
         elif ":" in selector and any(self.obligation_id(g) == selector for g in goals):
             chosen = tuple(g for g in goals if self.obligation_id(g) == selector)
+        elif any(self.tag(g) == selector for g in goals):
+            chosen = next((g,) for g in goals if self.tag(g) == selector)
         else:
             return f"no goal '{selector}' among {len(goals)} goal(s)"
         rest = tuple(g for g in goals if g not in chosen)
@@ -170,6 +172,10 @@ class ProofState:
         alive = set(self.active_obligations)
         return attrs.evolve(self, focus=self.focus + tuple(g for g in token if g in alive))
 
+    def tag(self, goal: int) -> str:
+        """The goal's tag (``zero``, ``succ`` after ``induction``; empty when it has none)."""
+        return self.metavar_graph.decl(goal).user_name
+
     def focus_goals(self) -> tuple[int, ...]:
         alive = set(self.active_obligations)
         return tuple(g for g in self.focus if g in alive)
@@ -178,7 +184,11 @@ class ProofState:
         self, goal: int, new_goals: tuple[int, ...], mctx: MetavarContext, step: StepPack | None = None
     ) -> ProofState:
         """``goal`` was assigned; ``new_goals`` take its place, in the agenda and in the focus.
-        Goals that unification solved on the way (e.g. ``?b`` of ``Eq.trans``) leave the agenda."""
+        Goals that unification solved on the way (e.g. ``?b`` of ``Eq.trans``) leave the agenda.
+        A single untagged new goal inherits the goal's tag (``intro`` keeps the case's name)."""
+        tag = mctx.decl(goal).user_name
+        if tag and len(new_goals) == 1 and not mctx.decl(new_goals[0]).user_name:
+            mctx = mctx.with_user_name(new_goals[0], tag)
 
         def splice(goals: tuple[int, ...]) -> tuple[int, ...]:
             out: list[int] = []

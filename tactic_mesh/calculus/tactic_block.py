@@ -4,23 +4,48 @@ A block is a sequence of tactics separated by newlines or ``;``.  As in Lean, th
 block run one after the other and each commits to its first success; a failing tactic stops the
 block with its location and the goals it was applied to.  A tactic may look at the current
 proof state to decide its core program (``induction n`` needs the type of ``n``), so each one is
-compiled just before it runs; the compiled programs are recorded.
+compiled just before it runs.  Inside tacticals, the tactics that run later are ``foreign
+"tactic"`` nodes with a known refinement: the tactic handler compiles them on the state they
+meet and the machine runs the result in their place.  ``expand`` shows the core program.
 
-Supported: ``intro x …``, ``intros``, ``exact e``, ``refine e``, ``apply e``, ``rfl``,
-``constructor``, ``left``, ``right``, ``exists e``, ``exfalso``, ``assumption``, ``contradiction``,
-``have``, ``show t``, ``induction x``, ``cases x``, ``rw [..] (at h)``, ``simp``, ``calc`` (``=``
-chains), ``all_goals t``, ``any_goals t``, ``done``, bullets ``·``, ``t <;> u``, ``t <|> u``.
+Tactics: ``intro x …``, ``intros``, ``exact e``, ``refine e``, ``apply e``, ``rfl``,
+``constructor``, ``left``, ``right``, ``exists e``, ``exfalso``, ``assumption``,
+``contradiction``, ``have h : T (:= e)``, ``show t``, ``induction x`` / ``cases x`` (also on
+indexed families such as ``=`` and ``≤``; ``with | c x… => …``), ``rw [..] (at h)``, ``simp``
+(``only [..]``, ``[*]``, ``at h``), ``calc`` (``=``, ``≤``, ``<`` chains), ``done``.
+Tacticals: ``t <;> u``, ``t <|> u``, ``t orelse u``, ``first | t | u``, ``solve | t | u``,
+``interleave | t | u`` (fair choice), ``try t``, ``repeat t``,
+``once t``, ``focus``, ``all_goals t``, ``any_goals t``, bullets ``·``, ``case tag x… => …``,
+``next x… => …``.  Goals made by ``induction``/``cases`` are tagged with the constructors' names.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import attrs
 
+from tactic_mesh.calculus.elim import elim_program
 from tactic_mesh.calculus.kernel_handler import KernelHandler
-from tactic_mesh.calculus.machine import Budget, Machine, Success
+from tactic_mesh.calculus.machine import Budget, Forward, HandlerResult, Machine, Raise, Refine, Success
 from tactic_mesh.calculus.state import ProofState
 from tactic_mesh.calculus.tactics import apply, exact, first, intro, refine, repeat, rewrite, try_
-from tactic_mesh.calculus.terms import Fail, Focus, Pure, Term, VStr, seq
+from tactic_mesh.calculus.terms import (
+    Choice,
+    Contract,
+    Fail,
+    Focus,
+    Foreign,
+    Policy,
+    Pure,
+    Term,
+    Value,
+    VList,
+    VNum,
+    VRecord,
+    VStr,
+    seq,
+)
 from tactic_mesh.kernel.environment import Environment, InductiveInfo
 from tactic_mesh.kernel.errors import ElabError, Location, TacticMeshError
 from tactic_mesh.kernel.expr import BinderInfo, Const, Expr, Pi, const_name, get_app_fn_args, has_loose_bvar
@@ -60,9 +85,9 @@ def _top_level_split(text: str, sep: str) -> list[str]:
 
 
 def _call_of(text: str, line: int, col: int) -> TacticCall:
-    for combinator in ("<;>", "<|>"):
+    for combinator in ("<;>", "<|>", " orelse "):
         if len(_top_level_split(text, combinator)) > 1:
-            return TacticCall(combinator, text, line, col)
+            return TacticCall(combinator.strip(), text, line, col)
     name, _, arg = text.partition(" ")
     return TacticCall(name, arg.strip(), line, col)
 
@@ -78,35 +103,77 @@ def _merge_calc_steps(calls: list[TacticCall]) -> list[TacticCall]:
     return out
 
 
-def _group_bullets(calls: list[TacticCall]) -> list[TacticCall]:
-    """``· t`` and the following tactics indented further form one bullet."""
+def _is_elim_with(call: TacticCall) -> bool:
+    return call.name in ("induction", "cases") and (call.arg == "with" or call.arg.endswith(" with"))
+
+
+def _opens_block(call: TacticCall) -> bool:
+    """Tactics whose body is the rest of their line and the lines indented below them."""
+    return call.name in ("·", "focus", "case", "next", "|") or _is_elim_with(call)
+
+
+def _head_and_rest(call: TacticCall) -> tuple[str, str, int]:
+    """``case succ m ih => t``: the header (``succ m ih``), the first tactic of the body (``t``)
+    and that tactic's column."""
+    if call.name in ("·", "focus"):
+        return "", call.arg, call.col + len(call.name) + 1
+    if _is_elim_with(call):
+        return call.arg, "", call.col
+    head, arrow, rest = call.arg.partition("=>")
+    if not arrow:
+        raise TacticError(f"{call.name}: expected `=>`", _loc(call))
+    offset = len(call.name) + 1 + len(head) + 2
+    return head.strip(), rest.strip(), call.col + offset + (len(rest) - len(rest.lstrip()))
+
+
+def _belongs(opener: TacticCall, call: TacticCall, alternative: TacticCall | None) -> bool:
+    """Is ``call`` part of ``opener``'s body?  ``alternative``: the last ``| c =>`` of a ``with``."""
+    if call.line == opener.line or call.col > opener.col:
+        return True
+    if _is_elim_with(opener):  # its alternatives, and the lines indented under them
+        return call.name == "|" or (alternative is not None and call.col > alternative.col)
+    return False
+
+
+def _group_blocks(calls: list[TacticCall]) -> list[TacticCall]:
+    """Attach to each block opener (``·``, ``case … =>``, ``next … =>``, ``induction x with`` and
+    its ``| c … =>`` alternatives) the tactics of its body: the rest of its line and the lines
+    indented further (the alternatives of ``with`` may sit at its own column, as in Lean)."""
     calls = _merge_calc_steps(calls)
     out: list[TacticCall] = []
     i = 0
     while i < len(calls):
         call = calls[i]
-        if call.name != "·":
+        if not _opens_block(call):
             out.append(call)
             i += 1
             continue
+        head, rest, rest_col = _head_and_rest(call)
         body: list[TacticCall] = []
-        if call.arg:
-            body.append(_call_of(call.arg, call.line, call.col + 2))
+        if rest:
+            body.append(_call_of(rest, call.line, rest_col))
         j = i + 1
-        while j < len(calls) and (calls[j].line == call.line or calls[j].col > call.col):
+        alternative: TacticCall | None = None
+        while j < len(calls) and _belongs(call, calls[j], alternative):
+            if calls[j].name == "|":
+                alternative = calls[j]
             body.append(calls[j])
             j += 1
-        out.append(attrs.evolve(call, children=tuple(_group_bullets(body))))
+        out.append(attrs.evolve(call, arg=head, children=tuple(_group_blocks(body))))
         i = j
     return out
 
 
 def split_block(text: str, line: int, col: int) -> list[TacticCall]:
-    """Split ``by …`` text (starting at ``line:col`` of the file) into tactic calls: separated by
+    """Split ``by …`` text (starting at ``line:col`` of the file) into tactic calls."""
+    return split_tactics(text, line, col, text.index("by") + 2)
+
+
+def split_tactics(text: str, line: int, col: int, start: int = 0) -> list[TacticCall]:
+    """Tactic calls of ``text[start:]`` (``text`` starts at ``line:col`` of the file): separated by
     newlines or ``;`` outside brackets (a term spanning lines must be inside brackets)."""
     calls: list[TacticCall] = []
     depth = 0
-    start = text.index("by") + 2
 
     def flush(end: int) -> None:
         chunk = text[start:end]
@@ -136,7 +203,33 @@ def split_block(text: str, line: int, col: int) -> list[TacticCall]:
             flush(i)
             start = i + 1
     flush(len(text))
-    return _group_bullets(calls)
+    return _group_blocks(calls)
+
+
+def _wrapped(text: str) -> bool:
+    """``(…)`` where the first bracket closes at the end."""
+    if not (text.startswith("(") and text.endswith(")")):
+        return False
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch in "([{⟨":
+            depth += 1
+        elif ch in ")]}⟩":
+            depth -= 1
+            if depth == 0:
+                return i == len(text) - 1
+    return False
+
+
+def nested_tactics(text: str, call: TacticCall) -> list[TacticCall]:
+    """The tactic sequence given as an argument (``try (simp; rfl)``): brackets are optional."""
+    body = text.strip()
+    while _wrapped(body):
+        body = body[1:-1].strip()
+    calls = split_tactics(body, call.line, call.col + len(call.name) + 1)
+    if not calls:
+        raise TacticError(f"{call.name}: a tactic is expected", _loc(call))
+    return calls
 
 
 class TacticError(TacticMeshError):
@@ -181,11 +274,44 @@ def compile_tactic(call: TacticCall, state: ProofState) -> Term:
         if not hyps:
             raise TacticError("assumption: no hypotheses", _loc(call))
         return first(*(exact(h) for h in hyps))
-    if name == "<|>":
-        parts = _top_level_split(call.arg, "<|>")
-        return first(*(compile_tactic(_call_of(p, call.line, call.col), state) for p in parts))
+    if name in ("<|>", "orelse"):
+        parts = _top_level_split(call.arg, " orelse " if name == "orelse" else "<|>")
+        return first(*(compile_seq(nested_tactics(p, call), state) for p in parts))
+    if name in ("first", "solve", "interleave"):
+        alternatives = [a for a in _top_level_split(f" {arg}", " |") if a]
+        if not alternatives or not arg.startswith("|"):
+            raise TacticError(f"{name}: expected `{name} | t₁ | t₂ …`", _loc(call))
+        branches = [compile_seq(nested_tactics(a, call), state) for a in alternatives]
+        if name == "solve":  # the first alternative that closes the goal
+            return first(*(seq(b, DONE) for b in branches))
+        return Choice(Policy.FAIR if name == "interleave" else Policy.COMMIT, tuple(branches))
+    if name == "try":
+        return try_(compile_seq(nested_tactics(arg, call), state))
+    if name == "once":
+        return Choice(Policy.COMMIT, (compile_seq(nested_tactics(arg, call), state),))
+    if name == "repeat":  # each round runs on the state the previous one left
+        return repeat(defer_seq(nested_tactics(arg, call)))
+    if name == "focus":
+        return Focus("main", compile_seq(call.children, state))
+    if name == "<;>":  # `t <;> u` is `focus (t; all_goals u)`, as in Lean
+        head, *rest = _top_level_split(call.arg, "<;>")
+        program = compile_tactic(_call_of(head, call.line, call.col), state)
+        for then in rest:
+            program = seq(program, defer(TacticCall("all_goals", then, call.line, call.col)))
+        return Focus("main", program)
+    if name == "done":
+        return Pure() if not state.focus_goals() else Fail(VStr(f"{len(state.focus_goals())} goal(s) remain"))
+    if name == "·":
+        return Focus("main", seq(compile_seq(call.children, state), DONE))
+    if name in ("case", "next"):
+        tag, *names = call.arg.split() if name == "case" else ["main", *call.arg.split()]
+        if not tag:
+            raise TacticError("case: expected `case tag x… => tactics`", _loc(call))
+        return Focus(tag, _case_body(names, call))
+    if name == "|":
+        raise TacticError("`| c … =>` alternatives belong to `induction x with` or `cases x with`", _loc(call))
     if name in ("all_goals", "any_goals"):
-        inner = compile_tactic(_inner_call(call), state)
+        inner = defer_seq(nested_tactics(arg, call))
         per_goal = [Focus(state.obligation_id(g), inner) for g in state.focus_goals()]
         if name == "all_goals":
             return seq(*per_goal)
@@ -199,9 +325,107 @@ def compile_tactic(call: TacticCall, state: ProofState) -> Term:
     if name in ("rw", "rewrite"):
         rules_text, _, location = _need(arg, call).rpartition(" at ") if "] at " in arg else (arg, "", "")
         return rewrite(_rules(rules_text, call), location.strip() or None)
+    if _is_elim_with(call):
+        var = call.arg[: -len("with")].strip()
+        branches = [Focus(*_alternative(alt)) for alt in call.children]
+        return seq(_elim(name, _need(var, call), state, call), *branches)
     if name in ("induction", "cases"):
         return _elim(name, _need(arg, call), state, call)
     raise TacticError(f"unknown tactic '{name}'", _loc(call))
+
+
+def _alternative(alt: TacticCall) -> tuple[str, Term]:
+    """``| succ m ih => t…``: the goal tagged ``succ``, its fields named ``m ih``, then ``t…``."""
+    if alt.name != "|" or not alt.arg.split():
+        raise TacticError("expected an alternative `| c x… => tactics`", _loc(alt))
+    tag, *names = alt.arg.split()
+    return tag, _case_body(names, alt)
+
+
+def _case_body(names: list[str], call: TacticCall) -> Term:
+    """The body of ``case``/``next``/an alternative: introduce the named fields, run the tactics,
+    and the goal must be solved."""
+    intro_names = (defer(TacticCall("intro", " ".join(names), call.line, call.col)),) if names else ()
+    return seq(*intro_names, defer_seq(call.children), DONE)
+
+
+def compile_seq(calls: list[TacticCall] | tuple[TacticCall, ...], state: ProofState) -> Term:
+    """``t₁; t₂; …`` run on ``state``: the first tactic is compiled now, the others when they run
+    (they depend on the state the previous ones leave).  A tactic that cannot be compiled on
+    ``state`` becomes a catchable failure (``try assumption`` without hypotheses is fine)."""
+    if not calls:
+        return Pure()
+    try:
+        head = compile_tactic(calls[0], state)
+    except TacticMeshError as err:
+        head = Fail(VStr(f"{calls[0].name}: {err.message}"))
+    return seq(head, *(defer(c) for c in calls[1:]))
+
+
+def defer_seq(calls: list[TacticCall] | tuple[TacticCall, ...]) -> Term:
+    return seq(*(defer(c) for c in calls))
+
+
+# `foreign "tactic"`: a tactic whose core program depends on the state it runs on; the tactic
+# handler compiles it there and the machine runs the result in its place (a known refinement).
+TACTIC_EFFECTS = frozenset({"Elaborate", "AssignMetavar", "Rewrite"})  # what the compiled tactics perform
+TACTIC_CONTRACT = Contract(
+    effects=TACTIC_EFFECTS, projection="steps", replay_codec="tactic-text", refinement_known=True
+)
+
+
+def defer(call: TacticCall) -> Term:
+    return Foreign("tactic", _encode_call(call), TACTIC_CONTRACT)
+
+
+def _encode_call(call: TacticCall) -> VRecord:
+    return VRecord((
+        ("name", VStr(call.name)), ("arg", VStr(call.arg)), ("line", VNum(call.line)), ("col", VNum(call.col)),
+        ("children", VList(tuple(_encode_call(c) for c in call.children))),
+    ))
+
+
+def _decode_call(v: Value) -> TacticCall:
+    if isinstance(v, VRecord):
+        name, arg, line, col, children = (v.get(k) for k in ("name", "arg", "line", "col", "children"))
+        if (isinstance(name, VStr) and isinstance(arg, VStr) and isinstance(line, VNum) and isinstance(col, VNum)
+                and isinstance(children, VList)):
+            return TacticCall(name.value, arg.value, line.value, col.value,
+                              tuple(_decode_call(c) for c in children.items))
+    raise TacticMeshError(f"foreign \"tactic\": malformed payload {v!r}")
+
+
+class TacticHandler:
+    """Refines ``foreign "tactic"`` nodes into their core programs on the state they meet."""
+
+    name = "tactic"
+
+    def operation(self, name: str, operands: Sequence[Value], state: ProofState) -> HandlerResult[ProofState]:
+        return Forward()
+
+    def foreign(self, symbol: str, payload: Value, state: ProofState) -> HandlerResult[ProofState]:
+        if symbol != "tactic":
+            return Forward()
+        try:
+            call = _decode_call(payload)
+            return Refine(compile_tactic(call, state))
+        except TacticMeshError as err:
+            return Raise(VStr(err.message))
+
+
+DONE = defer(TacticCall("done", "", 0, 0))
+HANDLERS = ("kernel", "tactic")
+
+
+def tactic_machine(budget: Budget | None = None) -> Machine[ProofState]:
+    """A machine with the kernel handler and the tactic handler."""
+    return Machine({"kernel": KernelHandler(), "tactic": TacticHandler()}, budget=budget)
+
+
+def expand(text: str, state: ProofState) -> Term:
+    """The core program of a tactic script on ``state``: the first tactic fully expanded, the
+    later ones as ``foreign "tactic"`` nodes refined when they run (they need the state then)."""
+    return compile_seq(split_tactics(text, 1, 1), state)
 
 
 def _apply(term: str, state: ProofState) -> Term:
@@ -287,30 +511,59 @@ def _simp(arg: str, state: ProofState, call: TacticCall) -> Term:
     return first(*done, seq(steps, repeat(steps, "simp")), Fail(VStr("simp made no progress")))
 
 
+CALC_RELATIONS = ("≤", "<", "=", "≥", ">")
+# transitivity of two steps: (first relation, second relation) → (lemma, resulting relation)
+CALC_TRANS = {
+    ("≤", "≤"): ("Nat.le_trans", "≤"),
+    ("≤", "<"): ("Nat.lt_of_le_of_lt", "<"),
+    ("<", "≤"): ("Nat.lt_of_lt_of_le", "<"),
+    ("<", "<"): ("Nat.lt_trans", "<"),
+}
+
+
 def _calc(call: TacticCall) -> Term:
-    """``calc a = b := p₁; _ = c := p₂ …`` (steps on one line separated by `;`, or on the following
-    lines indented further, each inside brackets when it spans lines): ``exact Eq.trans …``."""
+    """``calc a = b := p₁; _ ≤ c := p₂ …`` (steps on one line separated by `;`, or on the following
+    lines indented further, each inside brackets when it spans lines): ``exact`` the chained proof.
+    ``=`` steps chain by ``Eq.trans``, or by rewriting the other relation's side (``Eq.mpr`` with
+    ``congrArg``); ``≤``/``<`` steps by the library's transitivity lemmas (``Nat.le_trans``,
+    ``Nat.lt_of_le_of_lt``, ``Nat.lt_of_lt_of_le``, ``Nat.lt_trans``)."""
     steps = [s for s in _top_level_split(call.arg.replace("\n", " ; "), ";") if s]
     if not steps:
         raise TacticError("calc: expected steps `a = b := proof`", _loc(call))
-    terms: list[str] = []
-    previous_rhs: str | None = None
+    chain: tuple[str, str, str, str] | None = None  # (lhs, relation, rhs, proof) so far
     for step in steps:
-        relation, sep, proof = step.partition(":=")
-        lhs, eq, rhs = relation.partition(" = ")
-        if not sep or not eq:
-            raise TacticError(f"calc: a step must read `a = b := proof`, got `{step}`", _loc(call))
-        lhs, rhs = lhs.strip(), rhs.strip()
+        relation_text, sep, proof = step.partition(":=")
+        found = next(((r, *relation_text.partition(f" {r} ")[::2]) for r in CALC_RELATIONS
+                      if f" {r} " in relation_text), None)
+        if not sep or found is None:
+            raise TacticError(f"calc: a step must read `a R b := proof` (R one of = ≤ <), got `{step}`", _loc(call))
+        rel, lhs, rhs = found[0], found[1].strip(), found[2].strip()
+        if rel in ("≥", ">"):
+            raise TacticError("calc: write `≥`/`>` chains as `≤`/`<` chains read right to left", _loc(call))
         if lhs == "_":
-            if previous_rhs is None:
+            if chain is None:
                 raise TacticError("calc: the first step cannot start with `_`", _loc(call))
-            lhs = previous_rhs
-        terms.append(f"(({proof.strip()}) : ({lhs}) = ({rhs}))")
-        previous_rhs = rhs
-    proof_text = terms[0]
-    for t in terms[1:]:
-        proof_text = f"(Eq.trans {proof_text} {t})"
-    return exact(proof_text)
+            lhs = chain[2]
+        term = f"(({proof.strip()}) : ({lhs}) {rel} ({rhs}))"
+        chain = (lhs, rel, rhs, term) if chain is None else _calc_trans(chain, (lhs, rel, rhs, term), call)
+    assert chain is not None
+    return exact(chain[3])
+
+
+def _calc_trans(
+    a: tuple[str, str, str, str], b: tuple[str, str, str, str], call: TacticCall
+) -> tuple[str, str, str, str]:
+    (x, r1, _, p), (_, r2, z, q) = a, b
+    if r1 == "=" and r2 == "=":
+        return x, "=", z, f"(Eq.trans {p} {q})"
+    if r1 == "=":  # x = y, y R z: rewrite y back into x
+        return x, r2, z, f"(Eq.mpr (congrArg (fun t => t {r2} ({z})) {p}) {q})"
+    if r2 == "=":  # x R y, y = z
+        return x, r1, z, f"(Eq.mp (congrArg (fun t => ({x}) {r1} t) {q}) {p})"
+    lemma = CALC_TRANS.get((r1, r2))
+    if lemma is None:
+        raise TacticError(f"calc: cannot chain `{r1}` with `{r2}`", _loc(call))
+    return x, lemma[1], z, f"({lemma[0]} {p} {q})"
 
 
 def _inner_call(call: TacticCall) -> TacticCall:
@@ -344,21 +597,21 @@ def _intro(names: list[str], state: ProofState) -> Term:
     """``intro x y …``: ``refine fun x y … => ?_``, with each binder bracketed like the goal's
     (``{x : _}`` for an implicit ∀), so implicit binders are introduced too."""
     checker = KernelHandler.elaborator(state, _main(state)).tc
-    target = checker.whnf(state.metavar_graph.instantiate(state.metavar_graph.decl(_main(state)).type))
+    target = state.metavar_graph.instantiate(state.metavar_graph.decl(_main(state)).type)
+    binders_found, _ = checker.telescope(target, len(names))  # up to whnf (`¬p` is `p → False`)
+    if len(binders_found) < len(names):
+        name = names[len(binders_found)]
+        raise TacticError(f"intro {name}: nothing to introduce, the goal is not a ∀ or an →")
     binders: list[str] = []
-    for name in names:
-        if not isinstance(target, Pi):
-            binders.append(name)  # let elaboration report the mismatch
-            continue
-        if target.bi is BinderInfo.IMPLICIT:
+    for name, (_, _, _, bi) in zip(names, binders_found, strict=True):
+        if bi is BinderInfo.IMPLICIT:
             binders.append(f"{{{name} : _}}")
-        elif target.bi is BinderInfo.STRICT_IMPLICIT:
+        elif bi is BinderInfo.STRICT_IMPLICIT:
             binders.append(f"⦃{name} : _⦄")
-        elif target.bi is BinderInfo.INST_IMPLICIT:
+        elif bi is BinderInfo.INST_IMPLICIT:
             binders.append(f"[{name} : _]")
         else:
             binders.append(name)
-        target = checker.whnf(target.body) if not target.body.loose else target.body
     if all(" " not in b for b in binders):
         return intro(*names)
     return refine(f"fun {' '.join(b if ' ' in b else f'({b} : _)' for b in binders)} => ?_")
@@ -391,16 +644,16 @@ def fresh_binder_name(target: Pi, taken: set[str]) -> str:
 
 
 def _have(arg: str, call: TacticCall) -> Term:
-    """``have h : T := e`` adds ``h`` to the goal.  ``have h : T`` leaves two goals: the main
-    goal with ``h``, then ``T`` (Lean puts ``T`` first; reordering goals comes later)."""
+    """``have h : T := e`` adds ``h`` to the goal.  ``have h : T`` leaves two goals, as Lean's:
+    ``T`` first, then the main goal with ``h`` (the prelude's ``letFun ?_ (fun h => ?_)``)."""
     head, sep, proof = arg.partition(":=")
     name, colon, ty = head.partition(":")
     if not colon or not name.strip() or not ty.strip():
         raise TacticError("have: expected `have h : T := e` or `have h : T`", _loc(call))
-    body = f"(fun ({name.strip()} : {ty.strip()}) => ?_)"
+    name, ty = name.strip(), ty.strip()
     if sep:
-        return refine(f"{body} ({proof.strip()})")
-    return refine(f"{body} ?_")
+        return refine(f"(fun ({name} : {ty}) => ?_) ({proof.strip()})")
+    return refine(f"letFun (?_ : {ty}) (fun ({name} : {ty}) => ?_)")
 
 
 def _contradiction(state: ProofState, call: TacticCall) -> Term:
@@ -433,26 +686,13 @@ def _constructors(state: ProofState, call: TacticCall) -> list[str]:
 
 
 def _elim(tactic: str, var: str, state: ProofState, call: TacticCall) -> Term:
-    """``induction x`` / ``cases x``: the recursor of ``x``'s type with one new goal per minor
-    premise (``cases`` without the induction hypotheses); the motive is the goal with ``x``
-    abstracted (eliminator elaboration)."""
-    lctx = _main_lctx(state)
-    decl = next((d for d in reversed(lctx) if d.user_name == var), None)
-    if decl is None:
-        raise TacticError(f"{tactic}: unknown variable '{var}'", _loc(call))
-    checker = KernelHandler.elaborator(state, _main(state)).tc
-    ty = checker.whnf(state.metavar_graph.instantiate(decl.type))
-    head, _ = get_app_fn_args(ty)
-    info = state.environment.find(head.name) if isinstance(head, Const) else None
-    if not isinstance(info, InductiveInfo):
-        raise TacticError(f"{tactic}: '{var}' is not of an inductive type", _loc(call))
-    rec = state.environment.find(info.name + ".rec")
-    assert rec is not None
-    minors = len(info.constructors)
-    if info.num_indices:
-        raise TacticError(f"{tactic}: indexed families are not supported yet", _loc(call))
-    holes = " ".join(["?_"] * minors)
-    return refine(f"{info.name}.rec {holes} {var}")
+    """``induction x`` / ``cases x`` (``elim.py``): the recursor of ``x``'s type, the motive the goal
+    with ``x`` (and its indices) abstracted, the hypotheses that depend on them reverted; one new
+    goal per constructor, tagged with its name."""
+    try:
+        return elim_program(tactic, var, state)
+    except TacticMeshError as err:
+        raise TacticError(err.message, _loc(call)) from None
 
 
 def run_block(
@@ -476,40 +716,56 @@ def _run_calls(
 
 
 def _run_call(call: TacticCall, state: ProofState, filename: str, log: list[tuple[TacticCall, Term]]) -> ProofState:
+    """Run one tactic.  Blocks (``·``, ``case``, ``next``, the alternatives of ``induction x with``)
+    are stepped through here, tactic by tactic, so a failure inside is reported where it happens;
+    their core programs (``compile_tactic``) do the same with ``focus`` and are what ``expand``
+    shows."""
     where = Location(filename, call.line, call.col)
-    if call.name == "done":
-        if state.active_obligations:
-            raise ElabError(f"done: goals remain\n{_goals_text(state)}", where)
+    if call.name in ("·", "focus"):
+        return _run_focused("main", [], call, state, filename, log, must_solve=call.name == "·")
+    if call.name in ("case", "next"):
+        tag, *names = call.arg.split() if call.name == "case" else ["main", *call.arg.split()]
+        if not tag:
+            raise ElabError("case: expected `case tag x… => tactics`", where)
+        return _run_focused(tag, names, call, state, filename, log)
+    if _is_elim_with(call):
+        state = _run_program(attrs.evolve(call, arg=call.arg[: -len("with")].strip(), children=()),
+                             state, filename, log)
+        for alt in call.children:
+            try:
+                tag, _ = _alternative(alt)
+            except TacticMeshError as err:
+                raise ElabError(err.message, Location(filename, alt.line, alt.col)) from None
+            state = _run_focused(tag, alt.arg.split()[1:], alt, state, filename, log)
         return state
-    if call.name == "·":  # focus on the main goal; the bullet must solve it
-        narrowed = state.narrow("main")
-        if isinstance(narrowed, str):
-            raise ElabError(f"·: {narrowed}", where)
-        inner, token = narrowed
-        inner = _run_calls(call.children, inner, filename, log)
-        if inner.focus_goals():
-            raise ElabError(f"·: the goal is not solved\n{_goals_text(inner)}", where)
-        return inner.widen(token)
-    if call.name == "<;>":  # t <;> u: u on every goal that t produced
-        first_text, *rest = _top_level_split(call.arg, "<;>")
-        before = set(state.active_obligations)
-        state = _run_call(_call_of(first_text, call.line, call.col), state, filename, log)
-        for then_text in rest:
-            new_goals = [g for g in state.active_obligations if g not in before]
-            for g in new_goals:
-                narrowed = state.narrow(state.obligation_id(g))
-                if isinstance(narrowed, str):
-                    continue  # solved meanwhile
-                inner, token = narrowed
-                inner = _run_call(_call_of(then_text, call.line, call.col), inner, filename, log)
-                state = inner.widen(token)
-        return state
+    return _run_program(call, state, filename, log)
+
+
+def _run_focused(
+    selector: str, names: list[str], call: TacticCall, state: ProofState, filename: str,
+    log: list[tuple[TacticCall, Term]], must_solve: bool = True,
+) -> ProofState:
+    """Focus on one goal, introduce ``names``, run the block's tactics; the goal must be solved
+    (except for ``focus``, whose remaining goals come first after it)."""
+    where = Location(filename, call.line, call.col)
+    narrowed = state.narrow(selector)
+    if isinstance(narrowed, str):
+        raise ElabError(f"{call.name}: {narrowed}", where)
+    inner, token = narrowed
+    intro_call = [TacticCall("intro", " ".join(names), call.line, call.col)] if names else []
+    inner = _run_calls([*intro_call, *call.children], inner, filename, log)
+    if must_solve and inner.focus_goals():
+        raise ElabError(f"{call.name}: the goal is not solved\n{_goals_text(inner)}", where)
+    return inner.widen(token)
+
+
+def _run_program(call: TacticCall, state: ProofState, filename: str, log: list[tuple[TacticCall, Term]]) -> ProofState:
+    where = Location(filename, call.line, call.col)
     try:
         program = compile_tactic(call, state)
     except TacticMeshError as err:
-        raise ElabError(err.message, where) from None
-    machine: Machine[ProofState] = Machine({"kernel": KernelHandler()}, budget=Budget(fuel=STEP_FUEL))
-    result = machine.first(program, state, ["kernel"])
+        raise ElabError(f"{err.message}\n{_goals_text(state)}", where) from None
+    result = tactic_machine(Budget(fuel=STEP_FUEL)).first(program, state, HANDLERS)
     if not isinstance(result, Success):
         reason = getattr(result, "reason", result)
         shown = getattr(reason, "value", reason)

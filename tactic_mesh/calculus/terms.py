@@ -98,7 +98,18 @@ class VVar(Value):
     name: str
 
 
-VALUE_CLASSES: tuple[type[Value], ...] = (VUnit, VExpr, VGoal, VName, VNum, VStr, VSurface, VList, VRecord, VVar)
+@attrs.frozen
+class VSuspension(Value):
+    """The rest of a computation split off by ``scoped "split"`` (LogicT ``msplit``): the choice
+    points left after its first success.  A runtime value only (it holds machine data): it never
+    appears in a written program, and codecs refuse it."""
+
+    resume: object
+
+
+VALUE_CLASSES: tuple[type[Value], ...] = (
+    VUnit, VExpr, VGoal, VName, VNum, VStr, VSurface, VList, VRecord, VVar, VSuspension
+)
 
 # ---------------------------------------------------------------------------------------------
 # programs

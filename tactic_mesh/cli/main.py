@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     prove.add_argument("--budget", type=float, default=5.0, metavar="SECONDS", help="search time budget")
     prove.add_argument("--max-nodes", type=int, default=2000, metavar="N", help="search node budget")
     prove.add_argument("--json", action="store_true", help="machine-readable output")
+    prove.add_argument(
+        "--expand", action="store_true", help="also print the script's core program (tactic DSL)"
+    )
     return parser
 
 

@@ -26,6 +26,15 @@ def _library_env() -> object:
     return checker.env
 
 
+def _core_program(script: str, state: object) -> str:
+    from tactic_mesh.calculus.state import ProofState
+    from tactic_mesh.calculus.tactic_block import expand
+    from tactic_mesh.codecs.dsl import print_program
+
+    assert isinstance(state, ProofState)
+    return print_program(expand(script, state))
+
+
 def run_prove(args: argparse.Namespace) -> int:
     from tactic_mesh.calculus.search import Searcher
     from tactic_mesh.calculus.state import ProofState
@@ -58,14 +67,23 @@ def run_prove(args: argparse.Namespace) -> int:
         state = ProofState.initial(env, statement, level_params=tuple(el.level_params))
         if args.by is not None:
             final, _ = run_deep(run_block, "by\n" + args.by, 0, 1, state, "<by>")
-            script = tuple(line.strip() for line in args.by.replace(";", "\n").splitlines() if line.strip())
+            script = tuple(line.rstrip() for line in args.by.splitlines() if line.strip())
             stats: dict[str, object] = {"mode": "script"}
         else:
             result = run_deep(Searcher(args.max_nodes, args.budget).search, state)
             stats = {"mode": "search", "expanded": result.expanded, "generated": result.generated,
                      "seconds": round(result.seconds, 3)}
             if result.state is None:
-                return fail(f"no proof found: {result.reason}", {"stats": stats})
+                tried = ", ".join(f"{name} {ok}/{n}" for name, n, ok in result.tried) or "nothing applied"
+                left = "\n".join(f"  {g}" for g in result.best_goals)
+                furthest = "; ".join(result.best_script) or "(no step)"
+                return fail(
+                    f"no proof found: {result.reason}\n"
+                    f"tried (tactic applied/tried): {tried}\n"
+                    f"furthest: {furthest}, leaving {len(result.best_goals)} goal(s):\n{left}",
+                    {"stats": stats, "tried": [{"tactic": t, "tried": n, "applied": ok} for t, n, ok in result.tried],
+                     "furthest_script": list(result.best_script), "goals_left": list(result.best_goals)},
+                )
             final, script = result.state, result.script
         term = final.proof_term()
         # the trusted kernel admits the proof as a theorem: only then is it reported as proved
@@ -73,6 +91,7 @@ def run_prove(args: argparse.Namespace) -> int:
     except TacticMeshError as err:
         return fail(str(err))
     printer = Printer(env)
+    core = _core_program("\n".join(script), state) if args.expand else None
     if args.json:
         payload = {
             "proved": True,
@@ -81,6 +100,7 @@ def run_prove(args: argparse.Namespace) -> int:
             "proof_term": printer.print(term),
             "kernel_checked": True,
             "stats": stats,
+            **({"core_program": core} if core is not None else {}),
         }
         json.dump(payload, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -88,6 +108,9 @@ def run_prove(args: argparse.Namespace) -> int:
     print(f"theorem : {printer.print(statement)} := by")
     for line in script:
         print(f"  {line}")
+    if core is not None:
+        print("core program (the first tactic expanded on the statement; later ones when they run):")
+        print("\n".join(f"  {line}" for line in core.splitlines()))
     print(f"proof term: {printer.print(term)}")
     if stats.get("mode") == "search":
         print(f"search: {stats['expanded']} nodes expanded, {stats['generated']} generated, {stats['seconds']} s")

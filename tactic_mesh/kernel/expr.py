@@ -489,6 +489,16 @@ def instantiate1(body: Expr, value: Expr) -> Expr:
     return instantiate(body, (value,))
 
 
+def beta(fn: Expr, args: Sequence[Expr]) -> Expr:
+    """``fn args`` with as many leading λ-binders of ``fn`` as there are arguments reduced."""
+    i = 0
+    body = fn
+    while isinstance(body, Lam) and i < len(args):
+        body = body.body
+        i += 1
+    return mk_apps(instantiate_rev(body, list(args[:i])), args[i:])
+
+
 def instantiate_rev(e: Expr, xs: Sequence[Expr]) -> Expr:
     """Instantiate a telescope body: ``xs[-1]`` replaces ``BVar(0)``."""
     return instantiate(e, list(reversed(xs)))

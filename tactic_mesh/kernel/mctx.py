@@ -33,6 +33,7 @@ from tactic_mesh.kernel.expr import (
     MVar,
     Sort,
     abstract,
+    beta,
     collect_mvars,
     fresh_id,
     get_app_fn_args,
@@ -88,6 +89,11 @@ class MetavarContext:
         mid = fresh_id()
         decl = MVarDecl(mid, user_name, lctx or LocalContext(), type, kind)
         return attrs.evolve(self, decls=self.decls.set(mid, decl)), MVar(mid)
+
+    def with_user_name(self, mvar: MVar | int, user_name: str) -> MetavarContext:
+        """The same context with a hole renamed (goal tags: ``case succ => …``)."""
+        decl = self.decl(mvar)
+        return attrs.evolve(self, decls=self.decls.set(decl.id, attrs.evolve(decl, user_name=user_name)))
 
     def declare_level(self) -> tuple[MetavarContext, lv.LMVar]:
         lid = fresh_id()
@@ -170,7 +176,7 @@ class MetavarContext:
                     new_args = [self.instantiate(a) for a in args]
                     value = self.assignments.get(head.id)
                     if value is not None:
-                        return _beta(self.instantiate(value), new_args)
+                        return beta(self.instantiate(value), new_args)
                     delayed = self.delayed.get(head.id)
                     if delayed is not None and len(new_args) >= len(delayed.fvars):
                         pending = self.instantiate(MVar(delayed.pending))
@@ -227,15 +233,6 @@ def _fvars_of(e: Expr) -> list[FVar]:
     return sorted(collect_fvars(e), key=lambda f: f.id)
 
 
-def _beta(fn: Expr, args: Sequence[Expr]) -> Expr:
-    from tactic_mesh.kernel.expr import Lam
-
-    i = 0
-    body = fn
-    while isinstance(body, Lam) and i < len(args):
-        body = body.body
-        i += 1
-    return mk_apps(instantiate_rev(body, list(args[:i])), args[i:])
 
 
 __all__ = ["App", "DelayedAssignment", "MVarDecl", "MVarKind", "MetavarContext"]

@@ -22,6 +22,9 @@ def False.elim {C : Sort u} (h : False) : C := False.rec (motive := fun _ => C) 
 
 def absurd {a : Prop} {b : Sort v} (h₁ : a) (h₂ : ¬a) : b := False.elim (h₂ h₁)
 
+-- `have h : T` in tactic mode: the proof of `T` first, then the rest with `h`
+def letFun {α : Sort u} {β : Sort v} (a : α) (f : α → β) : β := f a
+
 inductive Eq {α : Sort u} : α → α → Prop where
   | refl (a : α) : Eq a a
 

@@ -544,7 +544,7 @@ theorem Nat.add_right_cancel_iff (n m k : Nat) : m + n = k + n ↔ m = k := by
 theorem Nat.eq_zero_of_add_eq_zero_right (n m : Nat) : n + m = 0 → n = 0 := by
   cases m
   intro h; exact h
-  intro k _ h
+  intro k h
   exfalso
   exact Nat.succ_ne_zero (n + k) h
 
@@ -614,7 +614,7 @@ theorem Nat.mul_mul_mul_comm (a b c d : Nat) : a * b * (c * d) = a * c * (b * d)
 theorem Nat.eq_zero_of_mul_self (n : Nat) : n * n = 0 → n = 0 := by
   cases n
   intro _; rfl
-  intro k _ h
+  intro k h
   exfalso
   apply Nat.succ_ne_zero (Nat.succ k * k + k)
   rw [← h]
@@ -817,7 +817,7 @@ theorem Nat.add_le_add : ∀ {a b c d : Nat}, a ≤ b → c ≤ d → a + c ≤ 
 theorem Nat.pred_le (n : Nat) : Nat.pred n ≤ n := by
   cases n
   exact Nat.le.refl
-  intro k _
+  intro k
   exact Nat.le_succ k
 
 theorem Nat.pred_le_pred : ∀ {n m : Nat}, n ≤ m → Nat.pred n ≤ Nat.pred m := by
@@ -873,7 +873,7 @@ theorem Nat.eq_zero_of_le_zero : ∀ {n : Nat}, n ≤ 0 → n = 0 := by
   -- `n ≤ 0` stays in the goal: `cases n` does not revert the hypotheses that mention `n`
   cases n
   intro _; rfl
-  intro k _ h
+  intro k h
   exfalso
   exact Nat.not_succ_le_zero k h
 
@@ -889,11 +889,11 @@ theorem Nat.le_antisymm : ∀ {n m : Nat}, n ≤ m → m ≤ n → n = m := by
   intro k hk
   refine Exists.elim (Nat.le.dest h₂) ?_
   intro j hj
-  -- `have h : T` without a proof leaves the main goal first, then `T`
+  -- `have h : T` without a proof: `T` first, then the main goal with `h`
   have hkj : n + (k + j) = n + 0
+  · rw [← Nat.add_assoc, hk, hj]
   have hk0 : k = 0 := Nat.eq_zero_of_add_eq_zero_right k j (Nat.add_left_cancel hkj)
   rw [← hk, hk0]
-  rw [← Nat.add_assoc, hk, hj]
 
 theorem Nat.eq_or_lt_of_le : ∀ {n m : Nat}, n ≤ m → n = m ∨ n < m := by
   refine fun {n m : Nat} => ?_
@@ -1074,7 +1074,7 @@ theorem List.cons_ne_nil (α : Type u) (a : α) (as : List α) : List.cons a as 
 theorem List.eq_nil_of_length_eq_zero (α : Type u) (as : List α) : as.length = 0 → as = [] := by
   cases as
   intro _; rfl
-  intro a t _ h
+  intro a t h
   exfalso
   exact Nat.succ_ne_zero t.length h
 
@@ -1087,7 +1087,7 @@ theorem List.append_eq_nil (α : Type u) (as bs : List α) : as ++ bs = [] ↔ a
   constructor
   cases as
   intro h; exact ⟨rfl, h⟩
-  intro a t _ h
+  intro a t h
   exfalso
   exact List.cons_ne_nil α a (t ++ bs) h
   intro h
@@ -1277,3 +1277,94 @@ theorem Magma.comm_iff_swap (α : Type u) [Magma α] :
 theorem Magma.square_comm (α : Type u) [Magma α] (comm : ∀ x y : α, x ◇ y = y ◇ x) (a b : α) :
     (a ◇ b) ◇ (a ◇ b) = (b ◇ a) ◇ (b ◇ a) := by
   rw [comm a b]
+
+-- Structured proofs: named cases, `case`/`next`, cases on equations and on `≤`, calc chains over
+-- `≤`/`<`, and the tacticals `first | …`, `try`, `repeat`, `focus`, `once`, `orelse` ------------
+
+theorem Nat.zero_add_with (n : Nat) : 0 + n = n := by
+  induction n with
+  | zero => rfl
+  | succ m ih => rw [Nat.add_succ, ih]
+
+theorem Nat.succ_add_with (n m : Nat) : Nat.succ n + m = Nat.succ (n + m) := by
+  induction m with
+  | zero => rfl
+  | succ k ih =>
+    rw [Nat.add_succ, ih]
+
+theorem Nat.add_comm_cases (a b : Nat) : a + b = b + a := by
+  induction b
+  case zero => rw [Nat.zero_add]
+  case succ k ih => rw [Nat.add_succ, ih, Nat.succ_add]
+
+theorem Nat.mul_one_next (n : Nat) : n * 1 = n := by
+  induction n
+  next => rfl
+  next k ih => rw [Nat.mul_succ, Nat.mul_zero, Nat.zero_add]
+
+theorem Eq.subst_cases {α : Type u} (P : α → Prop) (a b : α) (h : a = b) (ha : P a) : P b := by
+  cases h
+  exact ha
+
+theorem Eq.congr_cases {α β : Type u} (f : α → β) (a b : α) (h : a = b) : f a = f b := by
+  cases h
+  rfl
+
+theorem Nat.eq_cases_reverts (a b : Nat) (h : a = b) (hb : b = 0) : a + a = 0 := by
+  cases h
+  rw [hb]
+
+theorem Nat.le_trans_induction {n m k : Nat} (h₁ : n ≤ m) (h₂ : m ≤ k) : n ≤ k := by
+  induction h₂
+  case refl => exact h₁
+  case step j _ ih => exact Nat.le.step ih
+
+theorem Nat.le_of_eq_le (a b c : Nat) (h₁ : a = b) (h₂ : b ≤ c) : a ≤ c := by
+  calc a = b := h₁
+    _ ≤ c := h₂
+
+theorem Nat.lt_chain (a b c d : Nat) (h₁ : a ≤ b) (h₂ : b < c) (h₃ : c = d) : a < d := by
+  calc a ≤ b := h₁
+    _ < c := h₂
+    _ = d := h₃
+
+theorem Nat.le_chain4 (a b c d : Nat) (h₁ : a ≤ b) (h₂ : b ≤ c) (h₃ : c ≤ d) : a ≤ d := by
+  calc a ≤ b := h₁
+    _ ≤ c := h₂
+    _ ≤ d := h₃
+
+theorem Nat.lt_lt_chain (a b c : Nat) (h₁ : a < b) (h₂ : b < c) : a < c := by
+  calc a < b := h₁
+    _ < c := h₂
+
+theorem And.intro_first (p q r : Prop) (hp : p) (hq : q) (hr : r) : p ∧ q ∧ r := by
+  repeat (first | constructor | assumption)
+
+theorem Or.swap_with (p q : Prop) (h : p ∨ q) : q ∨ p := by
+  cases h with
+  | inl hp => exact Or.inr hp
+  | inr hq => exact Or.inl hq
+
+theorem And.comm_focus (p q : Prop) (h : p ∧ q) : q ∧ p := by
+  constructor
+  focus
+    exact h.2
+  exact h.1
+
+theorem And.comm_all_goals (p q : Prop) (h : p ∧ q) : q ∧ p := by
+  constructor <;> first | exact h.1 | exact h.2
+
+theorem Or.elim_try (p : Prop) (h : p ∨ p) : p := by
+  cases h
+  all_goals try (intro hp; exact hp)
+
+theorem Nat.add_zero_orelse (n : Nat) : n + 0 = n := by
+  exact Nat.zero_add n orelse rfl
+
+theorem Nat.le_once (n : Nat) : n ≤ n + 1 := by
+  once (first | exact Nat.le.refl | exact Nat.le_succ n)
+
+theorem Nat.have_first (a b : Nat) (h : a = b) : b + 0 = a := by
+  have hb : b = a
+  · exact h.symm
+  rw [hb]

@@ -16,6 +16,7 @@ from tactic_mesh.calculus.machine import (
     OutOfFuel,
     Panic,
     Raise,
+    Refine,
     Success,
     collect,
 )
@@ -34,7 +35,9 @@ from tactic_mesh.calculus.terms import (
     Scoped,
     Term,
     Value,
+    VList,
     VNum,
+    VRecord,
     VStr,
     VUnit,
     VVar,
@@ -249,3 +252,67 @@ def test_cut_drops_the_alternatives_of_the_innermost_choice() -> None:
     # Backtrack is a catchable failure; ConsumeFuel spends the budget
     assert values(Choice(Policy.BACKTRACK, (Op("Backtrack"), Pure(VNum(5)))))[0] == [VNum(5)]
     assert isinstance(values(Op("ConsumeFuel", (VNum(10_000),)), fuel=100)[1], OutOfFuel)
+
+
+def test_split_returns_the_first_success_and_a_resumable_rest() -> None:
+    three = Choice(Policy.BACKTRACK, branches(1, 2, 3))
+    # split yields exactly one result: the first value and the rest
+    found, stop = values(Scoped("split", three))
+    assert len(found) == 1 and isinstance(stop, Failure)
+    record = found[0]
+    assert isinstance(record, VRecord) and record.get("value") == VNum(1)
+    # reflect (split t) ≅ t: every success again, in order
+    assert values(Scoped("reflect", Scoped("split", three)))[0] == [VNum(1), VNum(2), VNum(3)]
+    # the rest can be resumed more than once (it is persistent machine data)
+    twice = Bind("r", Scoped("split", three), seq(
+        Choice(Policy.BACKTRACK, (Scoped("reflect", Pure(VVar("r"))), Scoped("reflect", Pure(VVar("r")))))
+    ))
+    assert values(twice)[0] == [VNum(1), VNum(2), VNum(3)] * 2
+
+
+def test_split_of_a_failure_is_none_and_keeps_the_state() -> None:
+    found, _ = values(seq(Op("Inc"), Scoped("split", seq(Op("Inc"), Fail())), Op("Get")))
+    assert found == [VNum(1)]
+    assert values(Scoped("split", Fail()))[0] == [VList(())]
+    assert values(Scoped("reflect", Scoped("split", Fail())))[0] == []
+
+
+def test_split_keeps_the_state_of_the_first_success() -> None:
+    prog = Bind("r", Scoped("split", Choice(Policy.BACKTRACK, (seq(Op("Inc"), Op("Get")), Op("Get")))), Op("Get"))
+    assert values(prog)[0] == [VNum(1)]
+    # the rest resumes from its own saved state, not the current one
+    rest = Bind("r", Scoped("split", Choice(Policy.BACKTRACK, (seq(Op("Inc"), Op("Get")), Op("Get")))),
+                Scoped("reflect", Pure(VVar("r"))))
+    assert values(rest, Counter(10))[0] == [VNum(11), VNum(10)]
+
+
+def test_split_propagates_stops_that_are_not_failures() -> None:
+    assert isinstance(values(Scoped("split", Op("Nope")))[1], Panic)
+    assert isinstance(values(Scoped("reflect", Pure(VNum(1))))[1], Panic)
+
+
+def test_once_is_a_committed_choice() -> None:
+    once = Choice(Policy.COMMIT, (Choice(Policy.BACKTRACK, branches(1, 2)),))
+    assert values(once)[0] == [VNum(1)]
+
+
+class RefiningHandler:
+    """``foreign "twice" n``: refined into the core program ``Inc`` n times (known refinement)."""
+
+    name = "refining"
+
+    def operation(self, name: str, operands: Sequence[Value], state: Counter) -> HandlerResult[Counter]:
+        return Forward()
+
+    def foreign(self, symbol: str, payload: Value, state: Counter) -> HandlerResult[Counter]:
+        if symbol == "incs" and isinstance(payload, VNum):
+            return Refine(seq(*(Op("Inc") for _ in range(payload.value)), Op("Get")))
+        return Forward()
+
+
+def test_a_foreign_node_with_a_known_refinement_runs_its_core_program() -> None:
+    m = Machine({"counter": CounterHandler(), "refining": RefiningHandler()})
+    prog = Choice(Policy.BACKTRACK, (seq(Foreign("incs", VNum(3)), Fail()), Foreign("incs", VNum(2))))
+    successes, stop = collect(m.run(prog, Counter(), ["counter", "refining"]))
+    # the first refinement's effects are undone by backtracking, as for any core program
+    assert [s.value for s in successes] == [VNum(2)] and isinstance(stop, Failure)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from tactic_mesh.calculus.tactic_block import prove_by_block, split_block
+from tactic_mesh.calculus.machine import Success
+from tactic_mesh.calculus.state import ProofState
+from tactic_mesh.calculus.tactic_block import HANDLERS, expand, prove_by_block, run_block, split_block, tactic_machine
+from tactic_mesh.calculus.terms import Bind, Focus, Foreign, Op, VGoal, VSurface
 from tactic_mesh.kernel.commands import CommandResult, FileChecker
 from tactic_mesh.kernel.deep import run_deep
+from tactic_mesh.kernel.elab import elaborate_closed
 from tactic_mesh.kernel.environment import TheoremInfo
 from tactic_mesh.kernel.prelude import prelude
+from tactic_mesh.kernel.syntax import parse_term
 from tactic_mesh.kernel.typechecker import TypeChecker
 
 ENV = prelude()
@@ -69,7 +74,8 @@ def test_a_failing_tactic_is_located_and_shows_the_goal() -> None:
     assert not r.ok and (r.loc.line, r.loc.col) == (2, 3)
     assert "rfl failed" in r.message and "⊢ n + 1 = n" in r.message
     _, results = check("theorem bad2 (n : Nat) : n + 1 = n := by\n  intro\n")
-    assert not results["bad2"].ok and "intro failed" in results["bad2"].message
+    assert not results["bad2"].ok and "nothing to introduce" in results["bad2"].message
+    assert "⊢ n + 1 = n" in results["bad2"].message
 
 
 def test_unsolved_goals_and_unknown_tactics() -> None:
@@ -141,7 +147,7 @@ theorem t5 (p q : Prop) (hp : p) : p ∧ q := by
 """
     _, results = check(src)
     assert results["t1"].ok and results["t2"].ok and results["t3"].ok, {n: r.message for n, r in results.items()}
-    assert not results["t4"].ok and "done: goals remain" in results["t4"].message
+    assert not results["t4"].ok and "done failed: 2 goal(s) remain" in results["t4"].message
     assert not results["t5"].ok and "any_goals failed" in results["t5"].message
 
 
@@ -152,8 +158,8 @@ theorem h1 (p q : Prop) (hp : p) (hpq : p → q) : q := by
   exact hq
 theorem h2 (p q : Prop) (hp : p) (hpq : p → q) : q := by
   have hq : q
-  exact hq
   exact hpq hp
+  exact hq
 theorem h3 : ∀ (p q : Prop), p → q → p := by
   intros
   assumption
@@ -286,3 +292,181 @@ theorem c3 (a b : Nat) (h : a = b) : a = b + 1 := by
     _, results = check(src)
     assert results["c1"].ok and results["c2"].ok, {n: r.message for n, r in results.items()}
     assert not results["c3"].ok and "calc failed" in results["c3"].message
+
+
+STRUCTURED = """
+theorem i1 (n : Nat) : 0 + n = n := by
+  induction n with
+  | zero => rfl
+  | succ m ih =>
+    exact congrArg Nat.succ ih
+
+theorem i2 (n : Nat) : 0 + n = n := by
+  induction n
+  case succ m ih => exact congrArg Nat.succ ih
+  case zero => rfl
+
+theorem i3 (n : Nat) : 0 + n = n := by
+  induction n
+  next => rfl
+  next m ih => exact congrArg Nat.succ ih
+
+theorem c1 (p q : Prop) (h : p ∨ q) : q ∨ p := by
+  cases h with
+  | inl hp => exact Or.inr hp
+  | inr hq => exact Or.inl hq
+
+theorem le_trans' {n m k : Nat} (h₁ : n ≤ m) (h₂ : m ≤ k) : n ≤ k := by
+  induction h₂
+  case refl => exact h₁
+  case step j hj ih => exact Nat.le.step ih
+
+theorem eq_cases (a b : Nat) (f : Nat → Nat) (h : a = b) (hb : b = 0) : f a = f 0 := by
+  cases h
+  rw [hb]
+
+theorem h1 (p q : Prop) (hp : p) (hq : q) : p ∧ q := by
+  have h : q ∧ p
+  · exact ⟨hq, hp⟩
+  exact ⟨h.2, h.1⟩
+
+theorem t1 (p q : Prop) (hp : p) (hq : q) : p ∧ q := by
+  constructor <;> first | exact hq | exact hp
+
+theorem t2 (p : Prop) (hp : p) : p ∧ p ∧ p := by
+  repeat (first | constructor | exact hp)
+
+theorem t3 (p : Prop) (hp : p) : p := by
+  try (exact hp; done)
+
+theorem t4 (p : Prop) (hp : p) : p := by
+  exact hq orelse exact hp
+
+theorem t5 (a b : Nat) (h : a = b) : b = a := by
+  once (first | rfl | exact h.symm)
+
+theorem t6 (p q : Prop) (hp : p) (hq : q) : p ∧ q := by
+  constructor
+  focus
+    exact hp
+  exact hq
+
+theorem t7 (p q : Prop) (hp : p) (hq : q) : p ∧ q := by
+  constructor
+  all_goals try (exact hp)
+  exact hq
+
+theorem k1 (a b c d : Nat) (h1 : a = b) (h2 : b ≤ c) (h3 : c = d) : a ≤ d := by
+  calc a = b := h1
+    _ ≤ c := h2
+    _ = d := h3
+"""
+
+
+def test_structured_tactics_and_tacticals() -> None:
+    checker, results = check(STRUCTURED)
+    assert all(r.ok for r in results.values()), {n: r.message for n, r in results.items() if not r.ok}
+    # the terms are kernel terms: re-check each against its statement
+    for name in results:
+        info = checker.env.find(name)
+        assert isinstance(info, TheoremInfo)
+        TypeChecker(checker.env).check(info.value, info.type)
+
+
+def test_structured_tactics_fail_where_the_inner_tactic_fails() -> None:
+    src = """theorem bad (n : Nat) : 0 + n = n := by
+  induction n with
+  | zero => rfl
+  | succ m ih =>
+    exact ih
+theorem bad2 (n : Nat) : 0 + n = n := by
+  induction n
+  case nope => rfl
+theorem bad3 (p : Prop) (hp : p) : p ∧ p := by
+  constructor
+  case left => exact hp
+theorem bad4 (p : Prop) : p := by
+  repeat (exact hp)
+"""
+    _, results = check(src)
+    assert results["bad"].loc.line == 5 and "exact failed" in results["bad"].message
+    assert results["bad2"].loc.line == 8 and "no goal 'nope'" in results["bad2"].message
+    assert not results["bad3"].ok  # constructor's goals carry no tags
+    assert "unsolved goals" in results["bad4"].message  # repeat stops at the first failure
+
+
+def test_calc_with_order_relations_needs_its_lemmas() -> None:
+    src = """theorem k2 (a b c : Nat) (h1 : a ≤ b) (h2 : b < c) : a < c := by
+  calc a ≤ b := h1
+    _ < c := h2
+"""
+    _, results = check(src)
+    assert not results["k2"].ok and "Nat.lt_of_le_of_lt" in results["k2"].message
+
+
+def start(statement: str) -> ProofState:
+    e, _ = elaborate_closed(ENV, parse_term(statement))
+    return ProofState.initial(ENV, e)
+
+
+def test_goals_keep_their_tag_through_single_goal_steps() -> None:
+    state = start("∀ n : Nat, 0 + n = n")
+    program = expand("intro n; induction n; case succ => intro m ih; exact congrArg Nat.succ ih", state)
+    result = tactic_machine().first(program, state, HANDLERS)
+    assert isinstance(result, Success)
+    (goal,) = result.state.active_obligations
+    assert result.state.tag(goal) == "zero"
+
+
+def test_expand_shows_the_core_program() -> None:
+    state = start("∀ p q : Prop, p → q → p ∧ q")
+    program = expand("intro p q hp hq; constructor <;> assumption", state)
+    # the first tactic is expanded on the state; the rest waits for the state it will meet
+    assert isinstance(program, Bind) and isinstance(program.first, Bind)
+    assert program.first.first == Op("Elaborate", (VSurface("fun p q hp hq => ?_"), VGoal("main")))
+    assert isinstance(program.rest, Foreign) and program.rest.contract.refinement_known
+    # the expansion of the combinator on the state it meets: `focus (t; all_goals u)`
+    intro_state = tactic_machine().first(program.first, state, HANDLERS)
+    assert isinstance(intro_state, Success)
+    core = expand("constructor <;> assumption", intro_state.state)
+    assert isinstance(core, Focus) and core.selector == "main"
+
+
+SCRIPTS = [
+    ("∀ p q : Prop, p ∧ q → q ∧ p", "intro p q h; constructor; exact h.2; exact h.1"),
+    ("∀ n : Nat, 0 + n = n", "intro n; induction n with\n| zero => rfl\n| succ m ih => exact congrArg Nat.succ ih"),
+    ("∀ p : Prop, p → p ∧ p", "intro p hp; repeat (first | constructor | exact hp)"),
+    ("∀ a b : Nat, a = b → b = a", "intro a b h; cases h; rfl"),
+    ("∀ p q : Prop, p → q → p ∧ q", "intro p q hp hq; constructor\n· exact hp\n· exact hq"),
+]
+
+
+def test_a_script_and_its_core_program_build_the_same_proof() -> None:
+    """Conservative extension on examples: stepping through the block and running its core program
+    (``expand``) in one machine run give the same complete proof, re-checked by the kernel."""
+    for statement, script in SCRIPTS:
+        state = start(statement)
+        stepped, _ = run_block(f"by {script}", 1, 1, state, "<t>")
+        result = tactic_machine().first(expand(script, state), state, HANDLERS)
+        assert isinstance(result, Success), (statement, result)
+        assert result.state.is_complete and stepped.is_complete
+        target = state.obligation(state.active_obligations[0]).target_type
+        for final in (stepped, result.state):
+            TypeChecker(ENV).check(final.proof_term(), target)
+        assert TypeChecker(ENV).is_def_eq(stepped.proof_term(), result.state.proof_term())
+
+
+def test_solve_and_interleave() -> None:
+    src = """theorem s1 (p q : Prop) (hp : p) (hq : q) : p ∨ q := by
+  solve | left; exact hq | right; exact hq
+theorem s2 (p q : Prop) (hq : q) : p ∨ q := by
+  solve | (left; exact hq) | (right; exact hq)
+theorem s3 (p q : Prop) (hq : q) : p ∨ q := by
+  interleave | (left; exact hq) | (right; exact hq)
+theorem s4 (p : Prop) : p ∨ p := by
+  solve | left | right
+"""
+    _, results = check(src)
+    assert not results["s1"].ok  # without brackets, `;` ends the tactic: `solve | left` alone
+    assert results["s2"].ok and results["s3"].ok, results
+    assert not results["s4"].ok and "goal(s) remain" in results["s4"].message

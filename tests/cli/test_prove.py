@@ -53,3 +53,24 @@ def test_failures_are_reported_without_traceback() -> None:
     assert false.returncode == 1 and json.loads(false.stdout)["proved"] is False
     for proc in (bad_script, unparsable, false):
         assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_a_failed_search_says_what_it_tried_and_what_is_left() -> None:
+    proc = prove("∀ a b : Nat, a * b = a", "--budget", "1", "--max-nodes", "40")
+    assert proc.returncode == 1 and "no proof found" in proc.stderr
+    assert "tried (tactic applied/tried):" in proc.stderr and "intro" in proc.stderr
+    assert "furthest: intro a; intro b" in proc.stderr and "⊢" in proc.stderr
+    payload = json.loads(prove("∀ a b : Nat, a * b = a", "--budget", "1", "--max-nodes", "40", "--json").stdout)
+    assert payload["proved"] is False and payload["goals_left"]
+    assert payload["furthest_script"][:2] == ["intro a", "intro b"]
+    assert {t["tactic"] for t in payload["tried"]} >= {"intro", "rfl", "apply"}
+
+
+def test_structured_scripts_and_the_core_program() -> None:
+    script = "intro n\ninduction n with\n| zero => rfl\n| succ m ih => rw [Nat.add_succ, ih]"
+    proc = prove("∀ n : Nat, 0 + n = n", "--by", script, "--expand")
+    assert proc.returncode == 0, proc.stderr
+    assert "| succ m ih => rw [Nat.add_succ, ih]" in proc.stdout
+    assert 'op Elaborate(⟪fun n => ?_⟫, #goal "main")' in proc.stdout and 'foreign "tactic"' in proc.stdout
+    bad = prove("∀ n : Nat, 0 + n = n", "--by", script.replace(", ih]", "]"))
+    assert bad.returncode == 1 and "<by>:4:" in bad.stderr and "Traceback" not in bad.stderr
