@@ -151,20 +151,62 @@ class Term:
             t for a in self.args() if isinstance(a, tuple) for t in a if isinstance(t, Term)
         )
 
+    # Structural equality and hashing without Python recursion, so that a program nested 100 000
+    # deep (a long `bind` chain) can be compared and put in a set.
 
-@attrs.frozen
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Term):
+            return NotImplemented
+        stack: list[tuple[object, object]] = [(self, other)]
+        while stack:
+            a, b = stack.pop()
+            if a is b:
+                continue
+            if isinstance(a, Term):
+                if type(a) is not type(b):
+                    return False
+                stack.extend(zip(a.args(), b.args(), strict=True))
+            elif isinstance(a, tuple) and a and any(isinstance(x, Term) for x in a):
+                if not isinstance(b, tuple) or len(a) != len(b):
+                    return False
+                stack.extend(zip(a, b, strict=True))
+            elif type(a) is not type(b) or a != b:
+                return False
+        return True
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self) -> int:
+        parts: list[object] = []
+        stack: list[object] = [self]
+        while stack:
+            a = stack.pop()
+            if isinstance(a, Term):
+                parts.append(type(a).__name__)
+                stack.extend(reversed(a.args()))
+            elif isinstance(a, tuple) and a and any(isinstance(x, Term) for x in a):
+                parts.append(len(a))
+                stack.extend(reversed(a))
+            else:
+                parts.append(a)
+        return hash(tuple(parts))
+
+
+@attrs.frozen(eq=False)
 class Pure(Term):
     value: Value = VUnit()
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class Fail(Term):
     """A catchable failure with a reason."""
 
     reason: Value = VStr("failed")
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class Bind(Term):
     """``bind var <- first ; rest``: run ``first``, bind its result to ``var`` in ``rest``."""
 
@@ -173,14 +215,14 @@ class Bind(Term):
     rest: Term
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class Choice(Term):
     policy: Policy
     branches: tuple[Term, ...]
     scorer: str = ""  # for Policy.SCORED: the scorer's registered name
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class Scoped(Term):
     """Run ``body`` with a scoped effect: ``scope`` names it (e.g. ``checkpoint``, ``fuel 100``)."""
 
@@ -188,7 +230,7 @@ class Scoped(Term):
     body: Term
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class Focus(Term):
     """Run ``body`` on the goals chosen by ``selector`` only (``all``, ``main``, an index, a tag)."""
 
@@ -196,7 +238,7 @@ class Focus(Term):
     body: Term
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class Handle(Term):
     """Run ``body`` under the handler registered as ``handler`` (operations it does not handle
     are forwarded outward)."""
@@ -205,7 +247,7 @@ class Handle(Term):
     body: Term
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class Fix(Term):
     """``fix name . body``: ``Rec(name)`` inside ``body`` stands for the whole term."""
 
@@ -213,12 +255,12 @@ class Fix(Term):
     body: Term
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class Rec(Term):
     name: str
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class Op(Term):
     """An operation of the effect signature applied to values."""
 
@@ -226,7 +268,7 @@ class Op(Term):
     operands: tuple[Value, ...] = ()
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class Foreign(Term):
     """A computation outside the core calculus (a solver, a neural expert) with its contract."""
 

@@ -138,3 +138,20 @@ def test_provenance_mismatch_names_the_field() -> None:
     assert a.mismatch(Provenance.of(env)) is None
     b = Provenance.of(env, (("fuel", "10"),))
     assert b.mismatch(a) == ("options", (("fuel", "10"),), ())
+
+
+def test_deep_programs_compare_and_hash_without_recursion() -> None:
+    def chain(n: int, last: int) -> Term:
+        t: Term = Pure(VNum(last))
+        for i in range(n):
+            t = Bind(f"x{i % 7}", Op("Inc", (VNum(i),)), t)
+        return t
+
+    a, b, c = chain(100_000, 1), chain(100_000, 1), chain(100_000, 2)
+    assert a == b and hash(a) == hash(b)
+    assert a != c and not (a == c)
+    assert len({a, b, c}) == 2
+    # structure, not just the leaves, decides
+    assert Choice(Policy.COMMIT, (Pure(), Fail())) != Choice(Policy.COMMIT, (Fail(), Pure()))
+    assert Choice(Policy.COMMIT, (Pure(),)) != Choice(Policy.BACKTRACK, (Pure(),))
+    assert Pure(VNum(1)) != VNum(1)
