@@ -21,7 +21,8 @@ import attrs
 
 from tactic_mesh.calculus.machine import Budget, Machine, Success
 from tactic_mesh.calculus.state import ProofState
-from tactic_mesh.calculus.tactic_block import HANDLERS, TacticCall, compile_tactic, fresh_binder_name, tactic_machine
+from tactic_mesh.calculus.tactic_block import HANDLERS, compile_tactic, fresh_binder_name, tactic_machine
+from tactic_mesh.calculus.tactic_syntax import TacticCall
 from tactic_mesh.kernel.environment import InductiveInfo, TheoremInfo
 from tactic_mesh.kernel.errors import TacticMeshError
 from tactic_mesh.kernel.expr import (

@@ -29,6 +29,15 @@ from tactic_mesh.calculus.elim import elim_program
 from tactic_mesh.calculus.kernel_handler import KernelHandler
 from tactic_mesh.calculus.machine import Budget, Forward, HandlerResult, Machine, Raise, Refine, Success
 from tactic_mesh.calculus.state import ProofState
+from tactic_mesh.calculus.tactic_syntax import (
+    TacticCall,
+    TacticError,
+    is_elim_with,
+    loc,
+    split_block,
+    split_tactics,
+    top_level_split,
+)
 from tactic_mesh.calculus.tactics import apply, exact, first, intro, refine, repeat, rewrite, try_
 from tactic_mesh.calculus.terms import (
     Choice,
@@ -41,7 +50,6 @@ from tactic_mesh.calculus.terms import (
     Term,
     Value,
     VList,
-    VNum,
     VRecord,
     VStr,
     seq,
@@ -53,187 +61,6 @@ from tactic_mesh.kernel.printer import Printer
 
 MAX_APPLY_ARGS = 8
 STEP_FUEL = 200_000
-
-
-@attrs.frozen
-class TacticCall:
-    name: str
-    arg: str
-    line: int  # 1-based, in the file
-    col: int
-    children: tuple[TacticCall, ...] = ()  # the tactics of a `·` bullet
-
-
-def _top_level_split(text: str, sep: str) -> list[str]:
-    """Split at ``sep`` outside brackets."""
-    parts: list[str] = []
-    depth, start, i = 0, 0, 0
-    while i < len(text):
-        ch = text[i]
-        if ch in "([{⟨":
-            depth += 1
-        elif ch in ")]}⟩":
-            depth -= 1
-        elif depth == 0 and text.startswith(sep, i):
-            parts.append(text[start:i])
-            start = i + len(sep)
-            i += len(sep)
-            continue
-        i += 1
-    parts.append(text[start:])
-    return [p.strip() for p in parts]
-
-
-def _call_of(text: str, line: int, col: int) -> TacticCall:
-    for combinator in ("<;>", "<|>", " orelse "):
-        if len(_top_level_split(text, combinator)) > 1:
-            return TacticCall(combinator.strip(), text, line, col)
-    name, _, arg = text.partition(" ")
-    return TacticCall(name, arg.strip(), line, col)
-
-
-def _merge_calc_steps(calls: list[TacticCall]) -> list[TacticCall]:
-    """``_ = c := p`` lines continue the preceding ``calc``."""
-    out: list[TacticCall] = []
-    for call in calls:
-        if call.name == "_" and out and out[-1].name == "calc":
-            out[-1] = attrs.evolve(out[-1], arg=f"{out[-1].arg} ; _ {call.arg}")
-        else:
-            out.append(call)
-    return out
-
-
-def _is_elim_with(call: TacticCall) -> bool:
-    return call.name in ("induction", "cases") and (call.arg == "with" or call.arg.endswith(" with"))
-
-
-def _opens_block(call: TacticCall) -> bool:
-    """Tactics whose body is the rest of their line and the lines indented below them."""
-    return call.name in ("·", "focus", "case", "next", "|") or _is_elim_with(call)
-
-
-def _head_and_rest(call: TacticCall) -> tuple[str, str, int]:
-    """``case succ m ih => t``: the header (``succ m ih``), the first tactic of the body (``t``)
-    and that tactic's column."""
-    if call.name in ("·", "focus"):
-        return "", call.arg, call.col + len(call.name) + 1
-    if _is_elim_with(call):
-        return call.arg, "", call.col
-    head, arrow, rest = call.arg.partition("=>")
-    if not arrow:
-        raise TacticError(f"{call.name}: expected `=>`", _loc(call))
-    offset = len(call.name) + 1 + len(head) + 2
-    return head.strip(), rest.strip(), call.col + offset + (len(rest) - len(rest.lstrip()))
-
-
-def _belongs(opener: TacticCall, call: TacticCall, alternative: TacticCall | None) -> bool:
-    """Is ``call`` part of ``opener``'s body?  ``alternative``: the last ``| c =>`` of a ``with``."""
-    if call.line == opener.line or call.col > opener.col:
-        return True
-    if _is_elim_with(opener):  # its alternatives, and the lines indented under them
-        return call.name == "|" or (alternative is not None and call.col > alternative.col)
-    return False
-
-
-def _group_blocks(calls: list[TacticCall]) -> list[TacticCall]:
-    """Attach to each block opener (``·``, ``case … =>``, ``next … =>``, ``induction x with`` and
-    its ``| c … =>`` alternatives) the tactics of its body: the rest of its line and the lines
-    indented further (the alternatives of ``with`` may sit at its own column, as in Lean)."""
-    calls = _merge_calc_steps(calls)
-    out: list[TacticCall] = []
-    i = 0
-    while i < len(calls):
-        call = calls[i]
-        if not _opens_block(call):
-            out.append(call)
-            i += 1
-            continue
-        head, rest, rest_col = _head_and_rest(call)
-        body: list[TacticCall] = []
-        if rest:
-            body.append(_call_of(rest, call.line, rest_col))
-        j = i + 1
-        alternative: TacticCall | None = None
-        while j < len(calls) and _belongs(call, calls[j], alternative):
-            if calls[j].name == "|":
-                alternative = calls[j]
-            body.append(calls[j])
-            j += 1
-        out.append(attrs.evolve(call, arg=head, children=tuple(_group_blocks(body))))
-        i = j
-    return out
-
-
-def split_block(text: str, line: int, col: int) -> list[TacticCall]:
-    """Split ``by …`` text (starting at ``line:col`` of the file) into tactic calls."""
-    return split_tactics(text, line, col, text.index("by") + 2)
-
-
-def split_tactics(text: str, line: int, col: int, start: int = 0) -> list[TacticCall]:
-    """Tactic calls of ``text[start:]`` (``text`` starts at ``line:col`` of the file): separated by
-    newlines or ``;`` outside brackets (a term spanning lines must be inside brackets)."""
-    calls: list[TacticCall] = []
-    depth = 0
-
-    def flush(end: int) -> None:
-        chunk = text[start:end]
-        stripped = chunk.strip()
-        if not stripped or stripped.startswith("--"):
-            return
-        before = text[: start + len(chunk) - len(chunk.lstrip())]
-        ln = line + before.count("\n")
-        cl = len(before) - before.rfind("\n") if "\n" in before else col + len(before)
-        calls.append(_call_of(stripped, ln, cl))
-
-    skip_to = -1
-    for i, ch in enumerate(text):
-        if i < start or i < skip_to:
-            continue
-        if ch == "-" and text.startswith("--", i):  # a comment runs to the end of the line
-            end = text.find("\n", i)
-            skip_to = len(text) if end < 0 else end
-            continue
-        if ch in "([{⟨":
-            depth += 1
-        elif ch in ")]}⟩":
-            depth -= 1
-        elif depth <= 0 and ch in "\n;":
-            if ch == ";" and text[i - 1 : i] == "<" and text[i + 1 : i + 2] == ">":
-                continue  # the `<;>` combinator, not a separator
-            flush(i)
-            start = i + 1
-    flush(len(text))
-    return _group_blocks(calls)
-
-
-def _wrapped(text: str) -> bool:
-    """``(…)`` where the first bracket closes at the end."""
-    if not (text.startswith("(") and text.endswith(")")):
-        return False
-    depth = 0
-    for i, ch in enumerate(text):
-        if ch in "([{⟨":
-            depth += 1
-        elif ch in ")]}⟩":
-            depth -= 1
-            if depth == 0:
-                return i == len(text) - 1
-    return False
-
-
-def nested_tactics(text: str, call: TacticCall) -> list[TacticCall]:
-    """The tactic sequence given as an argument (``try (simp; rfl)``): brackets are optional."""
-    body = text.strip()
-    while _wrapped(body):
-        body = body[1:-1].strip()
-    calls = split_tactics(body, call.line, call.col + len(call.name) + 1)
-    if not calls:
-        raise TacticError(f"{call.name}: a tactic is expected", _loc(call))
-    return calls
-
-
-class TacticError(TacticMeshError):
-    pass
 
 
 def compile_tactic(call: TacticCall, state: ProofState) -> Term:
@@ -272,32 +99,27 @@ def compile_tactic(call: TacticCall, state: ProofState) -> Term:
     if name == "assumption":
         hyps = [d.user_name for d in reversed(_main_lctx(state))]
         if not hyps:
-            raise TacticError("assumption: no hypotheses", _loc(call))
+            raise TacticError("assumption: no hypotheses", loc(call))
         return first(*(exact(h) for h in hyps))
-    if name in ("<|>", "orelse"):
-        parts = _top_level_split(call.arg, " orelse " if name == "orelse" else "<|>")
-        return first(*(compile_seq(nested_tactics(p, call), state) for p in parts))
-    if name in ("first", "solve", "interleave"):
-        alternatives = [a for a in _top_level_split(f" {arg}", " |") if a]
-        if not alternatives or not arg.startswith("|"):
-            raise TacticError(f"{name}: expected `{name} | t₁ | t₂ …`", _loc(call))
-        branches = [compile_seq(nested_tactics(a, call), state) for a in alternatives]
-        if name == "solve":  # the first alternative that closes the goal
-            return first(*(seq(b, DONE) for b in branches))
-        return Choice(Policy.FAIR if name == "interleave" else Policy.COMMIT, tuple(branches))
+    if name in ("<|>", "orelse", "first"):
+        return first(*(compile_seq(alt.children, state) for alt in call.children))
+    if name == "solve":  # the first alternative that closes the goal
+        return first(*(seq(compile_seq(alt.children, state), DONE) for alt in call.children))
+    if name == "interleave":
+        return Choice(Policy.FAIR, tuple(compile_seq(alt.children, state) for alt in call.children))
     if name == "try":
-        return try_(compile_seq(nested_tactics(arg, call), state))
+        return try_(compile_seq(call.children, state))
     if name == "once":
-        return Choice(Policy.COMMIT, (compile_seq(nested_tactics(arg, call), state),))
+        return Choice(Policy.COMMIT, (compile_seq(call.children, state),))
     if name == "repeat":  # each round runs on the state the previous one left
-        return repeat(defer_seq(nested_tactics(arg, call)))
+        return repeat(defer_seq(call.children))
     if name == "focus":
         return Focus("main", compile_seq(call.children, state))
     if name == "<;>":  # `t <;> u` is `focus (t; all_goals u)`, as in Lean
-        head, *rest = _top_level_split(call.arg, "<;>")
-        program = compile_tactic(_call_of(head, call.line, call.col), state)
+        head, *rest = call.children
+        program = compile_seq(head.children, state)
         for then in rest:
-            program = seq(program, defer(TacticCall("all_goals", then, call.line, call.col)))
+            program = seq(program, defer(TacticCall("all_goals", "", call.line, call.col, then.children)))
         return Focus("main", program)
     if name == "done":
         return Pure() if not state.focus_goals() else Fail(VStr(f"{len(state.focus_goals())} goal(s) remain"))
@@ -306,12 +128,12 @@ def compile_tactic(call: TacticCall, state: ProofState) -> Term:
     if name in ("case", "next"):
         tag, *names = call.arg.split() if name == "case" else ["main", *call.arg.split()]
         if not tag:
-            raise TacticError("case: expected `case tag x… => tactics`", _loc(call))
+            raise TacticError("case: expected `case tag x… => tactics`", loc(call))
         return Focus(tag, _case_body(names, call))
     if name == "|":
-        raise TacticError("`| c … =>` alternatives belong to `induction x with` or `cases x with`", _loc(call))
+        raise TacticError("`| c … =>` alternatives belong to `induction x with` or `cases x with`", loc(call))
     if name in ("all_goals", "any_goals"):
-        inner = defer_seq(nested_tactics(arg, call))
+        inner = defer_seq(call.children)
         per_goal = [Focus(state.obligation_id(g), inner) for g in state.focus_goals()]
         if name == "all_goals":
             return seq(*per_goal)
@@ -325,19 +147,19 @@ def compile_tactic(call: TacticCall, state: ProofState) -> Term:
     if name in ("rw", "rewrite"):
         rules_text, _, location = _need(arg, call).rpartition(" at ") if "] at " in arg else (arg, "", "")
         return rewrite(_rules(rules_text, call), location.strip() or None)
-    if _is_elim_with(call):
+    if is_elim_with(call):
         var = call.arg[: -len("with")].strip()
         branches = [Focus(*_alternative(alt)) for alt in call.children]
         return seq(_elim(name, _need(var, call), state, call), *branches)
     if name in ("induction", "cases"):
         return _elim(name, _need(arg, call), state, call)
-    raise TacticError(f"unknown tactic '{name}'", _loc(call))
+    raise TacticError(f"unknown tactic '{name}'", loc(call))
 
 
 def _alternative(alt: TacticCall) -> tuple[str, Term]:
     """``| succ m ih => t…``: the goal tagged ``succ``, its fields named ``m ih``, then ``t…``."""
     if alt.name != "|" or not alt.arg.split():
-        raise TacticError("expected an alternative `| c x… => tactics`", _loc(alt))
+        raise TacticError("expected an alternative `| c x… => tactics`", loc(alt))
     tag, *names = alt.arg.split()
     return tag, _case_body(names, alt)
 
@@ -379,19 +201,18 @@ def defer(call: TacticCall) -> Term:
 
 
 def _encode_call(call: TacticCall) -> VRecord:
+    """The payload of a deferred tactic: its name, argument and children (no source position)."""
     return VRecord((
-        ("name", VStr(call.name)), ("arg", VStr(call.arg)), ("line", VNum(call.line)), ("col", VNum(call.col)),
+        ("name", VStr(call.name)), ("arg", VStr(call.arg)),
         ("children", VList(tuple(_encode_call(c) for c in call.children))),
     ))
 
 
-def _decode_call(v: Value) -> TacticCall:
+def decode_call(v: Value) -> TacticCall:
     if isinstance(v, VRecord):
-        name, arg, line, col, children = (v.get(k) for k in ("name", "arg", "line", "col", "children"))
-        if (isinstance(name, VStr) and isinstance(arg, VStr) and isinstance(line, VNum) and isinstance(col, VNum)
-                and isinstance(children, VList)):
-            return TacticCall(name.value, arg.value, line.value, col.value,
-                              tuple(_decode_call(c) for c in children.items))
+        name, arg, children = (v.get(k) for k in ("name", "arg", "children"))
+        if isinstance(name, VStr) and isinstance(arg, VStr) and isinstance(children, VList):
+            return TacticCall(name.value, arg.value, 0, 0, tuple(decode_call(c) for c in children.items))
     raise TacticMeshError(f"foreign \"tactic\": malformed payload {v!r}")
 
 
@@ -407,7 +228,7 @@ class TacticHandler:
         if symbol != "tactic":
             return Forward()
         try:
-            call = _decode_call(payload)
+            call = decode_call(payload)
             return Refine(compile_tactic(call, state))
         except TacticMeshError as err:
             return Raise(VStr(err.message))
@@ -453,7 +274,7 @@ def _explicit_binders(t: Expr) -> int:
 def _rules(arg: str, call: TacticCall) -> list[tuple[str, bool]]:
     text = arg.strip()
     if not (text.startswith("[") and text.endswith("]")):
-        raise TacticError("rw: expected a list of equations `[h, ← h']`", _loc(call))
+        raise TacticError("rw: expected a list of equations `[h, ← h']`", loc(call))
     rules: list[tuple[str, bool]] = []
     depth, start = 0, 1
     for i, ch in enumerate(text[1:-1], start=1):
@@ -466,7 +287,7 @@ def _rules(arg: str, call: TacticCall) -> list[tuple[str, bool]]:
             start = i + 1
     rules.append(_rule(text[start:-1]))
     if any(not r[0] for r in rules):
-        raise TacticError("rw: an empty rule", _loc(call))
+        raise TacticError("rw: an empty rule", loc(call))
     return rules
 
 
@@ -527,22 +348,22 @@ def _calc(call: TacticCall) -> Term:
     ``=`` steps chain by ``Eq.trans``, or by rewriting the other relation's side (``Eq.mpr`` with
     ``congrArg``); ``≤``/``<`` steps by the library's transitivity lemmas (``Nat.le_trans``,
     ``Nat.lt_of_le_of_lt``, ``Nat.lt_of_lt_of_le``, ``Nat.lt_trans``)."""
-    steps = [s for s in _top_level_split(call.arg.replace("\n", " ; "), ";") if s]
+    steps = [s for s in top_level_split(call.arg.replace("\n", " ; "), ";") if s]
     if not steps:
-        raise TacticError("calc: expected steps `a = b := proof`", _loc(call))
+        raise TacticError("calc: expected steps `a = b := proof`", loc(call))
     chain: tuple[str, str, str, str] | None = None  # (lhs, relation, rhs, proof) so far
     for step in steps:
         relation_text, sep, proof = step.partition(":=")
         found = next(((r, *relation_text.partition(f" {r} ")[::2]) for r in CALC_RELATIONS
                       if f" {r} " in relation_text), None)
         if not sep or found is None:
-            raise TacticError(f"calc: a step must read `a R b := proof` (R one of = ≤ <), got `{step}`", _loc(call))
+            raise TacticError(f"calc: a step must read `a R b := proof` (R one of = ≤ <), got `{step}`", loc(call))
         rel, lhs, rhs = found[0], found[1].strip(), found[2].strip()
         if rel in ("≥", ">"):
-            raise TacticError("calc: write `≥`/`>` chains as `≤`/`<` chains read right to left", _loc(call))
+            raise TacticError("calc: write `≥`/`>` chains as `≤`/`<` chains read right to left", loc(call))
         if lhs == "_":
             if chain is None:
-                raise TacticError("calc: the first step cannot start with `_`", _loc(call))
+                raise TacticError("calc: the first step cannot start with `_`", loc(call))
             lhs = chain[2]
         term = f"(({proof.strip()}) : ({lhs}) {rel} ({rhs}))"
         chain = (lhs, rel, rhs, term) if chain is None else _calc_trans(chain, (lhs, rel, rhs, term), call)
@@ -562,24 +383,14 @@ def _calc_trans(
         return x, r1, z, f"(Eq.mp (congrArg (fun t => ({x}) {r1} t) {q}) {p})"
     lemma = CALC_TRANS.get((r1, r2))
     if lemma is None:
-        raise TacticError(f"calc: cannot chain `{r1}` with `{r2}`", _loc(call))
+        raise TacticError(f"calc: cannot chain `{r1}` with `{r2}`", loc(call))
     return x, lemma[1], z, f"({lemma[0]} {p} {q})"
-
-
-def _inner_call(call: TacticCall) -> TacticCall:
-    inner = _need(call.arg, call)
-    name, _, arg = inner.partition(" ")
-    return TacticCall(name, arg.strip(), call.line, call.col + len(call.name) + 1)
 
 
 def _need(arg: str, call: TacticCall) -> str:
     if not arg:
-        raise TacticError(f"{call.name}: an argument is expected", _loc(call))
+        raise TacticError(f"{call.name}: an argument is expected", loc(call))
     return arg
-
-
-def _loc(call: TacticCall) -> Location:
-    return Location("<tactic>", call.line, call.col)
 
 
 def _main(state: ProofState) -> int:
@@ -649,7 +460,7 @@ def _have(arg: str, call: TacticCall) -> Term:
     head, sep, proof = arg.partition(":=")
     name, colon, ty = head.partition(":")
     if not colon or not name.strip() or not ty.strip():
-        raise TacticError("have: expected `have h : T := e` or `have h : T`", _loc(call))
+        raise TacticError("have: expected `have h : T := e` or `have h : T`", loc(call))
     name, ty = name.strip(), ty.strip()
     if sep:
         return refine(f"(fun ({name} : {ty}) => ?_) ({proof.strip()})")
@@ -666,7 +477,7 @@ def _contradiction(state: ProofState, call: TacticCall) -> Term:
             if e is not d:
                 options.append(exact(f"absurd {e.user_name} {d.user_name}"))
     if not options:
-        raise TacticError("contradiction: no hypotheses", _loc(call))
+        raise TacticError("contradiction: no hypotheses", loc(call))
     return first(*options)
 
 
@@ -681,7 +492,7 @@ def _constructors(state: ProofState, call: TacticCall) -> list[str]:
     head = get_app_fn_args(target)[0]
     info = state.environment.find(head.name) if isinstance(head, Const) else None
     if not isinstance(info, InductiveInfo):
-        raise TacticError("constructor: the goal is not an inductive type", _loc(call))
+        raise TacticError("constructor: the goal is not an inductive type", loc(call))
     return list(info.constructors)
 
 
@@ -692,7 +503,7 @@ def _elim(tactic: str, var: str, state: ProofState, call: TacticCall) -> Term:
     try:
         return elim_program(tactic, var, state)
     except TacticMeshError as err:
-        raise TacticError(err.message, _loc(call)) from None
+        raise TacticError(err.message, loc(call)) from None
 
 
 def run_block(
@@ -728,7 +539,7 @@ def _run_call(call: TacticCall, state: ProofState, filename: str, log: list[tupl
         if not tag:
             raise ElabError("case: expected `case tag x… => tactics`", where)
         return _run_focused(tag, names, call, state, filename, log)
-    if _is_elim_with(call):
+    if is_elim_with(call):
         state = _run_program(attrs.evolve(call, arg=call.arg[: -len("with")].strip(), children=()),
                              state, filename, log)
         for alt in call.children:

@@ -6,7 +6,8 @@ from tactic_mesh.calculus.kernel_handler import KernelHandler
 from tactic_mesh.calculus.machine import Machine, Success
 from tactic_mesh.calculus.state import ProofState
 from tactic_mesh.calculus.steppack import CouplingKind, StepPack
-from tactic_mesh.calculus.tactic_block import TacticCall, compile_tactic
+from tactic_mesh.calculus.tactic_block import compile_tactic
+from tactic_mesh.calculus.tactic_syntax import TacticCall
 from tactic_mesh.calculus.tactics import intro, refine
 from tactic_mesh.calculus.terms import Term, seq
 from tactic_mesh.kernel.elab import elaborate_closed
