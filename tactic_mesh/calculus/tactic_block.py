@@ -511,7 +511,12 @@ def run_block(
 ) -> tuple[ProofState, list[tuple[TacticCall, Term]]]:
     """Run a ``by`` block; returns the final state (complete) and the programs that ran."""
     log: list[tuple[TacticCall, Term]] = []
-    state = _run_calls(split_block(text, line, col), state, filename, log)
+    try:
+        calls = split_block(text, line, col)
+    except TacticMeshError as err:  # a malformed tactical: located in this file
+        where = Location(filename, err.loc.line, err.loc.col) if err.loc else Location(filename, line, col)
+        raise ElabError(err.message, where) from None
+    state = _run_calls(calls, state, filename, log)
     if state.active_obligations:
         raise ElabError(f"unsolved goals\n{_goals_text(state)}", Location(filename, line, col))
     return state, log

@@ -471,3 +471,9 @@ theorem s4 (p : Prop) : p ∨ p := by
     assert not results["s1"].ok  # without brackets, `;` ends the tactic: `solve | left` alone
     assert results["s2"].ok and results["s3"].ok, results
     assert not results["s4"].ok and "goal(s) remain" in results["s4"].message
+
+
+def test_malformed_tacticals_are_located_in_the_file() -> None:
+    _, results = check("theorem m (p : Prop) (hp : p) : p := by\n  intro\n  first\n")
+    assert not results["m"].ok and results["m"].loc.file == "by.tm" and results["m"].loc.line == 3
+    assert "first: expected `first | t₁ | t₂ …`" in results["m"].message
