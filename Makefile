@@ -22,6 +22,7 @@ prove: setup
 
 lint: setup
 	$(BIN)/ruff check tactic_mesh tests bench
+	$(BIN)/tactic-mesh fmt --check --quiet tactic_mesh/proofs
 
 typecheck: setup
 	$(BIN)/mypy --strict tactic_mesh
@@ -33,6 +34,8 @@ test: lint typecheck pytest
 
 bench: setup
 	$(BIN)/python bench/kernel.py
+	$(BIN)/python bench/calculus.py
+	$(BIN)/python bench/codecs.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

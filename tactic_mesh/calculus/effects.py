@@ -33,6 +33,7 @@ class Sort(enum.Enum):
     STR = "str"
     SURFACE = "surface"  # a surface term to elaborate
     RECORD = "record"
+    LIST = "list"  # a list of records or strings
     ANY = "any"
 
 
@@ -42,14 +43,18 @@ class OpSpec:
     group: Group
     operands: tuple[Sort, ...]
     result: Sort
+    optional: tuple[Sort, ...] = ()  # operands that may follow the required ones
     reads: bool = True
     writes: bool = False
     backtracks: bool = False
     doc: str = ""
 
 
-def _op(name: str, group: Group, operands: tuple[Sort, ...], result: Sort, doc: str, **flags: bool) -> OpSpec:
-    return OpSpec(name, group, operands, result, doc=doc, **flags)
+def _op(
+    name: str, group: Group, operands: tuple[Sort, ...], result: Sort, doc: str,
+    optional: tuple[Sort, ...] = (), **flags: bool,
+) -> OpSpec:
+    return OpSpec(name, group, operands, result, optional, doc=doc, **flags)
 
 
 I, C, E, S, P = Group.INSPECTION, Group.CONSTRUCTION, Group.ELABORATION, Group.CONTROL, Group.PROVENANCE
@@ -58,14 +63,17 @@ SIGNATURE: tuple[OpSpec, ...] = (
     # inspection
     _op("ViewActiveObligations", I, (), Sort.GOALS, "the goals in focus, in order"),
     _op("ReadObligation", I, (Sort.GOAL,), Sort.RECORD, "a goal's target, context and visibility"),
-    _op("ReadLocalContext", I, (Sort.GOAL,), Sort.RECORD, "the hypotheses of a goal"),
+    _op("ReadLocalContext", I, (Sort.GOAL,), Sort.LIST, "the hypotheses of a goal ({name, type} records)"),
     _op("ReadMetavarGraph", I, (), Sort.RECORD, "which goals mention which unassigned metavariables"),
-    _op("ReadConstraintStore", I, (), Sort.RECORD, "postponed unification and universe constraints"),
+    _op("ReadConstraintStore", I, (), Sort.LIST, "postponed unification and universe constraints"),
     _op("ReadEnvironment", I, (Sort.NAME,), Sort.RECORD, "a declaration of the environment"),
     # construction
-    _op("FreshMetavar", C, (Sort.EXPR, Sort.NAME), Sort.EXPR, "a new hole of a type", writes=True),
+    _op("FreshMetavar", C, (Sort.EXPR,), Sort.EXPR, "a new hole of a type (optionally named)",
+        optional=(Sort.NAME,), writes=True),
     _op("SpawnObligations", C, (Sort.ANY,), Sort.GOALS, "make holes active goals", writes=True),
-    _op("AssignMetavar", C, (Sort.GOAL, Sort.EXPR), Sort.UNIT, "close a goal by a (partial) term", writes=True),
+    _op("AssignMetavar", C, (Sort.GOAL, Sort.EXPR), Sort.UNIT,
+        "close a goal by a (partial) term; mode \"apply\": undetermined arguments become goals",
+        optional=(Sort.STR,), writes=True),
     _op("RegisterResidualBuilder", C, (Sort.RECORD,), Sort.UNIT, "record how children build the parent",
         writes=True),
     # elaboration and kernel
@@ -73,8 +81,9 @@ SIGNATURE: tuple[OpSpec, ...] = (
         writes=True),
     _op("Normalize", E, (Sort.EXPR, Sort.STR), Sort.EXPR, "whnf or full normal form"),
     _op("Unify", E, (Sort.EXPR, Sort.EXPR), Sort.UNIT, "definitional equality, assigning holes", writes=True),
-    _op("Rewrite", E, (Sort.GOAL, Sort.EXPR, Sort.STR), Sort.GOALS, "rewrite with an equation (motive, Eq.mpr)",
-        writes=True),
+    _op("Rewrite", E, (Sort.GOAL, Sort.EXPR, Sort.STR), Sort.GOAL,
+        "rewrite with an equation (motive, Eq.mpr), in the goal or (optional) at a hypothesis",
+        optional=(Sort.NAME,), writes=True),
     _op("SynthesizeInstance", E, (Sort.EXPR,), Sort.EXPR, "type class resolution"),
     _op("CheckWitness", E, (Sort.EXPR, Sort.EXPR), Sort.UNIT, "the kernel checks a closed term against a type"),
     # search and control

@@ -88,9 +88,11 @@ class KernelHandler:
                 raise TacticMeshError("no goals")
             return focused[0]
         for m in state.active_obligations:
-            if state.obligation_id(m) == goal.id or goal.id.endswith(f":{m}"):
+            if state.obligation_id(m) == goal.id:
                 return m
-        raise TacticMeshError(f"unknown goal {goal.id}")
+        stale = any(goal.id.endswith(f":{m}") for m in state.active_obligations)
+        why = f" (goal ids are checkpoint-scoped: the current checkpoint is cp{state.checkpoint})" if stale else ""
+        raise TacticMeshError(f"unknown goal {goal.id}{why}")
 
     @staticmethod
     def elaborator(state: ProofState, mvar: int) -> Elaborator:
@@ -250,7 +252,7 @@ class KernelHandler:
 
     # -- construction --------------------------------------------------------------------------
 
-    def op_FreshMetavar(self, state: ProofState, ty: Value, name: Value) -> HandlerResult[ProofState]:
+    def op_FreshMetavar(self, state: ProofState, ty: Value, name: Value | None = None) -> HandlerResult[ProofState]:
         """A new hole of type ``ty`` in the main goal's context (not yet a goal: see
         ``SpawnObligations``)."""
         if not isinstance(ty, VExpr):

@@ -47,6 +47,34 @@ def build_parser() -> argparse.ArgumentParser:
     prove.add_argument(
         "--expand", action="store_true", help="also print the script's core program (tactic DSL)"
     )
+    fmt = sub.add_parser(
+        "fmt",
+        help="canonical layout of the tactic programs of .tm and .tac files",
+        description=(
+            "Re-print every `by` block of .tm files and every DSL program of .tac files in canonical "
+            "form (directories are searched for both). Formatting never drops text: a block it cannot "
+            "re-print faithfully is left as it is and reported. With --check nothing is written and "
+            "the exit status is 1 if some file is not in canonical form."
+        ),
+    )
+    fmt.add_argument("paths", nargs="+", metavar="PATH")
+    fmt.add_argument("--check", action="store_true", help="report files that would change; write nothing")
+    fmt.add_argument("--quiet", "-q", action="store_true", help="no summary line")
+    typecheck = sub.add_parser(
+        "typecheck",
+        help="type-check the tactic programs of .tm files without running them",
+        description=(
+            "Type-check every `by` block against its theorem's statement (the judgment "
+            "Δ ; I_in ⊢ t : I_out ! Φ) without running it, and print its output interface and effect "
+            "row, or the type error with the sub-term it names. Files are read in order; theorems enter "
+            "the environment unproved (as sorryAx) unless --run is given, which also runs each block "
+            "and admits its proof through the kernel."
+        ),
+    )
+    typecheck.add_argument("files", nargs="+", metavar="FILE.tm")
+    typecheck.add_argument("--run", action="store_true", help="also run each block and kernel-check the proof")
+    typecheck.add_argument("--json", action="store_true", help="machine-readable output")
+    typecheck.add_argument("--quiet", "-q", action="store_true", help="print errors and the summary only")
     return parser
 
 
@@ -72,6 +100,14 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from tactic_mesh.cli.prove import run_prove
 
         return run_prove(args)
+    if args.command == "typecheck":
+        from tactic_mesh.cli.typecheck import run_typecheck
+
+        return run_typecheck(args)
+    if args.command == "fmt":
+        from tactic_mesh.cli.fmt import run_fmt
+
+        return run_fmt(args)
     parser.print_help()
     return 2
 

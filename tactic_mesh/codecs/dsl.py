@@ -14,11 +14,22 @@ Syntax (the grammar is ``dsl.lark`` next to this module)::
               | "op" name "(" values ")"
               | "foreign" string "{" value "}" "with" "{" contract fields "}"
               | "(" program ")"
+              | "by" "{" tactics "}"                   -- a derived tactic block (below)
     policy  ::= backtrack | commit | fair | scored
     value   ::= "()" | #goal string | 'ident | #name string | integer | string
               | ⟪text⟫ | #surface string | [values] | {name: value, …} | ident | #var string
               | #expr string                           -- display only: parsing it is an error
     name    ::= ident | string
+
+Derived tactic blocks: ``by { intro x; exact x }`` holds tactics in the Lean-like language of the
+``by`` blocks of ``.tm`` files (``tactic_syntax``: one per line or separated by ``;``, blocks by
+indentation, ``first | a | b``, ``induction n with | zero => …``).  A block stands for
+``defer_seq(calls)``: one ``foreign "tactic"`` node per tactic, in sequence (source positions are
+not kept).  As a statement (``by { a; b }; rest``) its tactics join the enclosing bind chain, so
+the printer shows every maximal run of tactic nodes of a bind chain (binding ``_``) as one block,
+and a tactic node it cannot show as tactic text (a name with a space…) in the generic ``foreign``
+form.  The block's text is cut out by a scan aware of brackets, strings and comments; errors in
+it are located in the file.
 
 Strings use JSON escapes (``\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX``, surrogate pairs combine)
 plus ``\\UXXXXXXXX`` for an exact code point (never combined), so any Python ``str`` round-trips.
@@ -39,6 +50,14 @@ import re
 from importlib import resources
 from typing import Any
 
+from tactic_mesh.calculus.tactic_syntax import (
+    TacticCall,
+    TacticError,
+    TacticPrinter,
+    render_lines,
+    same_tactics,
+    split_tactics,
+)
 from tactic_mesh.calculus.terms import (
     Bind,
     Choice,
@@ -65,13 +84,14 @@ from tactic_mesh.calculus.terms import (
     VSurface,
     VUnit,
     VVar,
+    seq,
 )
 from tactic_mesh.kernel.errors import Location, TacticMeshError
 from tactic_mesh.kernel.expr import digits_of_nat, nat_of_digits
 
 __all__ = [
-    "MAX_DEPTH", "MAX_INPUT", "WIDTH", "DslError", "parse_program", "parse_value", "print_program", "print_value",
-    "quote", "unquote",
+    "MAX_DEPTH", "MAX_INPUT", "MAX_TACTIC_BRACKETS", "MAX_TACTIC_DEPTH", "WIDTH", "DslError", "parse_program",
+    "parse_value", "print_program", "print_value", "program_comments", "quote", "unquote",
 ]
 
 MAX_DEPTH = 10_000  # open brackets at once
@@ -90,7 +110,7 @@ class DslError(TacticMeshError):
 
 _IDENT_RE = re.compile(r"[^\W\d][\w']*(?:\.[^\W\d][\w']*)*")
 KEYWORDS = frozenset(
-    "let pure fail choice scoped focus handle fix rec op foreign with backtrack commit fair scored "
+    "let pure fail choice scoped focus handle fix rec op foreign with by backtrack commit fair scored "
     "effects consumes produces replay projection refinement known unknown".split()
 )
 _KEYWORD_PREFIX_RE = re.compile(r"(?:" + "|".join(sorted(KEYWORDS)) + r")(?![\w'])")
@@ -166,6 +186,300 @@ def _int_text(n: int) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# derived tactic blocks `by { … }`: the tactic text, and the tactic nodes it stands for
+# ---------------------------------------------------------------------------------------------
+
+MAX_TACTIC_BRACKETS = 256  # open brackets at once in the text of `by { … }`
+MAX_TACTIC_DEPTH = 48  # levels of a tactic tree in `by { … }` (a deeper one prints in the `foreign` form)
+
+_CLOSING = {"(": ")", "[": "]", "{": "}", "⟨": "⟩"}
+_CHAR_LITERAL_RE = re.compile(r"'(?:[^'\\\n]|\\[^\n][^'\n]{0,8})'")
+_WORD_CHAR_RE = re.compile(r"[\w']")
+
+
+class _ScanError(Exception):
+    def __init__(self, message: str, at: int, opened: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.at = at
+        self.opened = opened
+
+
+def _scan_tactics(text: str, start: int, comments: list[str] | None = None) -> int:
+    """The offset of the ``}`` that ends the tactic text starting at ``text[start]``: brackets
+    must match, strings (``"…"``), character literals and comments (``--`` to the end of the
+    line, ``/- … -/``) are skipped.  ``comments`` collects the comments met."""
+    stack: list[int] = []  # offsets of the open brackets
+    i, n = start, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "-" and text.startswith("--", i):
+            end = text.find("\n", i)
+            end = n if end < 0 else end
+            if comments is not None:
+                comments.append(text[i:end].rstrip())
+            i = end
+            continue
+        if ch == "/" and text.startswith("/-", i):
+            depth, j = 1, i + 2
+            while depth and j < n:
+                if text.startswith("/-", j):
+                    depth, j = depth + 1, j + 2
+                elif text.startswith("-/", j):
+                    depth, j = depth - 1, j + 2
+                else:
+                    j += 1
+            if depth:
+                raise _ScanError("unterminated comment `/- … -/`", i)
+            if comments is not None:
+                comments.append(text[i:j])
+            i = j
+            continue
+        if ch == '"':
+            j = i + 1
+            while j < n and text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            if j >= n:
+                raise _ScanError("unterminated string", i)
+            i = j + 1
+            continue
+        if ch == "'" and (i == 0 or not _WORD_CHAR_RE.match(text[i - 1])):
+            m = _CHAR_LITERAL_RE.match(text, i)
+            if m is not None:
+                i = m.end()
+                continue
+        if ch in _CLOSING:
+            stack.append(i)
+            if len(stack) > MAX_TACTIC_BRACKETS:
+                raise _ScanError(f"tactic block nested too deeply (more than {MAX_TACTIC_BRACKETS} open brackets)", i)
+        elif ch in ")]}⟩":
+            if not stack:
+                if ch == "}":
+                    return i
+                raise _ScanError(f"unexpected `{ch}`: no bracket is open", i)
+            opened = stack.pop()
+            if _CLOSING[text[opened]] != ch:
+                raise _ScanError(f"`{ch}` does not close `{text[opened]}`", i, opened)
+        i += 1
+    raise _ScanError("unterminated tactic block: this `{` has no matching `}`", start - 1)
+
+
+class _Positions:
+    """Line and column of increasing offsets of one text, counted incrementally."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.offset = 0
+        self.line = 1
+        self.line_start = 0
+
+    def at(self, offset: int) -> tuple[int, int]:
+        if offset < self.offset:
+            self.offset, self.line, self.line_start = 0, 1, 0
+        newlines = self.text.count("\n", self.offset, offset)
+        if newlines:
+            self.line += newlines
+            self.line_start = self.text.rfind("\n", self.offset, offset) + 1
+        self.offset = offset
+        return self.line, offset - self.line_start + 1
+
+
+_PRE_TOKEN_RE = re.compile(
+    "|".join([
+        r"(?P<space>[ \t\r\n\f]+)",
+        r"(?P<comment>--[^\n]*)",
+        r'"(?:[^"\\\x00-\x1f]|\\[^\x00-\x1f])*"',
+        r"⟪[^⟫]*⟫",
+        r"(?P<by>by(?![\w']))",
+        r"[\w'#]+(?:\.[^\W\d][\w']*)*",
+        r".",
+    ]),
+    re.S,
+)
+_GAP_RE = re.compile(r"(?:[ \t\r\n\f]+|--[^\n]*)*")
+_BLANK_RE = re.compile(r"[^\n]")
+
+
+def _cut_tactic_blocks(
+    text: str, filename: str, comments: list[str] | None = None
+) -> tuple[str, dict[int, tuple[str, int, int]]]:
+    """Find the ``by { … }`` blocks of a program.  Returns the text with each block's tactic text
+    blanked (newlines kept, so lark's positions stay right) and, by the offset of its ``by``, the
+    tactic text with the line and column where it starts.  ``comments`` collects the comments
+    (of the program and of its tactic blocks)."""
+    blocks: dict[int, tuple[str, int, int]] = {}
+    pieces: list[str] = []
+    positions = _Positions(text)
+    done = 0  # text[:done] is in pieces
+    i = 0
+    while i < len(text):
+        m = _PRE_TOKEN_RE.match(text, i)
+        assert m is not None  # `.` matches any character
+        i = m.end()
+        if m.group("comment") is not None and comments is not None:
+            comments.append(m.group().rstrip())
+        if m.group("by") is None:
+            continue
+        gap = _GAP_RE.match(text, i)
+        assert gap is not None
+        if comments is not None:
+            comments += [c.rstrip() for c in re.findall(r"--[^\n]*", gap.group())]
+        open_at = gap.end()
+        if text[open_at : open_at + 1] != "{":
+            continue  # the parser reports the missing `{`
+        try:
+            close_at = _scan_tactics(text, open_at + 1, comments)
+        except _ScanError as err:
+            line, col = positions.at(err.at)
+            message = err.message
+            if err.opened is not None:
+                opened = _Positions(text).at(err.opened)
+                message += f" (opened at {opened[0]}:{opened[1]})"
+            raise DslError(f"in a tactic block: {message}", Location(filename, line, col)) from None
+        line, col = positions.at(open_at + 1)
+        blocks[m.start()] = (text[open_at + 1 : close_at], line, col)
+        pieces += [text[done : open_at + 1], _BLANK_RE.sub(" ", text[open_at + 1 : close_at])]
+        done = i = close_at
+    pieces.append(text[done:])
+    return "".join(pieces), blocks
+
+
+def program_comments(text: str) -> list[str]:
+    """The comments of a program's text (``--`` lines, also inside its tactic blocks), in order;
+    the printer does not keep them (the formatter uses this to refuse to drop any)."""
+    comments: list[str] = []
+    try:
+        _cut_tactic_blocks(text, "<dsl>", comments)
+    except DslError:
+        pass
+    return comments
+
+
+@functools.cache
+def _tactic_api() -> Any:
+    from tactic_mesh.calculus import tactic_block
+
+    return tactic_block
+
+
+def _payload_shape_ok(payload: Value) -> bool:
+    """Exactly the payload ``defer`` makes (``{name, arg, children}``), at most
+    ``MAX_TACTIC_DEPTH`` deep (checked without recursion)."""
+    stack: list[tuple[object, int]] = [(payload, 1)]
+    while stack:
+        v, depth = stack.pop()
+        if depth > MAX_TACTIC_DEPTH or type(v) is not VRecord or type(v.fields) is not tuple or len(v.fields) != 3:
+            return False
+        try:
+            (k1, name), (k2, arg), (k3, children) = v.fields
+        except (TypeError, ValueError):
+            return False
+        if (k1, k2, k3) != ("name", "arg", "children"):
+            return False
+        if type(name) is not VStr or type(arg) is not VStr or type(children) is not VList:
+            return False
+        if type(name.value) is not str or type(arg.value) is not str or type(children.items) is not tuple:
+            return False
+        stack.extend((c, depth + 1) for c in children.items)
+    return True
+
+
+def _tree_depth(calls: list[TacticCall]) -> int:
+    depth = 0
+    stack = [(c, 1) for c in calls]
+    while stack:
+        call, d = stack.pop()
+        depth = max(depth, d)
+        stack.extend((c, d + 1) for c in call.children)
+    return depth
+
+
+def _tactic_call(t: object) -> TacticCall | None:
+    """The tactic of a ``foreign "tactic"`` node made by ``defer``, else ``None``."""
+    if type(t) is not Foreign or t.symbol != "tactic" or not isinstance(t.contract, Contract):
+        return None
+    api = _tactic_api()
+    if t.contract != api.TACTIC_CONTRACT or not _payload_shape_ok(t.payload):
+        return None
+    call: TacticCall = api.decode_call(t.payload)
+    return call if api.defer(call) == t else None
+
+
+def _reads_back(content: str, calls: list[TacticCall]) -> bool:
+    """Does ``by {content}`` parse back as ``calls``?"""
+    try:
+        if _scan_tactics(content + "}", 0) != len(content):
+            return False
+        return same_tactics(split_tactics(content, 1, 1), calls)
+    except (_ScanError, TacticMeshError, RecursionError):
+        return False
+
+
+def _by_block(calls: list[TacticCall]) -> list[_Item] | None:
+    """Layout of ``by { … }`` holding ``calls`` (``None``: no tactic text reads back as them).
+    Flat (``by { a; b }``) when every tactic fits on one line and the group fits the width; else
+    one tactic per line, indented relative to the block (its own indentation is kept even where
+    the program's stops growing)."""
+    printer = TacticPrinter()
+    try:
+        lines = printer.seq(calls, 0)
+        flat = all(printer.simple(c) for c in calls)
+    except RecursionError:
+        return None
+    if not _reads_back("\n" + render_lines(lines) + "\n", calls):
+        return None
+    flat = flat and _reads_back(" " + "; ".join(text for _, text in lines) + " ", calls)
+    items: list[_Item] = [_BEGIN, "by {", 2]
+    for i, (indent, text) in enumerate(lines):
+        items += [_Line("; " if i else " ", " " * indent, hard=not flat), text]
+    items += [_DEDENT, _Line(" ", hard=not flat), "}", _END]
+    return items
+
+
+def _tactic_blocks(run: list[tuple[Term, TacticCall]]) -> list[list[_Item]]:
+    """A run of tactic nodes as few blocks as read back (a node no tactic text denotes is printed
+    in the generic form, between blocks)."""
+    whole = _by_block([c for _, c in run])
+    if whole is not None:
+        return [whole]
+    out: list[list[_Item]] = []
+    group: list[tuple[Term, TacticCall]] = []
+
+    def flush() -> None:
+        if not group:
+            return
+        block = _by_block([c for _, c in group])
+        if block is not None:
+            out.append(block)
+        else:
+            out.extend(_expand_term(node) for node, _ in group)
+        group.clear()
+
+    for node, call in run:
+        if _by_block([call]) is None:
+            flush()
+            out.append(_expand_term(node))
+        else:
+            group.append((node, call))
+    flush()
+    return out
+
+
+class _TacticRun:
+    """What ``by { … }`` parses to before it is placed: its tactic nodes (a statement splices
+    them into the enclosing bind chain; elsewhere they are ``seq(*nodes)``)."""
+
+    __slots__ = ("nodes",)
+
+    def __init__(self, nodes: tuple[Term, ...]) -> None:
+        self.nodes = nodes
+
+
+def _placed(t: Term | _TacticRun) -> Term:
+    return seq(*t.nodes) if isinstance(t, _TacticRun) else t
+
+
+# ---------------------------------------------------------------------------------------------
 # printer: terms and values -> a stream of layout tokens -> text
 # ---------------------------------------------------------------------------------------------
 #
@@ -177,11 +491,12 @@ def _int_text(n: int) -> str:
 
 
 class _Line:
-    __slots__ = ("broken", "flat")
+    __slots__ = ("broken", "flat", "hard")
 
-    def __init__(self, flat: str, broken: str = "") -> None:
+    def __init__(self, flat: str, broken: str = "", hard: bool = False) -> None:
         self.flat = flat
         self.broken = broken
+        self.hard = hard  # always a line break: its group never prints flat
 
 
 class _Mark:
@@ -210,15 +525,55 @@ def _name(s: str) -> str:
 def _expand_seq(t: Term) -> list[_Item]:
     if not isinstance(t, Bind):
         return [("term", t)]
-    parts: list[_Item] = [_BEGIN]
+    chain: list[Bind] = []
     while isinstance(t, Bind):
-        if t.var == "_":
-            parts += [("term", t.first), ";", _SP]
-        else:
-            parts += ["let ", _name(t.var), " ← ", ("term", t.first), ";", _SP]
+        chain.append(t)
         t = t.rest
+    parts: list[_Item] = [_BEGIN]
+    i = 0
+    while i < len(chain):
+        b = chain[i]
+        call = _tactic_call(b.first) if b.var == "_" else None
+        if call is None:
+            if b.var == "_":
+                parts += [("term", b.first), ";", _SP]
+            else:
+                parts += ["let ", _name(b.var), " ← ", ("rhs", b.first), ";", _SP]
+            i += 1
+            continue
+        run: list[tuple[Term, TacticCall]] = [(b.first, call)]  # a maximal run of tactic nodes
+        i += 1
+        while i < len(chain) and chain[i].var == "_" and (call := _tactic_call(chain[i].first)) is not None:
+            run.append((chain[i].first, call))
+            i += 1
+        last = _tactic_call(t) if i == len(chain) else None
+        if last is not None:  # the run ends the chain: its last block is the chain's last term
+            run.append((t, last))
+        blocks = _tactic_blocks(run)
+        for j, block in enumerate(blocks):
+            parts += block
+            if last is None or j < len(blocks) - 1:
+                parts += [";", _SP]
+        if last is not None:
+            parts.append(_END)
+            return parts
     parts += [("term", t), _END]
     return parts
+
+
+def _rhs(t: Term) -> list[_Item]:
+    """The right side of ``let x ← …``: a bind chain of tactic nodes only is one block."""
+    calls: list[TacticCall] = []
+    u = t
+    while isinstance(u, Bind) and u.var == "_" and (call := _tactic_call(u.first)) is not None:
+        calls.append(call)
+        u = u.rest
+    last = _tactic_call(u) if calls else None
+    if last is not None:
+        block = _by_block([*calls, last])
+        if block is not None:
+            return block
+    return _expand_term(t)
 
 
 def _block(head: str, body: Term) -> list[_Item]:
@@ -268,6 +623,10 @@ def _expand_term(t: Term) -> list[_Item]:
     if isinstance(t, Op):
         return _comma_group("op " + _name(t.name) + "(", [[("value", v)] for v in t.operands], ")")
     if isinstance(t, Foreign):
+        call = _tactic_call(t)
+        block = _by_block([call]) if call is not None else None
+        if block is not None:
+            return block
         c = t.contract
         if not isinstance(c, Contract):
             raise DslError(f"foreign: the contract must be a Contract, found {type(c).__name__}")
@@ -339,10 +698,10 @@ def _layout(root: _Item) -> list[_Tok]:
             if not isinstance(node, Term):
                 raise DslError(f"expected a term, found {type(node).__name__}")
             parts = _expand_seq(node)
-        elif kind == "term":
+        elif kind == "term" or kind == "rhs":
             if not isinstance(node, Term):
                 raise DslError(f"expected a term, found {type(node).__name__}")
-            parts = _expand_term(node)
+            parts = _expand_term(node) if kind == "term" else _rhs(node)
         else:
             if not isinstance(node, Value):
                 raise DslError(f"expected a value, found {type(node).__name__}")
@@ -365,6 +724,8 @@ def _fits(toks: list[_Tok], start: int, budget: int) -> bool:
         elif type(tok) is _Line:
             if closed:
                 return True
+            if tok.hard:
+                return False
             width += len(tok.flat)
         elif tok is _BEGIN:
             depth += 1
@@ -386,9 +747,10 @@ def _render(toks: list[_Tok], width: int) -> str:
     for i, tok in enumerate(toks):
         if type(tok) is str:
             out.append(tok)
-            col += len(tok)
+            newline = tok.rfind("\n")  # a tactic argument keeps its own line breaks
+            col = col + len(tok) if newline < 0 else len(tok) - newline - 1
         elif type(tok) is _Line:
-            if broken[-1]:
+            if broken[-1] or tok.hard:
                 ind = min(indents[-1], _MAX_INDENT)
                 out.append("\n" + " " * ind + tok.broken)
                 col = ind + len(tok.broken)
@@ -422,11 +784,12 @@ def print_value(v: Value, width: int = WIDTH) -> str:
 
 
 class _ParseCtx:
-    __slots__ = ("depth", "filename")
+    __slots__ = ("blocks", "depth", "filename")
 
-    def __init__(self, filename: str) -> None:
+    def __init__(self, filename: str, blocks: dict[int, tuple[str, int, int]]) -> None:
         self.filename = filename
         self.depth = 0
+        self.blocks = blocks  # tactic blocks by the offset of their `by`
 
 
 _CTX: contextvars.ContextVar[_ParseCtx] = contextvars.ContextVar("tactic_mesh_dsl_parse")
@@ -476,14 +839,39 @@ def _build_transformer() -> Any:
             return c[0]  # type: ignore[no-any-return]
 
         def seq(self, c: list[Any]) -> Term:
-            out: Term = c[-1]
+            out: Term = _placed(c[-1])
             for i in range(len(c) - 2, -1, -1):
                 var, first = c[i]
-                out = Bind(var, first, out)
+                if isinstance(first, _TacticRun):  # `by { a; b }; rest`: a; b; rest
+                    for node in reversed(first.nodes):
+                        out = Bind("_", node, out)
+                else:
+                    out = Bind(var, first, out)
             return out
 
         def let_stmt(self, c: list[Any]) -> tuple[str, Term]:
-            return (c[1], c[3])
+            return (c[1], _placed(c[3]))
+
+        def by_block(self, c: list[Any]) -> _TacticRun:
+            ctx = _CTX.get()
+            block = ctx.blocks.get(c[0].start_pos)
+            if block is None:  # pragma: no cover - every `by {` is cut out before parsing
+                raise DslError("expected a tactic block `by { … }`", _loc(c[0]))
+            text, line, col = block
+            try:
+                calls = split_tactics(text, line, col)
+            except TacticError as err:
+                at = err.loc
+                where = Location(ctx.filename, at.line, at.col) if at is not None and at.line else _loc(c[0])
+                raise DslError(err.message, where) from None
+            except RecursionError:
+                raise DslError("tactic block nested too deeply", _loc(c[0])) from None
+            if not calls:
+                raise DslError("a tactic block `by { … }` needs at least one tactic", _loc(c[0]))
+            if _tree_depth(calls) > MAX_TACTIC_DEPTH:
+                raise DslError(f"tactic block nested too deeply (more than {MAX_TACTIC_DEPTH} levels)", _loc(c[0]))
+            defer = _tactic_api().defer
+            return _TacticRun(tuple(defer(call) for call in calls))
 
         def do_stmt(self, c: list[Any]) -> tuple[str, Term]:
             return ("_", c[0])
@@ -683,7 +1071,10 @@ def _parse(text: str, start: str, filename: str) -> Any:
         raise DslError(f"expected DSL text (str), found {type(text).__name__}", Location(filename, 1, 1))
     if len(text) > MAX_INPUT:
         raise DslError(f"input too large ({len(text)} characters, limit {MAX_INPUT})", Location(filename, 1, 1))
-    reset = _CTX.set(_ParseCtx(filename))
+    blocks: dict[int, tuple[str, int, int]] = {}
+    if start == "start":
+        text, blocks = _cut_tactic_blocks(text, filename)
+    reset = _CTX.set(_ParseCtx(filename, blocks))
     try:
         return _parser().parse(text, start=start)
     except UnexpectedToken as err:

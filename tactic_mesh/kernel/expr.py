@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import itertools
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import ClassVar
 from weakref import WeakValueDictionary
@@ -330,11 +331,22 @@ PROP = Sort(lv.ZERO)
 TYPE = Sort(lv.ONE)
 
 _fresh = itertools.count(1)
+_fresh_lock = threading.Lock()
 
 
 def fresh_id() -> int:
     """A process-wide fresh identifier for free variables and metavariables."""
     return next(_fresh)
+
+
+def advance_fresh_ids(past: int) -> None:
+    """Make every later ``fresh_id()`` greater than ``past`` (codecs call it with the largest id
+    they read back, so ids created afterwards never collide with decoded ones)."""
+    global _fresh
+    with _fresh_lock:
+        current = next(_fresh)  # this id is skipped: ids need only be unique
+        if past >= current:
+            _fresh = itertools.count(past + 1)
 
 
 # ---------------------------------------------------------------------------------------------

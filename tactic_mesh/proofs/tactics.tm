@@ -28,131 +28,280 @@
 
 theorem And.comm (a b : Prop) : a ∧ b ↔ b ∧ a := by
   constructor
-  intro h; cases h; intro ha hb; constructor; exact hb; exact ha
-  intro h; cases h; intro hb ha; constructor; exact ha; exact hb
+  intro h
+  cases h
+  intro ha hb
+  constructor
+  exact hb
+  exact ha
+  intro h
+  cases h
+  intro hb ha
+  constructor
+  exact ha
+  exact hb
 
 theorem and_true (p : Prop) : p ∧ True ↔ p := by
   constructor
-  intro h; exact h.1
-  intro hp; constructor; exact hp; exact True.intro
+  intro h
+  exact h.1
+  intro hp
+  constructor
+  exact hp
+  exact True.intro
 
 theorem true_and (p : Prop) : True ∧ p ↔ p := by
   constructor
-  intro h; exact h.2
-  intro hp; constructor; exact True.intro; exact hp
+  intro h
+  exact h.2
+  intro hp
+  constructor
+  exact True.intro
+  exact hp
 
 theorem and_false (p : Prop) : p ∧ False ↔ False := by
   constructor
-  intro h; exact h.2
-  intro h; cases h
+  intro h
+  exact h.2
+  intro h
+  cases h
 
 theorem false_and (p : Prop) : False ∧ p ↔ False := by
   constructor
-  intro h; exact h.1
-  intro h; exfalso; exact h
+  intro h
+  exact h.1
+  intro h
+  exfalso
+  exact h
 
 theorem and_left_comm (a b c : Prop) : a ∧ (b ∧ c) ↔ b ∧ (a ∧ c) := by
   constructor
-  intro h; exact ⟨h.2.1, h.1, h.2.2⟩
-  intro h; exact ⟨h.2.1, h.1, h.2.2⟩
+  intro h
+  exact ⟨h.2.1, h.1, h.2.2⟩
+  intro h
+  exact ⟨h.2.1, h.1, h.2.2⟩
 
 theorem and_right_comm (a b c : Prop) : (a ∧ b) ∧ c ↔ (a ∧ c) ∧ b := by
   constructor
-  intro h; constructor; constructor; exact h.1.1; exact h.2; exact h.1.2
-  intro h; constructor; constructor; exact h.1.1; exact h.2; exact h.1.2
+  intro h
+  constructor
+  constructor
+  exact h.1.1
+  exact h.2
+  exact h.1.2
+  intro h
+  constructor
+  constructor
+  exact h.1.1
+  exact h.2
+  exact h.1.2
 
 theorem and_self_left (a b : Prop) : a ∧ (a ∧ b) ↔ a ∧ b := by
   constructor
-  intro h; exact h.2
-  intro h; exact ⟨h.1, h⟩
+  intro h
+  exact h.2
+  intro h
+  exact ⟨h.1, h⟩
 
 theorem and_self_right (a b : Prop) : (a ∧ b) ∧ b ↔ a ∧ b := by
   constructor
-  intro h; exact h.1
-  intro h; exact ⟨h, h.2⟩
+  intro h
+  exact h.1
+  intro h
+  exact ⟨h, h.2⟩
 
 theorem and_iff_left_of_imp (a b : Prop) (h : a → b) : a ∧ b ↔ a := by
   constructor
-  intro hab; exact hab.1
-  intro ha; constructor; exact ha; exact h ha
+  intro hab
+  exact hab.1
+  intro ha
+  constructor
+  exact ha
+  exact h ha
 
 theorem and_iff_right_of_imp (a b : Prop) (h : b → a) : a ∧ b ↔ b := by
   constructor
-  intro hab; exact hab.2
-  intro hb; constructor; apply h; exact hb; exact hb
+  intro hab
+  exact hab.2
+  intro hb
+  constructor
+  apply h
+  exact hb
+  exact hb
 
 theorem and_congr (a b c d : Prop) (h₁ : a ↔ c) (h₂ : b ↔ d) : a ∧ b ↔ c ∧ d := by
   constructor
-  intro h; constructor; exact h₁.mp h.1; exact h₂.mp h.2
-  intro h; constructor; exact h₁.mpr h.1; exact h₂.mpr h.2
+  intro h
+  constructor
+  exact h₁.mp h.1
+  exact h₂.mp h.2
+  intro h
+  constructor
+  exact h₁.mpr h.1
+  exact h₂.mpr h.2
 
 -- Disjunction ------------------------------------------------------------------------------------
 
 theorem Or.comm (a b : Prop) : a ∨ b ↔ b ∨ a := by
   constructor
-  intro h; cases h; intro ha; right; exact ha; intro hb; left; exact hb
-  intro h; cases h; intro hb; right; exact hb; intro ha; left; exact ha
+  intro h
+  cases h
+  intro ha
+  right
+  exact ha
+  intro hb
+  left
+  exact hb
+  intro h
+  cases h
+  intro hb
+  right
+  exact hb
+  intro ha
+  left
+  exact ha
 
 theorem or_true (p : Prop) : p ∨ True ↔ True := by
   constructor
-  intro _; exact True.intro
-  intro h; right; exact h
+  intro _
+  exact True.intro
+  intro h
+  right
+  exact h
 
 theorem true_or (p : Prop) : True ∨ p ↔ True := by
   constructor
-  intro _; exact True.intro
-  intro h; left; exact h
+  intro _
+  exact True.intro
+  intro h
+  left
+  exact h
 
 theorem or_false (p : Prop) : p ∨ False ↔ p := by
   constructor
-  intro h; cases h; intro hp; exact hp; intro hf; cases hf
-  intro hp; left; exact hp
+  intro h
+  cases h
+  intro hp
+  exact hp
+  intro hf
+  cases hf
+  intro hp
+  left
+  exact hp
 
 theorem false_or (p : Prop) : False ∨ p ↔ p := by
   constructor
-  intro h; cases h; intro hf; exfalso; exact hf; intro hp; exact hp
-  intro hp; right; exact hp
+  intro h
+  cases h
+  intro hf
+  exfalso
+  exact hf
+  intro hp
+  exact hp
+  intro hp
+  right
+  exact hp
 
 theorem or_left_comm (a b c : Prop) : a ∨ (b ∨ c) ↔ b ∨ (a ∨ c) := by
   constructor
   intro h
   cases h
-  intro ha; right; left; exact ha
-  intro hbc; cases hbc; intro hb; left; exact hb; intro hc; right; right; exact hc
+  intro ha
+  right
+  left
+  exact ha
+  intro hbc
+  cases hbc
+  intro hb
+  left
+  exact hb
+  intro hc
+  right
+  right
+  exact hc
   intro h
   cases h
-  intro hb; right; left; exact hb
-  intro hac; cases hac; intro ha; left; exact ha; intro hc; right; right; exact hc
+  intro hb
+  right
+  left
+  exact hb
+  intro hac
+  cases hac
+  intro ha
+  left
+  exact ha
+  intro hc
+  right
+  right
+  exact hc
 
 theorem or_self_left (a b : Prop) : a ∨ (a ∨ b) ↔ a ∨ b := by
   constructor
-  intro h; cases h; intro ha; left; exact ha; intro hab; exact hab
-  intro h; right; exact h
+  intro h
+  cases h
+  intro ha
+  left
+  exact ha
+  intro hab
+  exact hab
+  intro h
+  right
+  exact h
 
 theorem Or.resolve_left (a b : Prop) (h : a ∨ b) (na : ¬a) : b := by
   cases h
-  intro ha; contradiction
-  intro hb; exact hb
+  intro ha
+  contradiction
+  intro hb
+  exact hb
 
 theorem Or.resolve_right (a b : Prop) (h : a ∨ b) (nb : ¬b) : a := by
   cases h
-  intro ha; exact ha
-  intro hb; exact absurd hb nb
+  intro ha
+  exact ha
+  intro hb
+  exact absurd hb nb
 
 theorem or_iff_left_of_imp (a b : Prop) (h : b → a) : a ∨ b ↔ a := by
   constructor
-  intro hab; cases hab; intro ha; exact ha; exact h
-  intro ha; left; exact ha
+  intro hab
+  cases hab
+  intro ha
+  exact ha
+  exact h
+  intro ha
+  left
+  exact ha
 
 theorem or_iff_right_of_imp (a b : Prop) (h : a → b) : a ∨ b ↔ b := by
   constructor
-  intro hab; cases hab; exact h; intro hb; exact hb
-  intro hb; right; exact hb
+  intro hab
+  cases hab
+  exact h
+  intro hb
+  exact hb
+  intro hb
+  right
+  exact hb
 
 theorem or_congr (a b c d : Prop) (h₁ : a ↔ c) (h₂ : b ↔ d) : a ∨ b ↔ c ∨ d := by
   constructor
-  intro h; cases h; intro ha; left; exact h₁.mp ha; intro hb; right; exact h₂.mp hb
-  intro h; cases h; intro hc; left; exact h₁.mpr hc; intro hd; right; exact h₂.mpr hd
+  intro h
+  cases h
+  intro ha
+  left
+  exact h₁.mp ha
+  intro hb
+  right
+  exact h₂.mp hb
+  intro h
+  cases h
+  intro hc
+  left
+  exact h₁.mpr hc
+  intro hd
+  right
+  exact h₂.mpr hd
 
 -- Distributivity ---------------------------------------------------------------------------------
 
@@ -162,35 +311,65 @@ theorem and_or_right (a b c : Prop) : (a ∨ b) ∧ c ↔ (a ∧ c) ∨ (b ∧ c
   cases h
   intro hab hc
   cases hab
-  intro ha; left; exact ⟨ha, hc⟩
-  intro hb; right; exact ⟨hb, hc⟩
+  intro ha
+  left
+  exact ⟨ha, hc⟩
+  intro hb
+  right
+  exact ⟨hb, hc⟩
   intro h
   cases h
-  intro hac; constructor; left; exact hac.1; exact hac.2
-  intro hbc; constructor; right; exact hbc.1; exact hbc.2
+  intro hac
+  constructor
+  left
+  exact hac.1
+  exact hac.2
+  intro hbc
+  constructor
+  right
+  exact hbc.1
+  exact hbc.2
 
 theorem or_and_right (a b c : Prop) : (a ∧ b) ∨ c ↔ (a ∨ c) ∧ (b ∨ c) := by
   constructor
   intro h
   cases h
-  intro hab; constructor; left; exact hab.1; left; exact hab.2
-  intro hc; constructor; right; exact hc; right; exact hc
+  intro hab
+  constructor
+  left
+  exact hab.1
+  left
+  exact hab.2
+  intro hc
+  constructor
+  right
+  exact hc
+  right
+  exact hc
   intro h
   cases h
   intro hac hbc
   cases hac
   intro ha
   cases hbc
-  intro hb; left; exact ⟨ha, hb⟩
-  intro hc; right; exact hc
-  intro hc; right; exact hc
+  intro hb
+  left
+  exact ⟨ha, hb⟩
+  intro hc
+  right
+  exact hc
+  intro hc
+  right
+  exact hc
 
 -- Implication and biconditional ------------------------------------------------------------------
 
 theorem imp_self (a : Prop) : (a → a) ↔ True := by
   constructor
-  intro _; exact True.intro
-  intro _ ha; exact ha
+  intro _
+  exact True.intro
+  intro _ ha
+  exact ha
 
 theorem imp_intro (a b : Prop) (h : a) : b → a := by
   intros
@@ -205,33 +384,46 @@ theorem imp_imp_imp (a b c d : Prop) (h₀ : c → a) (h₁ : b → d) : (a → 
 
 theorem imp_congr (a b c d : Prop) (h₁ : a ↔ c) (h₂ : b ↔ d) : (a → b) ↔ (c → d) := by
   constructor
-  intro f hc; exact h₂.mp (f (h₁.mpr hc))
-  intro g ha; exact h₂.mpr (g (h₁.mp ha))
+  intro f hc
+  exact h₂.mp (f (h₁.mpr hc))
+  intro g ha
+  exact h₂.mpr (g (h₁.mp ha))
 
 theorem iff_of_true (a b : Prop) (ha : a) (hb : b) : a ↔ b := by
   constructor
-  intro _; exact hb
-  intro _; exact ha
+  intro _
+  exact hb
+  intro _
+  exact ha
 
 theorem iff_of_false (a b : Prop) (ha : ¬a) (hb : ¬b) : a ↔ b := by
   constructor
-  intro h; exfalso; exact ha h
-  intro h; exfalso; exact hb h
+  intro h
+  exfalso
+  exact ha h
+  intro h
+  exfalso
+  exact hb h
 
 theorem iff_self (a : Prop) : (a ↔ a) ↔ True := by
   constructor
-  intro _; exact True.intro
-  intro _; exact Iff.refl a
+  intro _
+  exact True.intro
+  intro _
+  exact Iff.refl a
 
 theorem iff_true_intro (a : Prop) (h : a) : a ↔ True := by
   constructor
-  intro _; exact True.intro
-  intro _; exact h
+  intro _
+  exact True.intro
+  intro _
+  exact h
 
 theorem iff_false_intro (a : Prop) (h : ¬a) : a ↔ False := by
   constructor
   exact h
-  intro hf; cases hf
+  intro hf
+  cases hf
 
 theorem Iff.of_eq (a b : Prop) (h : a = b) : a ↔ b := by
   rw [h]
@@ -239,20 +431,30 @@ theorem Iff.of_eq (a b : Prop) (h : a = b) : a ↔ b := by
 
 theorem Iff.comm (a b : Prop) : (a ↔ b) ↔ (b ↔ a) := by
   constructor
-  intro h; constructor; exact h.mpr; exact h.mp
-  intro h; constructor; exact h.mpr; exact h.mp
+  intro h
+  constructor
+  exact h.mpr
+  exact h.mp
+  intro h
+  constructor
+  exact h.mpr
+  exact h.mp
 
 -- Negation ---------------------------------------------------------------------------------------
 
 theorem not_false_iff : ¬False ↔ True := by
   constructor
-  intro _; exact True.intro
-  intro _ h; exact h
+  intro _
+  exact True.intro
+  intro _ h
+  exact h
 
 theorem not_true : ¬True ↔ False := by
   constructor
-  intro h; exact h True.intro
-  intro h; cases h
+  intro h
+  exact h True.intro
+  intro h
+  cases h
 
 theorem Not.imp (a b : Prop) (H2 : ¬a) (H1 : b → a) : ¬b := by
   intro hb
@@ -261,23 +463,34 @@ theorem Not.imp (a b : Prop) (H2 : ¬a) (H1 : b → a) : ¬b := by
 
 theorem not_congr (a b : Prop) (h : a ↔ b) : ¬a ↔ ¬b := by
   constructor
-  intro na hb; exact na (h.mpr hb)
-  intro nb ha; exact nb (h.mp ha)
+  intro na hb
+  exact na (h.mpr hb)
+  intro nb ha
+  exact nb (h.mp ha)
 
 theorem not_and (a b : Prop) : ¬(a ∧ b) ↔ (a → ¬b) := by
   constructor
-  intro h ha hb; exact h ⟨ha, hb⟩
-  intro h hab; exact h hab.1 hab.2
+  intro h ha hb
+  exact h ⟨ha, hb⟩
+  intro h hab
+  exact h hab.1 hab.2
 
 theorem not_and' (a b : Prop) : ¬(a ∧ b) ↔ (b → ¬a) := by
   constructor
-  intro h hb ha; apply h; constructor; exact ha; exact hb
-  intro h hab; exact h hab.2 hab.1
+  intro h hb ha
+  apply h
+  constructor
+  exact ha
+  exact hb
+  intro h hab
+  exact h hab.2 hab.1
 
 theorem imp_not_comm (a b : Prop) : (a → ¬b) ↔ (b → ¬a) := by
   constructor
-  intro h hb ha; exact h ha hb
-  intro h ha hb; exact h hb ha
+  intro h hb ha
+  exact h ha hb
+  intro h ha hb
+  exact h hb ha
 
 theorem not_or_intro (a b : Prop) (ha : ¬a) (hb : ¬b) : ¬(a ∨ b) := by
   intro h
@@ -299,15 +512,25 @@ theorem not_imp_of_and_not (a b : Prop) (h : a ∧ ¬b) : ¬(a → b) := by
 
 theorem imp_false (a : Prop) : (a → False) ↔ ¬a := by
   constructor
-  intro h; exact h
-  intro h ha; exact h ha
+  intro h
+  exact h
+  intro h ha
+  exact h ha
 
 -- Quantifiers ------------------------------------------------------------------------------------
 
 theorem forall_and (α : Sort u) (p q : α → Prop) : (∀ x, p x ∧ q x) ↔ (∀ x, p x) ∧ (∀ x, q x) := by
   constructor
-  intro h; constructor; intro x; exact (h x).1; intro x; exact (h x).2
-  intro h x; constructor; exact h.1 x; exact h.2 x
+  intro h
+  constructor
+  intro x
+  exact (h x).1
+  intro x
+  exact (h x).2
+  intro h x
+  constructor
+  exact h.1 x
+  exact h.2 x
 
 theorem forall_imp (α : Sort u) (p q : α → Prop) (h : ∀ a, p a → q a) : (∀ a, p a) → ∀ a, q a := by
   intro hp a
@@ -316,13 +539,19 @@ theorem forall_imp (α : Sort u) (p q : α → Prop) (h : ∀ a, p a → q a) : 
 
 theorem forall_comm (α : Sort u) (β : Sort v) (p : α → β → Prop) : (∀ a b, p a b) ↔ (∀ b a, p a b) := by
   constructor
-  intro h b a; exact h a b
-  intro h a b; exact h b a
+  intro h b a
+  exact h a b
+  intro h a b
+  exact h b a
 
 theorem exists_imp (α : Sort u) (p : α → Prop) (b : Prop) : ((∃ x, p x) → b) ↔ ∀ x, p x → b := by
   constructor
-  intro h x hx; apply h; exists x
-  intro h hex; cases hex; exact h
+  intro h x hx
+  apply h
+  exists x
+  intro h hex
+  cases hex
+  exact h
 
 theorem exists_and_right (α : Sort u) (p : α → Prop) (b : Prop) : (∃ x, p x ∧ b) ↔ (∃ x, p x) ∧ b := by
   constructor
@@ -343,8 +572,20 @@ theorem exists_and_right (α : Sort u) (p : α → Prop) (b : Prop) : (∃ x, p 
 
 theorem exists_comm (α : Sort u) (β : Sort v) (p : α → β → Prop) : (∃ a b, p a b) ↔ (∃ b a, p a b) := by
   constructor
-  intro h; cases h; intro a ha; cases ha; intro b hab; exists b; exists a
-  intro h; cases h; intro b hb; cases hb; intro a hab; exists a; exists b
+  intro h
+  cases h
+  intro a ha
+  cases ha
+  intro b hab
+  exists b
+  exists a
+  intro h
+  cases h
+  intro b hb
+  cases hb
+  intro a hab
+  exists a
+  exists b
 
 theorem exists_eq' (α : Sort u) (a : α) : ∃ x, a = x := by
   exists a
@@ -376,8 +617,12 @@ theorem forall_not_of_not_exists (α : Sort u) (p : α → Prop) (h : ¬∃ x, p
 
 theorem ne_comm (α : Sort u) (a b : α) : a ≠ b ↔ b ≠ a := by
   constructor
-  intro h e; apply h; rw [e]
-  intro h e; apply h; rw [e]
+  intro h e
+  apply h
+  rw [e]
+  intro h e
+  apply h
+  rw [e]
 
 theorem Eq.congr_left (α : Sort u) (a b c : α) (h : a = b) : a = c ↔ b = c := by
   rw [h]
@@ -440,7 +685,8 @@ theorem Nat.add_assoc' (n m k : Nat) : n + m + k = n + (m + k) := by
 
 theorem Nat.add_right_cancel' (n m k : Nat) : n + k = m + k → n = m := by
   induction k
-  intro h; exact h
+  intro h
+  exact h
   intro j ih h
   apply ih
   exact Nat.succ.inj h
@@ -501,8 +747,10 @@ theorem Nat.succ_add_eq_add_succ (n m : Nat) : Nat.succ n + m = n + Nat.succ m :
 
 theorem Nat.succ_inj' (n m : Nat) : n + 1 = m + 1 ↔ n = m := by
   constructor
-  intro h; exact Nat.succ.inj h
-  intro h; rw [h]
+  intro h
+  exact Nat.succ.inj h
+  intro h
+  rw [h]
 
 theorem Nat.succ_ne_self (n : Nat) : n + 1 ≠ n := by
   induction n
@@ -534,16 +782,19 @@ theorem Nat.add_left_cancel : ∀ {n m k : Nat}, n + m = n + k → m = k := by
 theorem Nat.add_left_cancel_iff (n m k : Nat) : n + m = n + k ↔ m = k := by
   constructor
   exact Nat.add_left_cancel
-  intro h; rw [h]
+  intro h
+  rw [h]
 
 theorem Nat.add_right_cancel_iff (n m k : Nat) : m + n = k + n ↔ m = k := by
   constructor
   exact Nat.add_right_cancel
-  intro h; rw [h]
+  intro h
+  rw [h]
 
 theorem Nat.eq_zero_of_add_eq_zero_right (n m : Nat) : n + m = 0 → n = 0 := by
   cases m
-  intro h; exact h
+  intro h
+  exact h
   intro k h
   exfalso
   exact Nat.succ_ne_zero (n + k) h
@@ -564,7 +815,8 @@ theorem Nat.add_eq_zero_iff (n m : Nat) : n + m = 0 ↔ n = 0 ∧ m = 0 := by
 theorem Nat.add_self_eq_zero (n : Nat) : n + n = 0 ↔ n = 0 := by
   constructor
   exact Nat.eq_zero_of_add_eq_zero_right n n
-  intro h; rw [h]
+  intro h
+  rw [h]
 
 -- Natural numbers: multiplication ----------------------------------------------------------------
 
@@ -613,7 +865,8 @@ theorem Nat.mul_mul_mul_comm (a b c d : Nat) : a * b * (c * d) = a * c * (b * d)
 
 theorem Nat.eq_zero_of_mul_self (n : Nat) : n * n = 0 → n = 0 := by
   cases n
-  intro _; rfl
+  intro _
+  rfl
   intro k h
   exfalso
   apply Nat.succ_ne_zero (Nat.succ k * k + k)
@@ -872,7 +1125,8 @@ theorem Nat.eq_zero_of_le_zero : ∀ {n : Nat}, n ≤ 0 → n = 0 := by
   refine fun {n : Nat} => ?_
   -- `n ≤ 0` stays in the goal: `cases n` does not revert the hypotheses that mention `n`
   cases n
-  intro _; rfl
+  intro _
+  rfl
   intro k h
   exfalso
   exact Nat.not_succ_le_zero k h
@@ -880,7 +1134,9 @@ theorem Nat.eq_zero_of_le_zero : ∀ {n : Nat}, n ≤ 0 → n = 0 := by
 theorem Nat.le_zero (n : Nat) : n ≤ 0 ↔ n = 0 := by
   constructor
   exact Nat.eq_zero_of_le_zero
-  intro h; rw [h]; exact Nat.le.refl
+  intro h
+  rw [h]
+  exact Nat.le.refl
 
 theorem Nat.le_antisymm : ∀ {n m : Nat}, n ≤ m → m ≤ n → n = m := by
   refine fun {n m : Nat} => ?_
@@ -899,28 +1155,44 @@ theorem Nat.eq_or_lt_of_le : ∀ {n m : Nat}, n ≤ m → n = m ∨ n < m := by
   refine fun {n m : Nat} => ?_
   intro h
   refine Nat.le.rec ?_ ?_ h
-  left; rfl
+  left
+  rfl
   refine fun {j : Nat} (hj : _) (ih : _) => ?_
   right
   cases ih
-  intro e; rw [e]; exact Nat.le.refl
-  intro l; exact Nat.le.step l
+  intro e
+  rw [e]
+  exact Nat.le.refl
+  intro l
+  exact Nat.le.step l
 
 theorem Nat.lt_or_ge (n m : Nat) : n < m ∨ n ≥ m := by
   induction m
-  right; exact Nat.zero_le n
+  right
+  exact Nat.zero_le n
   intro k ih
   cases ih
-  intro h; left; exact Nat.le.step h
+  intro h
+  left
+  exact Nat.le.step h
   intro h
   refine Or.elim (Nat.eq_or_lt_of_le h) ?_ ?_
-  intro e; left; rw [e]; exact Nat.le.refl
-  intro l; right; exact l
+  intro e
+  left
+  rw [e]
+  exact Nat.le.refl
+  intro l
+  right
+  exact l
 
 theorem Nat.le_total (n m : Nat) : n ≤ m ∨ m ≤ n := by
   refine Or.elim (Nat.lt_or_ge n m) ?_ ?_
-  intro h; left; exact Nat.le_of_lt h
-  intro h; right; exact h
+  intro h
+  left
+  exact Nat.le_of_lt h
+  intro h
+  right
+  exact h
 
 theorem Nat.lt_iff_le_and_ne (n m : Nat) : n < m ↔ n ≤ m ∧ n ≠ m := by
   constructor
@@ -931,13 +1203,17 @@ theorem Nat.lt_iff_le_and_ne (n m : Nat) : n < m ↔ n ≤ m ∧ n ≠ m := by
   apply Nat.lt_irrefl m
   refine (?_ : n < m → m < m) h
   rw [e]
-  intro h'; exact h'
+  intro h'
+  exact h'
   intro h
   cases h
   intro hle hne
   refine Or.elim (Nat.eq_or_lt_of_le hle) ?_ ?_
-  intro e; exfalso; exact hne e
-  intro l; exact l
+  intro e
+  exfalso
+  exact hne e
+  intro l
+  exact l
 
 theorem Nat.mul_le_mul_left : ∀ {m n : Nat} (k : Nat), m ≤ n → k * m ≤ k * n := by
   refine fun {m n : Nat} => ?_
@@ -1073,7 +1349,8 @@ theorem List.cons_ne_nil (α : Type u) (a : α) (as : List α) : List.cons a as 
 
 theorem List.eq_nil_of_length_eq_zero (α : Type u) (as : List α) : as.length = 0 → as = [] := by
   cases as
-  intro _; rfl
+  intro _
+  rfl
   intro a t h
   exfalso
   exact Nat.succ_ne_zero t.length h
@@ -1081,12 +1358,14 @@ theorem List.eq_nil_of_length_eq_zero (α : Type u) (as : List α) : as.length =
 theorem List.length_eq_zero (α : Type u) (as : List α) : as.length = 0 ↔ as = [] := by
   constructor
   exact List.eq_nil_of_length_eq_zero α as
-  intro h; rw [h]
+  intro h
+  rw [h]
 
 theorem List.append_eq_nil (α : Type u) (as bs : List α) : as ++ bs = [] ↔ as = [] ∧ bs = [] := by
   constructor
   cases as
-  intro h; exact ⟨rfl, h⟩
+  intro h
+  exact ⟨rfl, h⟩
   intro a t h
   exfalso
   exact List.cons_ne_nil α a (t ++ bs) h
@@ -1122,7 +1401,8 @@ theorem List.cons_inj_right (α : Type u) (a : α) (as bs : List α) :
 
 theorem List.append_cancel_left (α : Type u) (as bs cs : List α) : as ++ bs = as ++ cs → bs = cs := by
   induction as
-  intro h; exact h
+  intro h
+  exact h
   intro a t ih h
   apply ih
   exact (List.cons_inj_right α a (t ++ bs) (t ++ cs)).mp h
@@ -1181,20 +1461,28 @@ theorem Bool.and_or_distrib_left (a b c : Bool) :
 
 theorem Bool.eq_false_or_eq_true (b : Bool) : b = Bool.true ∨ b = Bool.false := by
   cases b
-  right; rfl
-  left; rfl
+  right
+  rfl
+  left
+  rfl
 
 theorem Bool.not_ne_self (b : Bool) : Bool.not b ≠ b := by
   cases b
-  intro h; exact Bool.false_ne_true (Eq.symm h)
+  intro h
+  exact Bool.false_ne_true (Eq.symm h)
   exact Bool.false_ne_true
 
 -- Pairs ------------------------------------------------------------------------------------------
 
 theorem Prod.ext_iff (α : Type u) (β : Type v) (p q : Prod α β) : p = q ↔ p.1 = q.1 ∧ p.2 = q.2 := by
   constructor
-  intro h; rw [h]; constructor; rfl; rfl
-  intro h; exact Prod.ext h.1 h.2
+  intro h
+  rw [h]
+  constructor
+  rfl
+  rfl
+  intro h
+  exact Prod.ext h.1 h.2
 
 theorem Prod.mk.inj_left (α : Type u) (β : Type v) (a : α) (b₁ b₂ : β) :
     Prod.mk a b₁ = Prod.mk a b₂ → b₁ = b₂ := by
@@ -1271,8 +1559,10 @@ theorem Magma.exists_left_zero (α : Type u) [Magma α] (h : ∀ x y : α, x ◇
 theorem Magma.comm_iff_swap (α : Type u) [Magma α] :
     (∀ x y : α, x ◇ y = y ◇ x) ↔ (∀ x y : α, y ◇ x = x ◇ y) := by
   constructor
-  intro h x y; exact h y x
-  intro h x y; exact h y x
+  intro h x y
+  exact h y x
+  intro h x y
+  exact h y x
 
 theorem Magma.square_comm (α : Type u) [Magma α] (comm : ∀ x y : α, x ◇ y = y ◇ x) (a b : α) :
     (a ◇ b) ◇ (a ◇ b) = (b ◇ a) ◇ (b ◇ a) := by
@@ -1289,8 +1579,7 @@ theorem Nat.zero_add_with (n : Nat) : 0 + n = n := by
 theorem Nat.succ_add_with (n m : Nat) : Nat.succ n + m = Nat.succ (n + m) := by
   induction m with
   | zero => rfl
-  | succ k ih =>
-    rw [Nat.add_succ, ih]
+  | succ k ih => rw [Nat.add_succ, ih]
 
 theorem Nat.add_comm_cases (a b : Nat) : a + b = b + a := by
   induction b

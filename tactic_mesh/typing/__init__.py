@@ -1,0 +1,64 @@
+"""Typing (DESIGN §5): obligation interfaces, effect rows and the judgment ``Δ ; I_in ⊢ t : I_out ! Φ``.
+
+* ``interface`` — ``Interface`` (slots, arity variables, frame, checkpoint), ``EffectRow``, the
+  lattice (join, widening), ``interface_of_state`` and ``conforms``;
+* ``judgment`` — the core rules (``CoreChecker``), Δ (``Delta``), value types, ``Typed``;
+* ``derived`` — the derived tactic vocabulary (``Checker``);
+* ``api`` — ``check``, ``check_block``, ``typecheck_tm``/``typecheck_files``;
+* ``coupling`` — when branch permutation is justified; ``recording`` — a recording handler;
+* ``errors`` — ``TypingError`` (a path into the term and the mismatch) and ``Diagnostic``.
+"""
+
+from tactic_mesh.typing.api import (
+    TheoremTyping,
+    TypecheckSession,
+    check,
+    check_block,
+    initial_state,
+    typecheck_files,
+    typecheck_tm,
+)
+from tactic_mesh.typing.coupling import Justification, branch_permutation_justified, coupling_components
+from tactic_mesh.typing.derived import Checker
+from tactic_mesh.typing.errors import Diagnostic, TypingError
+from tactic_mesh.typing.interface import (
+    Arity,
+    EffectRow,
+    Interface,
+    Shape,
+    Slot,
+    conforms,
+    interface_of_state,
+    join,
+)
+from tactic_mesh.typing.judgment import Delta, Typed, VType
+from tactic_mesh.typing.recording import RecordingHandler, recording_tactic_machine
+
+__all__ = [
+    "Arity",
+    "Checker",
+    "Delta",
+    "Diagnostic",
+    "EffectRow",
+    "Interface",
+    "Justification",
+    "RecordingHandler",
+    "Shape",
+    "Slot",
+    "TheoremTyping",
+    "TypecheckSession",
+    "Typed",
+    "TypingError",
+    "VType",
+    "branch_permutation_justified",
+    "check",
+    "check_block",
+    "conforms",
+    "coupling_components",
+    "initial_state",
+    "interface_of_state",
+    "join",
+    "recording_tactic_machine",
+    "typecheck_files",
+    "typecheck_tm",
+]

@@ -71,6 +71,6 @@ def test_structured_scripts_and_the_core_program() -> None:
     proc = prove("∀ n : Nat, 0 + n = n", "--by", script, "--expand")
     assert proc.returncode == 0, proc.stderr
     assert "| succ m ih => rw [Nat.add_succ, ih]" in proc.stdout
-    assert 'op Elaborate(⟪fun n => ?_⟫, #goal "main")' in proc.stdout and 'foreign "tactic"' in proc.stdout
+    assert 'op Elaborate(⟪fun n => ?_⟫, #goal "main")' in proc.stdout and "by {" in proc.stdout
     bad = prove("∀ n : Nat, 0 + n = n", "--by", script.replace(", ih]", "]"))
     assert bad.returncode == 1 and "<by>:4:" in bad.stderr and "Traceback" not in bad.stderr

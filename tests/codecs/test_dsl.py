@@ -1,17 +1,24 @@
 """The DSL of core tactic programs: exact printed forms, print/parse round trips, syntax errors
-located with the expected tokens, robustness (fuzzing, 100 000-bind chains, deep nesting)."""
+located with the expected tokens, robustness (fuzzing, 100 000-bind chains, deep nesting); derived
+tactic blocks `by { … }` mixed with core constructs (every by block of the library, generated
+trees, fallbacks, located errors)."""
 
 from __future__ import annotations
 
 import random
 import re
 import time
+from pathlib import Path
 
 import attrs
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from program_strategies import ANY_CHAR, derandomized, programs
 
+from tactic_mesh.calculus.tactic_block import TACTIC_CONTRACT as TACTIC
+from tactic_mesh.calculus.tactic_block import defer, defer_seq
+from tactic_mesh.calculus.tactic_syntax import TacticCall, split_block
 from tactic_mesh.calculus.terms import (
     Bind,
     Choice,
@@ -40,17 +47,22 @@ from tactic_mesh.calculus.terms import (
     VVar,
     seq,
 )
-from tactic_mesh.codecs.dsl import MAX_DEPTH, DslError, parse_program, parse_value, print_program, print_value
+from tactic_mesh.codecs.dsl import (
+    MAX_DEPTH,
+    MAX_TACTIC_BRACKETS,
+    MAX_TACTIC_DEPTH,
+    DslError,
+    parse_program,
+    parse_value,
+    print_program,
+    print_value,
+    program_comments,
+)
 from tactic_mesh.kernel.errors import TacticMeshError
 from tactic_mesh.kernel.expr import Const
+from tactic_mesh.kernel.syntax import ByBlock, parse_file
 
-SETTINGS = settings(
-    derandomize=True,
-    database=None,
-    max_examples=300,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
-)
+SETTINGS = derandomized(300)
 
 # ---------------------------------------------------------------------------------------------
 # strategies: every node class, every value class but VExpr, nasty strings
@@ -65,7 +77,6 @@ NASTY = [
     "#goal", "#expr", "'x", "{", "}", "[", "]", "(", ")", "|", ";", "←", "<-", ":", ",", "?",
     "fun x => x + 1", "∀ n, n + 0 = n", "cp0:3", "  leading and trailing  ",
 ]
-ANY_CHAR = st.characters(codec=None, exclude_categories=())  # surrogates and control characters too
 TEXT = st.one_of(st.text(ANY_CHAR, max_size=12), st.sampled_from(NASTY), st.text("ab\"\\⟪⟫ \n-'.", max_size=8))
 IDENTS = st.one_of(st.from_regex(r"[a-zA-Z_][a-zA-Z0-9_']{0,5}(\.[a-z][a-z0-9]{0,3})?", fullmatch=True), TEXT)
 NAMES = st.one_of(IDENTS, st.just("_"))
@@ -77,48 +88,9 @@ INTS = st.one_of(
     ),
 )
 
-LEAF_VALUES: st.SearchStrategy[Value] = st.one_of(
-    st.just(VUnit()),
-    st.builds(VGoal, TEXT),
-    st.builds(VName, NAMES),
-    st.builds(VNum, INTS),
-    st.builds(VStr, TEXT),
-    st.builds(VSurface, st.one_of(TEXT, st.sampled_from(["n + 0", "fun x => x", "⟨a, b⟩", "h ▸ rfl"]))),
-    st.builds(VVar, NAMES),
-)
-VALUES: st.SearchStrategy[Value] = st.recursive(
-    LEAF_VALUES,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=4).map(lambda xs: VList(tuple(xs))),
-        st.lists(st.tuples(NAMES, inner), max_size=4).map(lambda fs: VRecord(tuple(fs))),
-    ),
-    max_leaves=10,
-)
 COUNTS = st.one_of(st.none(), st.integers(min_value=-3, max_value=10), INTS)
-CONTRACTS = st.builds(Contract, st.frozensets(TEXT, max_size=3), COUNTS, COUNTS, TEXT, TEXT, st.booleans())
-
-LEAF_TERMS: st.SearchStrategy[Term] = st.one_of(
-    st.builds(Pure, VALUES),
-    st.builds(Fail, VALUES),
-    st.builds(Rec, NAMES),
-    st.builds(Op, NAMES, st.lists(VALUES, max_size=3).map(tuple)),
-    st.builds(Foreign, TEXT, VALUES, CONTRACTS),
-)
-TERMS: st.SearchStrategy[Term] = st.recursive(
-    LEAF_TERMS,
-    lambda inner: st.one_of(
-        st.builds(Bind, NAMES, inner, inner),
-        st.builds(Bind, st.just("_"), inner, inner),
-        st.builds(
-            Choice, st.sampled_from(Policy), st.lists(inner, max_size=4).map(tuple), st.one_of(st.just(""), TEXT)
-        ),
-        st.builds(Scoped, TEXT, inner),
-        st.builds(Focus, TEXT, inner),
-        st.builds(Handle, TEXT, inner),
-        st.builds(Fix, NAMES, inner),
-    ),
-    max_leaves=14,
-)
+SURFACES = st.one_of(TEXT, st.sampled_from(["n + 0", "fun x => x", "⟨a, b⟩", "h ▸ rfl"]))
+VALUES, LEAF_TERMS, TERMS = programs(TEXT, NAMES, INTS, COUNTS, surfaces=SURFACES)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -536,3 +508,243 @@ def test_deep_terms_print_and_parse() -> None:
         v = VList((v, VNum(i))) if i % 2 else VRecord((("k", v),))
     text = print_value(v)
     assert print_value(parse_value(text)) == text
+
+
+# ---------------------------------------------------------------------------------------------
+# derived tactic blocks `by { … }`
+# ---------------------------------------------------------------------------------------------
+
+
+def T(name: str, arg: str = "", *children: TacticCall) -> TacticCall:
+    return TacticCall(name, arg, 0, 0, tuple(children))
+
+
+def alt(*children: TacticCall) -> TacticCall:
+    return T("|", "", *children)
+
+
+def d(name: str, arg: str = "", *children: TacticCall) -> Term:
+    return defer(T(name, arg, *children))
+
+
+BY_EXAMPLES: list[tuple[Term, str]] = [
+    (d("rfl"), "by { rfl }"),
+    (seq(d("intro", "x"), d("exact", "x")), "by { intro x; exact x }"),
+    (Choice(Policy.COMMIT, (seq(d("intro", "x"), d("exact", "x")), d("rfl"))),
+     "choice[commit] { by { intro x; exact x } | by { rfl } }"),
+    (Bind("g", Op("ViewActiveObligations"), d("<;>", "", alt(T("constructor")), alt(T("assumption")))),
+     "let g ← op ViewActiveObligations(); by { constructor <;> assumption }"),
+    (seq(d("intro", "x"), Op("A"), d("first", "", alt(T("rfl")), alt(T("simp"), T("rfl"))), Pure()),
+     "by { intro x }; op A(); by { first | rfl | (simp; rfl) }; pure ()"),
+    (Bind("x", seq(d("a"), d("b")), Bind("_", seq(d("c"), d("d")), seq(d("e"), Pure(VVar("x"))))),
+     "let x ← by { a; b }; (by { c; d }); by { e }; pure x"),
+    (Bind("_", d("try", "", T("simp")), Pure()), "by { try simp }; pure ()"),
+    (Scoped("checkpoint", seq(d("induction", "n with", T("|", "zero", T("rfl")), T("|", "succ m ih", T("simp"),
+                                                                                        T("rw", "[ih]"))),
+                              d("exact", "h"))),
+     'scoped "checkpoint" {\n'
+     "  by {\n"
+     "    induction n with\n"
+     "    | zero => rfl\n"
+     "    | succ m ih =>\n"
+     "      simp\n"
+     "      rw [ih]\n"
+     "    exact h\n"
+     "  }\n"
+     "}"),
+    (seq(d("calc", "a = b := h ; _ = c := q"), Pure()), "by {\n  calc a = b := h\n    _ = c := q\n};\npure ()"),
+    (d("exact", "foo -- why"), "by {\n  exact foo -- why\n}"),
+    (d("exact", '"}" ⟨a, {b}⟩'), 'by { exact "}" ⟨a, {b}⟩ }'),
+    (Pure(VVar("by")), 'pure #var "by"'),
+    (Rec("by"), 'rec "by"'),
+]
+
+
+@pytest.mark.parametrize(("term", "text"), BY_EXAMPLES, ids=[str(i) for i in range(len(BY_EXAMPLES))])
+def test_printed_tactic_blocks(term: Term, text: str) -> None:
+    assert print_program(term) == text
+    assert parse_program(text) == term
+
+
+def test_tactic_nodes_without_tactic_text_print_generically() -> None:
+    """A tactic node whose payload no tactic text denotes stays a `foreign` node; its neighbours
+    stay blocks."""
+    odd = [d("exact a"), d("exact", "a; b"), d("try"), Foreign("tactic", VRecord((("name", VStr("rfl")),)), TACTIC),
+           Foreign("tactic", defer(T("rfl")).payload, Contract())]  # type: ignore[attr-defined]
+    for node in odd:
+        t = seq(d("intro", "x"), node, d("rfl"))
+        text = print_program(t)
+        assert 'foreign "tactic"' in text and text.startswith("by { intro x };") and text.endswith("by { rfl }")
+        assert parse_program(text) == t
+    # each reads back alone, not together: separate blocks
+    unbalanced = seq(d("intro", "x"), d("exact", "'('"), d("rfl"))
+    assert print_program(unbalanced) == "by { intro x }; by { exact '(' }; by { rfl }"
+    assert parse_program(print_program(unbalanced)) == unbalanced
+    calc_then_step = seq(d("calc", "a = b := h"), d("_", "= c := q"))  # as text they would merge
+    assert print_program(calc_then_step) == "by { calc a = b := h }; by { _ = c := q }"
+    assert parse_program(print_program(calc_then_step)) == calc_then_step
+    deep = T("rfl")
+    for _ in range(MAX_TACTIC_DEPTH + 2):
+        deep = T("try", "", deep)
+    assert print_program(defer(deep)).startswith('foreign "tactic"')
+    assert parse_program(print_program(defer(deep))) == defer(deep)
+
+
+def test_tactic_block_variants() -> None:
+    a, b = d("intro", "x"), d("exact", "x")
+    assert parse_program("by {intro x\n  exact x}") == seq(a, b)
+    assert parse_program("by\n -- a comment\n {\n  -- another\n  intro x; exact x -- the end\n}") == seq(
+        a, d("exact", "x -- the end")
+    )
+    assert parse_program("(by { intro x }); by { exact x }") == seq(a, b)
+    assert parse_program("let y ← by { intro x; exact x }; pure y") == Bind("y", seq(a, b), Pure(VVar("y")))
+    assert parse_program("by { intro x }; by { exact x }; pure ()") == seq(a, b, Pure())
+    assert parse_program('pure "by { not a block }"') == Pure(VStr("by { not a block }"))
+    assert parse_program("pure ⟪by { x }⟫") == Pure(VSurface("by { x }"))
+    assert parse_program("-- by { x }\npure baby") == Pure(VVar("baby"))
+    assert parse_program("by { exact '}' }") == d("exact", "'}'")
+    assert parse_program("by { exact h' /- } -/ }") == d("exact", "h' /- } -/")
+    assert parse_program('by { exact "\\"}" }') == d("exact", '"\\"}"')
+    assert parse_program("let by ← pure (); pure by") == Bind("by", Pure(), Pure(VVar("by")))  # a name there
+    assert print_program(Bind("by", Pure(), Pure(VVar("by")))) == 'let "by" ← pure (); pure #var "by"'
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "fragment"),
+    [
+        ("by { first }", "1:6", "first: expected `first | t₁ | t₂ …`"),
+        ("pure ();\nby {\n  intro x\n  first rfl\n}", "4:3", "first: expected"),
+        ("by {\n  case x\n}", "2:3", "case: expected `=>`"),
+        ("by { try }", "1:6", "try: a tactic is expected"),
+        ("by { intro x; try () }", "1:19", "try: a tactic is expected"),
+        ("by { exact (a] }", "1:14", "`]` does not close `(` (opened at 1:12)"),
+        ("by { exact ) }", "1:12", "unexpected `)`"),
+        ("pure ();\nby {\n  exact \"abc }", "3:9", "unterminated string"),
+        ("by { exact x", "1:4", "unterminated tactic block"),
+        ("by { /- x }", "1:6", "unterminated comment"),
+        ("by { }", "1:1", "needs at least one tactic"),
+        ("by {\n  -- only a comment\n}", "1:1", "needs at least one tactic"),
+        ("by x", "1:4", "expected one of: '{'"),
+        ("by { rfl } pure ()", "1:12", "unexpected 'pure'"),
+    ],
+)
+def test_tactic_block_errors(text: str, where: str, fragment: str) -> None:
+    e = _error(text)
+    assert str(e).startswith(f"prog.tm:{where}: "), str(e)
+    assert fragment in e.message, (fragment, e.message)
+
+
+def test_deep_tactic_blocks_are_limited() -> None:
+    for text, what in [
+        ("by { " + "try (" * 100_000 + "rfl" + ")" * 100_000 + " }", f"more than {MAX_TACTIC_BRACKETS} open brackets"),
+        ("by { " + "try " * 100_000 + "rfl }", "nested too deeply"),
+        ("by {\n" + "".join(" " * i + "·\n" for i in range(2000)) + "}", "nested too deeply"),
+        ("by { " + "try (" * 60 + "rfl" + ")" * 60 + " }", f"more than {MAX_TACTIC_DEPTH} levels"),
+    ]:
+        start = time.perf_counter()
+        e = _error(text)
+        assert what in e.message, e.message
+        assert time.perf_counter() - start < 5
+
+
+TACTICS_TM = Path(__file__).resolve().parents[2] / "tactic_mesh" / "proofs" / "tactics.tm"
+
+
+def test_every_by_block_of_the_library_round_trips_through_the_dsl() -> None:
+    text = TACTICS_TM.read_text(encoding="utf-8")
+    blocks = [v for c in parse_file(text, str(TACTICS_TM)) if isinstance(v := getattr(c, "value", None), ByBlock)]
+    assert len(blocks) >= 200
+    for block in blocks:
+        program = defer_seq(split_block(block.text, block.pos.line, block.pos.col))
+        printed = print_program(program)
+        assert printed.startswith("by {") and printed.count("by {") == 1, printed
+        assert parse_program(printed) == program
+        assert parse_program(print_program(program, width=0)) == program
+        assert parse_program(print_program(Scoped("s", Bind("_", program, Pure())), width=30)) == Scoped(
+            "s", Bind("_", program, Pure())
+        )
+
+
+# generated tactic trees (a compact version of tests/calculus/test_tactic_syntax.py's)
+
+TACTIC_ARGS = ["", "x", "[h, ← h']", "⟨a, b⟩", "(a; b)", "{x : Nat}", "(foo\n   bar)", "foo -- note", "[a | b]",
+               '"{s}"', "h ▸ rfl"]
+TACTIC_LEAVES: st.SearchStrategy[TacticCall] = st.one_of(
+    st.builds(lambda n, a: T(n, a), st.sampled_from(["intro", "exact", "rw", "simp", "rfl", "cases"]),
+              st.sampled_from(TACTIC_ARGS)),
+    st.sampled_from([T("calc", "a = b := h"), T("calc", "a = b := h ; _ = c := q")]),
+)
+
+
+def _tactic_compound(inner: st.SearchStrategy[TacticCall]) -> st.SearchStrategy[TacticCall]:
+    seqs = st.lists(inner, min_size=1, max_size=3)
+    return st.one_of(
+        st.builds(lambda n, cs: T(n, "", *cs), st.sampled_from(["try", "repeat", "all_goals"]), seqs),
+        st.builds(lambda n, alts: T(n, "", *(alt(*a) for a in alts)), st.sampled_from(["first", "<;>", "orelse"]),
+                  st.lists(seqs, min_size=2, max_size=3)),
+        st.builds(lambda n, cs: T(n, "", *cs), st.sampled_from(["·", "focus"]), seqs),
+        st.builds(lambda cs: T("case", "succ m ih", *cs), seqs),
+        st.builds(lambda alts: T("induction", "n with", *(T("|", "zero", *a) for a in alts)),
+                  st.lists(seqs, max_size=2)),
+    )
+
+
+TACTIC_TREES = st.recursive(TACTIC_LEAVES, _tactic_compound, max_leaves=6)
+ODD_TACTICS = st.builds(lambda n, a: T(n, a), st.sampled_from(["exact", "a b", "", "try", "_", "first"]),
+                        st.sampled_from(["", "a; b", "'}'", "(", "x\ny", "-- c"]))
+TACTIC_NODES: st.SearchStrategy[Term] = st.one_of(TACTIC_TREES.map(defer), ODD_TACTICS.map(defer))
+MIXED_TERMS: st.SearchStrategy[Term] = st.recursive(
+    st.one_of(LEAF_TERMS, TACTIC_NODES, TACTIC_NODES),
+    lambda inner: st.one_of(
+        st.builds(Bind, NAMES, inner, inner),
+        st.builds(Bind, st.just("_"), inner, inner),
+        st.lists(inner, min_size=1, max_size=5).map(lambda ts: seq(*ts)),
+        st.builds(Choice, st.sampled_from(Policy), st.lists(inner, max_size=3).map(tuple)),
+        st.builds(Scoped, TEXT, inner),
+        st.builds(Fix, NAMES, inner),
+    ),
+    max_leaves=14,
+)
+
+
+@SETTINGS
+@given(MIXED_TERMS, st.sampled_from([100, 100, 30, 0]))
+def test_mixed_program_round_trip(t: Term, width: int) -> None:
+    text = print_program(t, width=width)
+    assert parse_program(text) == t, text
+    assert print_program(parse_program(text), width=width) == text
+
+
+@settings(SETTINGS, max_examples=250)
+@given(MIXED_TERMS, st.data())
+def test_fuzz_mutated_mixed_programs(t: Term, data: st.DataObject) -> None:
+    text = print_program(t, width=data.draw(st.sampled_from([0, 40, 100])))
+    pieces = ["by {", "by", "{", "}", "(", ")", "⟨", "|", ";", "\n", "  ", '"', "--", "/-", "first", "· ", "=>",
+              "with", "calc", "'", "<;>"]
+    for _ in range(data.draw(st.integers(1, 4))):
+        i = data.draw(st.integers(0, len(text)))
+        j = data.draw(st.integers(i, min(len(text), i + 8)))
+        kind = data.draw(st.sampled_from(["delete", "insert", "replace", "duplicate"]))
+        if kind == "delete":
+            text = text[:i] + text[j:]
+        elif kind == "insert":
+            text = text[:i] + data.draw(st.sampled_from(pieces + FRAGMENTS)) + text[i:]
+        elif kind == "replace":
+            text = text[:i] + data.draw(st.text(ANY_CHAR, max_size=3)) + text[j:]
+        else:
+            text = text[:j] + text[i:j] + text[j:]
+    _parse_or_error(text)
+
+
+def test_long_tactic_runs() -> None:
+    """A run of 20 000 tactic nodes prints as one block, one tactic per line, and parses back."""
+    n = 20_000
+    t = seq(*(d("exact", f"h{i}") for i in range(n)), Pure())
+    text = print_program(t)
+    assert text.count("by {") == 1 and text.count("\n") == n + 2
+    assert parse_program(text) == t
+
+
+def test_program_comments() -> None:
+    text = "-- a\nby {\n  -- b\n  exact (x -- c\n  )\n}; pure \"-- not\" -- d"
+    assert program_comments(text) == ["-- a", "-- b", "-- c", "-- d"]
