@@ -62,16 +62,17 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--quiet", "-q", action="store_true", help="no summary line")
     typecheck = sub.add_parser(
         "typecheck",
-        help="type-check the tactic programs of .tm files without running them",
+        help="type-check the tactic programs of .tm and .tac files without running them",
         description=(
             "Type-check every `by` block against its theorem's statement (the judgment "
             "Δ ; I_in ⊢ t : I_out ! Φ) without running it, and print its output interface and effect "
             "row, or the type error with the sub-term it names. Files are read in order; theorems enter "
             "the environment unproved (as sorryAx) unless --run is given, which also runs each block "
-            "and admits its proof through the kernel."
+            "and admits its proof through the kernel. A .tac file holds one DSL program, typed on one "
+            "goal about which nothing is known."
         ),
     )
-    typecheck.add_argument("files", nargs="+", metavar="FILE.tm")
+    typecheck.add_argument("files", nargs="+", metavar="FILE")
     typecheck.add_argument("--run", action="store_true", help="also run each block and kernel-check the proof")
     typecheck.add_argument("--json", action="store_true", help="machine-readable output")
     typecheck.add_argument("--quiet", "-q", action="store_true", help="print errors and the summary only")

@@ -197,6 +197,23 @@ def typecheck_tm(text: str, filename: str = "<input>", env: Environment | None =
     return TypecheckSession(env).check_text(text, filename)
 
 
+def typecheck_tac(text: str, filename: str = "<input>", goals: int = 1) -> TheoremTyping:
+    """Type-check a DSL program (``.tac``) on ``goals`` goals about which nothing is known (the
+    kernel handler and the tactic handler in scope); it must be able to succeed."""
+    from tactic_mesh.codecs.dsl import parse_program
+
+    where = Location(filename, 1, 1)
+    try:
+        term = parse_program(text, filename)
+        typed = check(term, Interface.goals(goals), env=None, require_success=True, filename=filename)
+    except TypingError as err:
+        return TheoremTyping(filename, "program", False, err.message, err.loc or where, "", (), path=err.path)
+    except TacticMeshError as err:
+        return TheoremTyping(filename, "program", False, err.message, err.loc or where, "", ())
+    assert typed.out is not None
+    return TheoremTyping(filename, "program", True, "ok", where, typed.out.summary(), typed.effects.names())
+
+
 def typecheck_files(
     paths: Iterable[str | Path], env: Environment | None = None, run: bool = True
 ) -> list[TheoremTyping]:
@@ -204,7 +221,10 @@ def typecheck_files(
     session = TypecheckSession(env, run=run)
     out: list[TheoremTyping] = []
     for p in paths:
-        out += session.check_file(p)
+        if str(p).endswith(".tac"):
+            out.append(typecheck_tac(Path(p).read_text(encoding="utf-8"), str(p)))
+        else:
+            out += session.check_file(p)
     return out
 
 

@@ -48,3 +48,17 @@ def test_typecheck_and_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert main(["typecheck", "--run", str(f)]) == 0
     out = capsys.readouterr().out
     assert "ran and proved" in out and "2 tactic block(s) type-checked and run: 0 error(s)" in out
+
+
+def test_typecheck_dsl_programs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = tmp_path / "good.tac"
+    good.write_text("choice[commit] {\n  by { intro x; exact x }\n| by { rfl }\n}\n", encoding="utf-8")
+    bad = tmp_path / "bad.tac"
+    bad.write_text('op AssignMetavar(#goal "main", ⟪rfl⟫)\n', encoding="utf-8")
+    broken = tmp_path / "broken.tac"
+    broken.write_text("choice[commit] { pure () |", encoding="utf-8")
+    assert main(["typecheck", "--json", str(good), str(bad), str(broken)]) == 1
+    rows = json.loads(capsys.readouterr().out)
+    assert rows[0]["ok"] and "AssignMetavar" in rows[0]["effects"]
+    assert not rows[1]["ok"] and rows[1]["path"] == "$.operands[1]" and "expected expr" in rows[1]["message"]
+    assert not rows[2]["ok"] and rows[2]["location"].startswith(f"{broken}:1:")
