@@ -1,12 +1,13 @@
 """The kernel handler: the effect signature interpreted over ``ProofState`` with the embedded engine.
 
 Goals are named by ``VGoal``: ``VGoal("main")`` is the first goal in focus, ``VGoal("cp<k>:<m>")``
-a goal by id.  Implemented so far (issue 3 continues this list): inspection
-(``ViewActiveObligations``, ``ReadObligation``, ``ReadLocalContext``, ``ReadMetavarGraph``,
-``ReadConstraintStore``, ``ReadEnvironment``), ``Elaborate`` (a surface term in a goal's context,
-against its target), ``AssignMetavar`` (close a goal by a term; the term's ``?_`` holes become the
-new goals), ``Unify``, ``Normalize``, ``CheckWitness`` (the trusted kernel), ``Checkpoint`` /
-``Rollback`` (exact: states are persistent), and provenance.  Other operations are forwarded.
+a goal by its checkpoint-scoped id (an id of another checkpoint is refused).  Every operation of
+the signature is implemented here except ``Backtrack``, ``Cut`` and ``ConsumeFuel``, which the
+machine interprets: inspection, ``FreshMetavar``/``SpawnObligations``/``AssignMetavar``/
+``RegisterResidualBuilder`` (goal-closing steps record a StepPack), ``Elaborate`` (a surface term
+in a goal's context), ``Rewrite`` (motive abstraction, ``Eq.mpr``; premises of conditional
+equations become goals), ``Unify``, ``Normalize``, ``SynthesizeInstance``, ``CheckWitness`` (the
+trusted kernel), ``Checkpoint``/``Rollback`` (exact: states are persistent), and provenance.
 """
 
 from __future__ import annotations
@@ -210,9 +211,11 @@ class KernelHandler:
         checker = MetaChecker(state.environment, state.metavar_graph, decl.lctx)
         h = state.metavar_graph.instantiate(proof.expr)
         eq_type = checker.whnf(checker.infer(h))
-        while isinstance(eq_type, Pi):  # instantiate the lemma's variables with holes
+        holes: list[int] = []
+        while isinstance(eq_type, Pi):  # instantiate the lemma's variables (and premises) with holes
             mctx, hole = checker.mctx.declare(eq_type.type, decl.lctx)
             checker._set_mctx(mctx)
+            holes.append(hole.id)
             h = App(h, hole)
             eq_type = checker.whnf(instantiate1(eq_type.body, hole))
         head, eq_args = get_app_fn_args(eq_type)
@@ -241,14 +244,19 @@ class KernelHandler:
         target_sort = checker.ensure_sort(checker.infer(target)).level
         congr = mk_app(Const("congrArg", (*head.levels, lv.LSucc(target_sort))), ty, Sort(target_sort), pattern,
                        checker.mctx.instantiate(rhs), motive, checker.mctx.instantiate(h))
+        # premises of a conditional equation that matching did not determine become goals after
+        # the rewritten one, as in Lean (`rw [h]` with `h : p → a = b` leaves `p` to prove)
+        premises = tuple(x for x in holes if not checker.mctx.is_assigned(x))
         if hyp is not None:
-            return self._rewrite_hypothesis(state, m, checker.mctx, hyp, target, new_target, target_sort, congr)
+            return self._rewrite_hypothesis(state, m, checker.mctx, hyp, target, new_target, target_sort, congr,
+                                            premises)
         mctx, new_goal = checker.mctx.declare(new_target, decl.lctx, MVarKind.SYNTHETIC_OPAQUE)
         term = mk_app(Const("Eq.mpr", (target_sort,)), target, new_target, congr, new_goal)
         term = mctx.instantiate(term)
         mctx = mctx.assign(MVar(m), term)
-        step = make_step(state.metavar_graph, mctx, m, term, (new_goal.id,))
-        return VGoal(state.obligation_id(new_goal.id)), state.replace_goal(m, (new_goal.id,), mctx, step)
+        children = (new_goal.id, *premises)
+        step = make_step(state.metavar_graph, mctx, m, term, children)
+        return VGoal(state.obligation_id(new_goal.id)), state.replace_goal(m, children, mctx, step)
 
     # -- construction --------------------------------------------------------------------------
 
@@ -303,7 +311,7 @@ class KernelHandler:
 
     def _rewrite_hypothesis(
         self, state: ProofState, m: int, mctx: MetavarContext, hyp: LocalDecl, old: Expr, new: Expr,
-        sort: lv.Level, congr: Expr,
+        sort: lv.Level, congr: Expr, premises: tuple[int, ...] = (),
     ) -> HandlerResult[ProofState]:
         """``goal := (fun (h : new) => ?g') (Eq.mp congr h)`` where ``?g'`` sees the new ``h``."""
         decl = mctx.decl(m)
@@ -315,8 +323,9 @@ class KernelHandler:
         converted = mk_app(Const("Eq.mp", (sort,)), old, new, congr, hyp.fvar)
         term = App(Lam(hyp.user_name, new, App(bridge, BVar(0))), converted)
         mctx = mctx.assign(MVar(m), term)
-        step = make_step(state.metavar_graph, mctx, m, term, (inner.id,))
-        return VGoal(state.obligation_id(inner.id)), state.replace_goal(m, (inner.id,), mctx, step)
+        children = (inner.id, *premises)
+        step = make_step(state.metavar_graph, mctx, m, term, children)
+        return VGoal(state.obligation_id(inner.id)), state.replace_goal(m, children, mctx, step)
 
     def op_Unify(self, state: ProofState, a: Value, b: Value) -> HandlerResult[ProofState]:
         if not isinstance(a, VExpr) or not isinstance(b, VExpr):

@@ -100,7 +100,7 @@ class Searcher:
                 return stop("time budget exhausted")
             _, _, node, script = heapq.heappop(queue)
             expanded += 1
-            for tactic in self.candidates(node):
+            for tactic in self.candidates(node, script):
                 child = self.apply(node, tactic)
                 counts = tried.setdefault(tactic.split(" ", 1)[0], [0, 0])
                 counts[0] += 1
@@ -133,7 +133,7 @@ class Searcher:
 
     # -- candidates ------------------------------------------------------------------------------
 
-    def candidates(self, state: ProofState) -> list[str]:
+    def candidates(self, state: ProofState, script: tuple[str, ...] = ()) -> list[str]:
         goals = state.focus_goals()
         if not goals:
             return []
@@ -160,6 +160,14 @@ class Searcher:
                 ind = env.find(ty_head) if ty_head else None
                 if isinstance(ind, InductiveInfo) and ind.is_recursive and not ind.num_indices:
                     out.append(f"induction {d.user_name}")
+        # case analysis on hypotheses of non-recursive inductive types (∧, ∨, ∃, ↔, False)
+        for d in reversed(list(decl.lctx)):
+            ty_head = const_name(state.metavar_graph.instantiate(d.type))
+            ind = env.find(ty_head) if ty_head else None
+            done = f"cases {d.user_name}" in script  # the old hypothesis stays (no `clear`): once is enough
+            if isinstance(ind, InductiveInfo) and not ind.is_recursive and not ind.num_indices and ind.num_params \
+                    and not done:
+                out.append(f"cases {d.user_name}")
         # rewriting with equations among the hypotheses
         for d in reversed(list(decl.lctx)):
             if const_name(state.metavar_graph.instantiate(d.type)) == "Eq":

@@ -164,13 +164,19 @@ class ProofState:
             chosen = next((g,) for g in goals if self.tag(g) == selector)
         else:
             return f"no goal '{selector}' among {len(goals)} goal(s)"
-        rest = tuple(g for g in goals if g not in chosen)
-        return attrs.evolve(self, focus=chosen), rest
+        first = goals.index(chosen[0]) if chosen else 0
+        before = tuple(g for g in goals[:first] if g not in chosen)
+        after = tuple(g for g in goals[first:] if g not in chosen)
+        return attrs.evolve(self, focus=chosen), (before, after)
 
     def widen(self, token: object) -> ProofState:
-        assert isinstance(token, tuple)
+        """Put the other goals back around the focused one's results, which take its place (as
+        Lean's ``focus`` and ``all_goals``: goal order is kept)."""
+        assert isinstance(token, tuple) and len(token) == 2
+        before, after = token
         alive = set(self.active_obligations)
-        return attrs.evolve(self, focus=self.focus + tuple(g for g in token if g in alive))
+        inner = tuple(g for g in self.focus if g in alive and g not in before and g not in after)
+        return attrs.evolve(self, focus=(*(g for g in before if g in alive), *inner, *(g for g in after if g in alive)))
 
     def tag(self, goal: int) -> str:
         """The goal's tag (``zero``, ``succ`` after ``induction``; empty when it has none)."""

@@ -27,7 +27,17 @@ import attrs
 
 from tactic_mesh.calculus.elim import elim_program
 from tactic_mesh.calculus.kernel_handler import KernelHandler
-from tactic_mesh.calculus.machine import Budget, Forward, HandlerResult, Machine, Raise, Refine, Success
+from tactic_mesh.calculus.machine import (
+    Budget,
+    Forward,
+    HandlerResult,
+    Interrupted,
+    Machine,
+    OutOfFuel,
+    Raise,
+    Refine,
+    Success,
+)
 from tactic_mesh.calculus.state import ProofState
 from tactic_mesh.calculus.tactic_syntax import (
     TacticCall,
@@ -60,7 +70,18 @@ from tactic_mesh.kernel.expr import BinderInfo, Const, Expr, Pi, const_name, get
 from tactic_mesh.kernel.printer import Printer
 
 MAX_APPLY_ARGS = 8
-STEP_FUEL = 200_000
+STEP_FUEL = 200_000  # machine steps one tactic may take
+STEP_SECONDS = 10.0  # and wall-clock seconds
+
+
+def stop_reason(stop: object) -> str:
+    """Why a run ended without success, for people."""
+    if isinstance(stop, OutOfFuel):
+        return f"ran out of fuel after {stop.steps} steps (a rewrite loop?)"
+    if isinstance(stop, Interrupted):
+        return f"interrupted after {stop.seconds:.1f} s"
+    reason = getattr(stop, "reason", stop)
+    return str(getattr(reason, "value", reason))
 
 
 def compile_tactic(call: TacticCall, state: ProofState) -> Term:
@@ -517,8 +538,9 @@ def run_block(
         where = Location(filename, err.loc.line, err.loc.col) if err.loc else Location(filename, line, col)
         raise ElabError(err.message, where) from None
     state = _run_calls(calls, state, filename, log)
-    if state.active_obligations:
-        raise ElabError(f"unsolved goals\n{_goals_text(state)}", Location(filename, line, col))
+    if state.active_obligations:  # reported at the block's last tactic
+        where = Location(filename, calls[-1].line, calls[-1].col) if calls else Location(filename, line, col)
+        raise ElabError(f"unsolved goals\n{_goals_text(state)}", where)
     return state, log
 
 
@@ -581,11 +603,9 @@ def _run_program(call: TacticCall, state: ProofState, filename: str, log: list[t
         program = compile_tactic(call, state)
     except TacticMeshError as err:
         raise ElabError(f"{err.message}\n{_goals_text(state)}", where) from None
-    result = tactic_machine(Budget(fuel=STEP_FUEL)).first(program, state, HANDLERS)
+    result = tactic_machine(Budget(fuel=STEP_FUEL, seconds=STEP_SECONDS)).first(program, state, HANDLERS)
     if not isinstance(result, Success):
-        reason = getattr(result, "reason", result)
-        shown = getattr(reason, "value", reason)
-        raise ElabError(f"{call.name} failed: {shown}\n{_goals_text(state)}", where)
+        raise ElabError(f"{call.name} failed: {stop_reason(result)}\n{_goals_text(state)}", where)
     log.append((call, program))
     return result.state
 

@@ -141,6 +141,9 @@ def combinator_separator(combinator: str) -> str:
 def call_of(text: str, line: int, col: int) -> TacticCall:
     """One tactic (its tacticals parsed into children); ``text`` (stripped) starts at ``line:col``
     and the children's positions are exact."""
+    one_line = _one_line_with(text, line, col)
+    if one_line is not None:
+        return one_line
     opens_block = text.partition(" ")[0] in BLOCKS  # `· a <;> b`: the block's body is `a <;> b`
     for combinator in () if opens_block else COMBINATORS:
         parts = _split_spans(text, combinator_separator(combinator))
@@ -167,6 +170,23 @@ def call_of(text: str, line: int, col: int) -> TacticCall:
     return TacticCall(name, arg, line, col)
 
 
+def _one_line_with(text: str, line: int, col: int) -> TacticCall | None:
+    """``cases h with | inl a => t | inr b => u`` on one line: the alternatives as children."""
+    name, _, rest = text.partition(" ")
+    if name not in ("induction", "cases"):
+        return None
+    spans = _split_spans(rest, " with ")
+    if len(spans) != 2 or not spans[1][1].startswith("|"):
+        return None
+    start = len(name) + 1 + spans[1][0]  # offset of the first `|` in text
+    alternatives = [(start + offset - 1, a) for offset, a in _split_spans(f" {text[start:]}", " |") if a]
+    places = text_positions(text, [offset for offset, _ in alternatives], line, col)
+    children = tuple(
+        _group_blocks([TacticCall("|", a, *place)])[0] for (_, a), place in zip(alternatives, places, strict=True)
+    )
+    return TacticCall(name, f"{spans[0][1]} with", line, col, children)
+
+
 def _merge_calc_steps(calls: list[TacticCall]) -> list[TacticCall]:
     """``_ = c := p`` lines continue the preceding ``calc``."""
     out: list[TacticCall] = []
@@ -184,7 +204,7 @@ def is_elim_with(call: TacticCall) -> bool:
 
 def _opens_block(call: TacticCall) -> bool:
     """Tactics whose body is the rest of their line and the lines indented below them."""
-    return (call.name in BLOCKS and not call.children) or is_elim_with(call)
+    return (call.name in BLOCKS or is_elim_with(call)) and not call.children
 
 
 def _head_and_rest(call: TacticCall) -> tuple[str, str, int]:
@@ -224,7 +244,10 @@ def _group_blocks(calls: list[TacticCall]) -> list[TacticCall]:
         head, rest, rest_col = _head_and_rest(call)
         body: list[TacticCall] = []
         if rest and not rest.startswith("--"):  # `· -- note`: a comment, the body is below
-            body.append(call_of(rest, call.line, rest_col))
+            if _wrapped(rest):  # `c => (a; b)`: a bracketed sequence
+                body.extend(nested_tactics(rest, call.line, rest_col))
+            else:
+                body.append(call_of(rest, call.line, rest_col))
         j = i + 1
         alternative: TacticCall | None = None
         while j < len(calls) and _belongs(call, calls[j], alternative):

@@ -5,7 +5,20 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+
+
+def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+        return value
+
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,9 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     prove.add_argument("statement", metavar="STATEMENT")
     prove.add_argument("--by", metavar="SCRIPT", help="tactic script (tactics separated by ';' or newlines)")
-    prove.add_argument("--budget", type=float, default=5.0, metavar="SECONDS", help="search time budget")
-    prove.add_argument("--max-nodes", type=int, default=2000, metavar="N", help="search node budget")
+    prove.add_argument("--budget", type=_positive(float), default=5.0, metavar="SECONDS", help="search time budget")
+    prove.add_argument("--max-nodes", type=_positive(int), default=2000, metavar="N", help="search node budget")
     prove.add_argument("--json", action="store_true", help="machine-readable output")
+    prove.add_argument(
+        "--library", choices=("basics", "all"), default="basics",
+        help="the lemmas available: basics.tm (default), or all (with tactics.tm: slower start-up)",
+    )
     prove.add_argument(
         "--expand", action="store_true", help="also print the script's core program (tactic DSL)"
     )
@@ -84,6 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return _dispatch(parser, args)
+    except BrokenPipeError:  # the reader went away (`… | head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as err:  # a bug of ours: one clear line, never a traceback
         if os.environ.get("TACTIC_MESH_DEBUG"):
             raise

@@ -13,26 +13,39 @@ from importlib import resources
 
 from tactic_mesh.kernel.errors import TacticMeshError
 
+LIBRARIES = {"basics": ("basics.tm",), "all": ("basics.tm", "tactics.tm")}
 
-def _library_env() -> object:
+
+def _library_env(library: str = "basics") -> object:
+    """The prelude and the theorem library (``basics.tm``; ``all``: with ``tactics.tm`` too), each
+    declaration re-checked by the kernel."""
     from tactic_mesh.calculus.tactic_block import prove_by_block
     from tactic_mesh.kernel.commands import FileChecker
     from tactic_mesh.kernel.deep import run_deep
     from tactic_mesh.kernel.prelude import prelude
 
     checker = FileChecker(prelude(), tactic_runner=prove_by_block)
-    text = resources.files("tactic_mesh.proofs").joinpath("basics.tm").read_text(encoding="utf-8")
-    run_deep(checker.check_text, text, "<library>/basics.tm")
+    for name in LIBRARIES[library]:
+        text = resources.files("tactic_mesh.proofs").joinpath(name).read_text(encoding="utf-8")
+        run_deep(checker.check_text, text, f"<library>/{name}")
     return checker.env
 
 
 def _core_program(script: str, state: object) -> str:
+    """Each tactic of the script with the core program it ran as (compiled on the state it met)."""
     from tactic_mesh.calculus.state import ProofState
-    from tactic_mesh.calculus.tactic_block import expand
+    from tactic_mesh.calculus.tactic_block import run_block
+    from tactic_mesh.calculus.tactic_syntax import print_tactics
     from tactic_mesh.codecs.dsl import print_program
+    from tactic_mesh.kernel.deep import run_deep
 
     assert isinstance(state, ProofState)
-    return print_program(expand(script, state))
+    _, log = run_deep(run_block, "by\n" + script, 0, 1, state, "<by>")
+    parts: list[str] = []
+    for call, program in log:
+        parts.append(f"-- {print_tactics([call]).strip().splitlines()[0]}")
+        parts.append(print_program(program))
+    return "\n".join(parts)
 
 
 def run_prove(args: argparse.Namespace) -> int:
@@ -42,6 +55,7 @@ def run_prove(args: argparse.Namespace) -> int:
     from tactic_mesh.kernel.deep import run_deep
     from tactic_mesh.kernel.elab import Elaborator
     from tactic_mesh.kernel.environment import Environment, TheoremDecl
+    from tactic_mesh.kernel.expr import Expr
     from tactic_mesh.kernel.printer import Printer
     from tactic_mesh.kernel.syntax import parse_term
     from tactic_mesh.kernel.typechecker import add_decl
@@ -55,13 +69,17 @@ def run_prove(args: argparse.Namespace) -> int:
         return 1
 
     try:
-        env = _library_env()
+        env = _library_env(args.library)
         assert isinstance(env, Environment)
         el = Elaborator(env, "<statement>")
-        stx = parse_term(args.statement, "<statement>")
-        statement = el.instantiate(el.elab_type(stx))
-        el.synthesize_pending()
-        statement = el.instantiate(statement)
+
+        def elaborate() -> Expr:
+            stx = parse_term(args.statement, "<statement>")
+            e = el.instantiate(el.elab_type(stx))
+            el.synthesize_pending()
+            return el.instantiate(e)
+
+        statement = run_deep(elaborate)  # deep statements need a deep stack
         if statement.has_mvar or statement.has_level_mvar:
             return fail("the statement has parts that cannot be determined (add type ascriptions)")
         state = ProofState.initial(env, statement, level_params=tuple(el.level_params))
@@ -86,6 +104,8 @@ def run_prove(args: argparse.Namespace) -> int:
                 )
             final, script = result.state, result.script
         term = final.proof_term()
+        if term.has_mvar:
+            return fail("the proof still has holes that are not goals (an unsolved unification problem)")
         # the trusted kernel admits the proof as a theorem: only then is it reported as proved
         add_decl(env, TheoremDecl("_prove_goal", tuple(el.level_params), statement, term))
     except TacticMeshError as err:
@@ -109,7 +129,7 @@ def run_prove(args: argparse.Namespace) -> int:
     for line in script:
         print(f"  {line}")
     if core is not None:
-        print("core program (the first tactic expanded on the statement; later ones when they run):")
+        print("core programs (each tactic as it ran, compiled on the state it met):")
         print("\n".join(f"  {line}" for line in core.splitlines()))
     print(f"proof term: {printer.print(term)}")
     if stats.get("mode") == "search":

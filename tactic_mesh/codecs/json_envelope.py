@@ -32,7 +32,7 @@ from typing import Any
 import attrs
 from immutables import Map
 
-from tactic_mesh.calculus.state import ProofState, Provenance
+from tactic_mesh.calculus.state import KERNEL_VERSION, ProofState, Provenance
 from tactic_mesh.calculus.steppack import StepPack
 from tactic_mesh.calculus.terms import Term
 from tactic_mesh.codecs.json_artifacts import CHECKERS, KernelCertificate, KernelExpr, ProofTrace
@@ -256,6 +256,12 @@ def _read(doc: object, kind: str | None, env: Environment | None, expect: Proven
                              f"an id above {holes[-1][0]}", str(decl.id))  # fmt: skip
         holes.append((decl.id, decl))
     value = spec.read(r, body["root"], "$.body.root")
+    own = getattr(value, "provenance", None)
+    if isinstance(own, Provenance) and own != provenance:  # the envelope speaks for the body
+        raise provenance_mismatch("$.provenance", own, provenance, Provenance.REPLAY_CRITICAL)
+    if env_hash is not None and provenance.kernel_version != KERNEL_VERSION:
+        raise CodecError("$.provenance.kernel_version", "the document was made by another kernel",
+                         repr(KERNEL_VERSION), repr(provenance.kernel_version))  # fmt: skip
     r.check_all_used(base)
     advance_fresh_ids(r.max_id)
     return Document(name, version, provenance, value, Map(holes))

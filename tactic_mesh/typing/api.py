@@ -205,7 +205,8 @@ def typecheck_tac(text: str, filename: str = "<input>", goals: int = 1) -> Theor
     where = Location(filename, 1, 1)
     try:
         term = parse_program(text, filename)
-        typed = check(term, Interface.goals(goals), env=None, require_success=True, filename=filename)
+        typed = check(term, Interface.goals(goals), env=None, handlers=HANDLERS, scorers=(), require_success=True,
+                      filename=filename)
     except TypingError as err:
         return TheoremTyping(filename, "program", False, err.message, err.loc or where, "", (), path=err.path)
     except TacticMeshError as err:

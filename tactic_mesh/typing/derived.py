@@ -27,7 +27,7 @@ to the goals in focus, without compiling it.  Every tactic acting on the main go
   focus (``·``, ``case``, ``next`` must solve), ``first``/``<|>``/``orelse``/``interleave`` join the
   alternatives, ``solve`` joins alternatives followed by ``done``, ``try t`` joins ``t`` with the
   input, ``once t`` is ``t``, ``repeat t`` a fixpoint, ``all_goals``/``any_goals`` act on each goal
-  (each goal's result moves to the front, as ``focus`` by id does), ``t <;> u`` is
+  (each goal's results take its place, as ``focus`` by id does), ``t <;> u`` is
   ``focus (t; all_goals u)``.
 
 Hypothesis references (``exact h``, ``rw [h] at h'``, ``cases h``, ``simp at h``, the identifiers of
@@ -464,7 +464,10 @@ class Checker(CoreChecker):
         self.hypothesis(location.strip(), parent, call, path)
         for text, _ in self.rules(rules_text, call, path, allow_star=False):
             self.surface(text, parent, call, path)
-        return (self.child(parent, "rw", optional=True, opaque=parent.opaque | ({location.strip()} - {""})),)
+        rewritten = self.child(parent, "rw", optional=True, opaque=parent.opaque | ({location.strip()} - {""}))
+        # the premises of conditional equations that matching leaves open follow as goals
+        premises = Arity(f"{parent.name}/rw-premises", 0, None, frozenset({""}), parent.hyps, parent.hyps_exact)
+        return (rewritten, premises)
 
     def simp_children(self, parent: Slot, call: TacticCall, path: str) -> Children:
         text = call.arg.strip()
@@ -698,7 +701,7 @@ class Checker(CoreChecker):
         if made is not None:
             hi = None if block.hi is None or ohi is None else block.hi * ohi
             scaled = (attrs.evolve(made, lo=block.lo * olo, hi=hi),) if hi != 0 else ()
-        return [state.with_items((*scaled, *others))], r.effects, True
+        return [state.with_items((*state.items[:index], *scaled, *state.items[index + 1:]))], r.effects, True
 
     def blurred(self, state: Interface, call: TacticCall, delta: Delta, path: str) -> Interface:
         block = collapse(f"{path}~", state.items)

@@ -23,7 +23,7 @@ Rules (``I`` is the interface of the goals in focus; joins are the lattice joins
   result; the output joins the body's output and the split program's; other scopes: error.
 * ``focus sel t``: for each way ``sel`` may resolve (``all``; ``main``/``first``, ``last``, an index:
   positions; an id: must be a goal in focus — else error; a tag), ``t`` on the chosen goal with
-  the others in the frame, output ``t``'s goals followed by the others (the machine's ``widen``);
+  the others in the frame, output ``t``'s goals in the focused goal's place (the machine's ``widen``);
   joined.  A selector that can match nothing is ⊥ (a catchable failure).
 * ``handle h t``: ``t``'s type; ``h`` must be a known handler when the checker knows them.
 * ``fix f . t`` / ``rec f``: Kleene iteration over the interface lattice: ``rec f`` stands for
@@ -560,7 +560,7 @@ class CoreChecker:
     def unfocused(self, body: Typed, pick: Pick, iface: Interface) -> Typed:
         if body.out is None:
             return body
-        out = attrs.evolve(body.out, items=(*body.out.items, *pick.rest), frame=iface.frame)
+        out = attrs.evolve(body.out, items=pick.replace(body.out.items), frame=iface.frame)
         return Typed(out, body.effects, body.value)
 
     def focus(self, t: Focus, iface: Interface, delta: Delta, path: str) -> Typed:

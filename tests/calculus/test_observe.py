@@ -49,3 +49,18 @@ def test_outcome_classes_are_observed() -> None:
     assert obs_equal(try_(exact("True.intro")), exact("True.intro"), state, HANDLERS)
     assert not obs_equal(try_(exact("False.elim")), exact("False.elim"), state, HANDLERS)
     assert obs_equal(Choice(Policy.BACKTRACK, (Fail(), Pure())), Pure(), state, HANDLERS)
+
+
+def test_different_partial_witnesses_are_not_equal() -> None:
+    from tactic_mesh.calculus.tactics import intro, refine
+
+    state = start("Nat → Nat")
+    succ = seq(intro("n"), refine("Nat.succ ?_"))
+    pred = seq(intro("n"), refine("Nat.pred ?_"))
+    # the same remaining goal (a `Nat`), but the parent witnesses differ once it is filled the same way
+    assert not obs_equal(succ, pred, state, HANDLERS)
+    assert obs_equal(succ, seq(intro("m"), refine("Nat.succ ?_")), state, HANDLERS)
+    # for propositions any two witnesses are definitionally equal (proof irrelevance)
+    prop = start("∀ p : Prop, p → p ∨ p")
+    assert obs_equal(seq(intro("p", "hp"), refine("Or.inl ?_")), seq(intro("p", "hp"), refine("Or.inr ?_")),
+                     prop, HANDLERS)

@@ -477,3 +477,27 @@ def test_malformed_tacticals_are_located_in_the_file() -> None:
     _, results = check("theorem m (p : Prop) (hp : p) : p := by\n  intro\n  first\n")
     assert not results["m"].ok and results["m"].loc.file == "by.tm" and results["m"].loc.line == 3
     assert "first: expected `first | t₁ | t₂ …`" in results["m"].message
+
+
+def test_all_goals_and_combinators_keep_the_goal_order() -> None:
+    src = """theorem o (p q r s : Prop) (hp : p) (hq : q) (hr : r) (hs : s) : (p ∧ q) ∧ (r ∧ s) := by
+  constructor <;> constructor
+  exact hp
+  exact hq
+  exact hr
+  exact hs
+"""
+    _, results = check(src)
+    assert results["o"].ok, results["o"].message
+
+
+def test_rw_with_a_conditional_equation_leaves_its_premise_as_a_goal() -> None:
+    src = """theorem c (a b : Nat) (h : a ≤ b → a + 0 = b) (hle : a ≤ b) : a = b := by
+  rw [← h]
+  exact hle
+theorem c2 (a b : Nat) (h : a ≤ b → a + 0 = b) (hle : a ≤ b) : a = b := by
+  rw [← h]
+"""
+    _, results = check(src)
+    assert results["c"].ok, results["c"].message
+    assert not results["c2"].ok and "unsolved goals" in results["c2"].message and "⊢ a ≤ b" in results["c2"].message

@@ -245,3 +245,12 @@ def test_every_by_block_of_the_library_round_trips() -> None:
         assert same_tactics(back, calls), block.text
         assert print_tactics(back, 2) == printed
         assert printed_tactics(calls, 2) == printed
+
+
+def test_one_line_with_alternatives() -> None:
+    (call,) = split_tactics("cases h with | inl a => exact a | inr b => (left; exact b)", 1, 1)
+    assert shape([call]) == [
+        ("cases", "h with", [("|", "inl a", [("exact", "a")]), ("|", "inr b", [("left", ""), ("exact", "b")])]),
+    ]
+    multi = split_tactics("cases h with\n| inl a => exact a\n| inr b => (left; exact b)", 1, 1)
+    assert shape(multi) == shape([call])

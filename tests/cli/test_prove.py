@@ -71,6 +71,22 @@ def test_structured_scripts_and_the_core_program() -> None:
     proc = prove("∀ n : Nat, 0 + n = n", "--by", script, "--expand")
     assert proc.returncode == 0, proc.stderr
     assert "| succ m ih => rw [Nat.add_succ, ih]" in proc.stdout
-    assert 'op Elaborate(⟪fun n => ?_⟫, #goal "main")' in proc.stdout and "by {" in proc.stdout
+    assert 'op Elaborate(⟪fun n => ?_⟫, #goal "main")' in proc.stdout
+    assert "-- rw [Nat.add_succ, ih]" in proc.stdout and 'op Rewrite(#goal "main", eq0, "->")' in proc.stdout
+    assert "@Nat.rec" in proc.stdout  # induction's core program: the recursor with its motive
     bad = prove("∀ n : Nat, 0 + n = n", "--by", script.replace(", ih]", "]"))
     assert bad.returncode == 1 and "<by>:4:" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_the_whole_library_on_request() -> None:
+    without = prove("∀ a b : Nat, a * b = b * a", "--budget", "1", "--max-nodes", "30", "--json")
+    assert without.returncode == 1  # Nat.mul_comm is proved in tactics.tm, not in basics.tm
+    proc = prove("∀ a b : Nat, a * b = b * a", "--library", "all", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert "apply Nat.mul_comm" in json.loads(proc.stdout)["script"]
+
+
+def test_search_uses_case_analysis_on_hypotheses() -> None:
+    proc = prove("∀ p q r : Prop, (p ∧ q) ∧ r → p ∧ (q ∧ r)", "--json", "--budget", "60")
+    assert proc.returncode == 0, proc.stderr
+    assert any(step.startswith("cases ") for step in json.loads(proc.stdout)["script"])

@@ -426,3 +426,12 @@ def test_states_compare_their_environment_by_identity() -> None:
     back = decode(encode("state", state), "state", env=twin)
     assert back != state and back.environment is twin
     assert attrs.evolve(back, environment=ENV) == state
+
+
+def test_an_envelope_that_disagrees_with_its_state_is_rejected() -> None:
+    state = _run("∀ p : Prop, p → p", Pure())
+    doc = encode("state", state)
+    doc["provenance"]["kernel_version"] = "other"  # type: ignore[index]
+    with pytest.raises(CodecError) as info:
+        decode(doc, "state", env=state.environment)
+    assert "$.provenance" in str(info.value) and "kernel_version" in str(info.value)

@@ -221,7 +221,7 @@ def test_focus_by_tag_after_induction() -> None:
     state = after(start("∀ n : Nat, 0 + n = n"), "intro n\ninduction n")
     typed = check(Focus("succ", Pure()), state)
     assert typed.out is not None
-    assert [s.tag for s in typed.out.slots()] == ["succ", "zero"]  # the focused goal comes first
+    assert [s.tag for s in typed.out.slots()] == ["zero", "succ"]  # the focused goal keeps its place
 
 
 def test_focus_all() -> None:

@@ -275,13 +275,12 @@ def test_try_first_and_repeat() -> None:
     assert lo == 0
 
 
-def test_all_goals_runs_on_every_goal_and_moves_each_result_to_the_front() -> None:
+def test_all_goals_runs_on_every_goal_and_keeps_the_goal_order() -> None:
     state = after(start("∀ a b : Prop, a ∧ b ↔ b ∧ a"), "intro a b\nconstructor")
     g1, g2 = state.focus_goals()
     first, second = slots(out(state, "all_goals intro h"))
-    # `all_goals t` focuses each goal by id in turn and `focus` puts the body's goals first, so the
-    # last goal's result ends up in front
-    assert first.name.startswith(state.obligation_id(g2)) and second.name.startswith(state.obligation_id(g1))
+    # `all_goals t` focuses each goal by id in turn; each goal's results take its place
+    assert first.name.startswith(state.obligation_id(g1)) and second.name.startswith(state.obligation_id(g2))
     assert first.shape.head == second.shape.head == "And" and "h" in first.hyps
 
 
