@@ -12,7 +12,7 @@ trusted kernel), ``Checkpoint``/``Rollback`` (exact: states are persistent), and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import attrs
 
@@ -39,15 +39,18 @@ from tactic_mesh.kernel.expr import (
     BVar,
     Const,
     Expr,
+    FVar,
     Lam,
     MVar,
     Pi,
     Sort,
+    expr_size,
     get_app_fn_args,
     instantiate1,
     kabstract,
     lift_loose_bvars,
     mk_app,
+    replace,
     subterms,
 )
 from tactic_mesh.kernel.local_context import LocalDecl
@@ -199,7 +202,10 @@ class KernelHandler:
     def op_Rewrite(
         self, state: ProofState, goal: Value, proof: Value, direction: Value, at: Value | None = None
     ) -> HandlerResult[ProofState]:
-        """Rewrite the goal with an equation ``h : a = b`` (or ``∀ xs, a = b``; ``<-``: right to left):
+        """Rewrite the goal with an equation ``h : a = b`` (or ``∀ xs, a = b``; ``<-``: right to left;
+        a direction ending in `` ordered``: a permutation lemma such as ``a + b = b + a`` is used only
+        where the instance of ``b`` is smaller than that of ``a`` in a fixed term order, so it cannot
+        loop):
         the first instance of ``a`` fixes the variables, every occurrence of it is abstracted into a
         motive, and the goal becomes ``P b`` with ``Eq.mpr (congrArg motive h) ?new : P a``.
         With ``at`` (a hypothesis name) the hypothesis is rewritten instead: a new hypothesis of the
@@ -222,7 +228,8 @@ class KernelHandler:
         if not (isinstance(head, Const) and head.name == "Eq" and len(eq_args) == 3):
             return Raise(VStr(f"Rewrite: not an equation: {self.show(state, m, eq_type)}"))
         ty, lhs, rhs = eq_args
-        if isinstance(direction, VStr) and direction.value == "<-":
+        ordered = isinstance(direction, VStr) and direction.value.endswith(" ordered")
+        if isinstance(direction, VStr) and direction.value.startswith("<-"):
             lhs, rhs = rhs, lhs
             h = mk_app(Const("Eq.symm", head.levels), ty, rhs, lhs, h)
         hyp = None
@@ -231,7 +238,8 @@ class KernelHandler:
             if hyp is None:
                 return Raise(VStr(f"Rewrite: unknown hypothesis '{at.name}'"))
         target = checker.mctx.instantiate(decl.type if hyp is None else hyp.type)
-        instance = _first_instance(checker, target, lhs)
+        permutation = ordered and _is_permutation(checker.mctx.instantiate(lhs), checker.mctx.instantiate(rhs), holes)
+        instance = _first_instance(checker, target, lhs, rhs, _decreases if permutation else None)
         if instance is None:
             return Raise(VStr(
                 f"Rewrite: did not find an instance of {self.show(state, m, lhs)} in {self.show(state, m, target)}"
@@ -386,11 +394,15 @@ class KernelHandler:
 
 
 
-def _first_instance(checker: MetaChecker, target: Expr, pattern: Expr) -> Expr | None:
+def _first_instance(
+    checker: MetaChecker, target: Expr, pattern: Expr, replacement: Expr | None = None,
+    accept: Callable[[Expr, Expr], bool] | None = None,
+) -> Expr | None:
     """The first sub-term of ``target`` (pre-order, no loose bound variables) that is an instance of
     ``pattern``: keyed matching as Lean's ``rw`` — same head constant and number of arguments,
     then unification unfolding only reducible definitions (instances, projections); the match
-    assigns the pattern's holes."""
+    assigns the pattern's holes.  ``accept`` may refuse an instance, given it and the instance of
+    ``replacement``."""
     p_head, p_args = get_app_fn_args(checker.mctx.instantiate(pattern))
     for sub in subterms(target):
         if sub.loose or sub.has_mvar:
@@ -403,6 +415,9 @@ def _first_instance(checker: MetaChecker, target: Expr, pattern: Expr) -> Expr |
         matcher.lctx = checker.lctx
         matcher.unfold_all = False
         if matcher.is_def_eq(sub, pattern):
+            if accept is not None and replacement is not None \
+                    and not accept(matcher.mctx.instantiate(sub), matcher.mctx.instantiate(replacement)):
+                continue  # an instance the caller refuses (ordered rewriting): try the next one
             checker._set_mctx(matcher.mctx)
             return sub
     return None
@@ -415,3 +430,39 @@ def _provenance_record(state: ProofState) -> VRecord:
         ("environment_hash", VStr(p.environment_hash)),
         ("options", VStr(repr(p.options))),
     ))
+
+
+def _is_permutation(lhs: Expr, rhs: Expr, holes: list[int]) -> bool:
+    """``a + b = b + a``: the sides agree once the lemma's variables are forgotten."""
+    hole_set = set(holes)
+
+    def blur(e: Expr) -> Expr:
+        return replace(e, lambda sub, _: Const("_") if isinstance(sub, MVar) and sub.id in hole_set else None)
+
+    return lhs != rhs and blur(lhs) == blur(rhs)
+
+
+def _decreases(before: Expr, after: Expr) -> bool:
+    """A total order on terms, size first: rewriting along it terminates (as ordered rewriting in
+    Lean's ``simp`` does for permutation lemmas).  Different sizes always pass."""
+    size_before, size_after = expr_size(before), expr_size(after)
+    if size_before != size_after:
+        return True
+    # the atoms from left to right first: a commutativity step must move a smaller atom to the
+    # left, so together with associativity (which keeps the atoms' order) rewriting terminates
+    return (_atoms(after), repr(after)) < (_atoms(before), repr(before))
+
+
+def _atoms(e: Expr) -> list[tuple[int, str]]:
+    """The free variables at the leaves of an application tree, left to right (as keys ordered by
+    variable id): a commutativity step is taken only when it moves an earlier variable left."""
+    out: list[tuple[int, str]] = []
+    stack = [e]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, App):
+            stack.append(x.arg)
+            stack.append(x.fn)
+        elif isinstance(x, FVar):
+            out.append((0, f"{x.id:020d}"))
+    return out

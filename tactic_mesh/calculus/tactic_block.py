@@ -348,7 +348,7 @@ def _simp(arg: str, state: ProofState, call: TacticCall) -> Term:
             rules.append(_rule(item))
     if not rules:
         return exact("rfl")
-    steps = first(*(rewrite([rule], location) for rule in rules))
+    steps = first(*(rewrite([rule], location, ordered=True) for rule in rules))
     done = (exact("rfl"),) if location is None else ()
     return first(*done, seq(steps, repeat(steps, "simp")), Fail(VStr("simp made no progress")))
 

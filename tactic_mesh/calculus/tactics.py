@@ -54,13 +54,13 @@ def intro(*names: str) -> Term:
     return refine(f"fun {binders} => ?_")
 
 
-def rewrite(rules: list[tuple[str, bool]], at: str | None = None) -> Term:
+def rewrite(rules: list[tuple[str, bool]], at: str | None = None, ordered: bool = False) -> Term:
     """``rw [e₁, ← e₂, …] (at h)``: rewrite the main goal (or hypothesis ``h``) with each equation in
     turn (``True``: right to left), then try ``rfl`` — as Lean's ``rw``."""
     steps: list[Term] = []
     for i, (text, reverse) in enumerate(rules):
         var = f"eq{i}"
-        direction = VStr("<-" if reverse else "->")
+        direction = VStr(("<-" if reverse else "->") + (" ordered" if ordered else ""))
         operands = (MAIN, VVar(var), direction) + ((VName(at),) if at else ())
         steps.append(Bind(var, Op("Elaborate", (VSurface(text), VUnit())), Op("Rewrite", operands)))
     return seq(*steps, try_(rfl()))

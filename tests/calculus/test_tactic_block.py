@@ -8,6 +8,7 @@ from tactic_mesh.calculus.tactic_block import HANDLERS, expand, prove_by_block, 
 from tactic_mesh.calculus.tactic_syntax import split_block
 from tactic_mesh.calculus.terms import Bind, Focus, Foreign, Op, VGoal, VSurface
 from tactic_mesh.kernel.commands import CommandResult, FileChecker
+from tactic_mesh.kernel.declarations import Options
 from tactic_mesh.kernel.deep import run_deep
 from tactic_mesh.kernel.elab import elaborate_closed
 from tactic_mesh.kernel.environment import TheoremInfo
@@ -501,3 +502,22 @@ theorem c2 (a b : Nat) (h : a ≤ b → a + 0 = b) (hle : a ≤ b) : a = b := by
     _, results = check(src)
     assert results["c"].ok, results["c"].message
     assert not results["c2"].ok and "unsolved goals" in results["c2"].message and "⊢ a ≤ b" in results["c2"].message
+
+
+def test_simp_with_permutation_lemmas_terminates_and_normalises() -> None:
+    src = """theorem comm_assoc (a b c : Nat) : a + (b + c) = c + (b + a) := by
+  simp only [Nat.add_comm, Nat.add_assoc]
+theorem comm_only (a b : Nat) : a + b = b + a := by
+  simp only [Nat.add_comm]
+theorem stuck (a b c : Nat) : a + b = c := by
+  simp only [Nat.add_comm]
+"""
+    lemmas = """theorem Nat.add_comm (n m : Nat) : n + m = m + n := sorry
+theorem Nat.add_assoc (n m k : Nat) : n + m + k = n + (m + k) := sorry
+"""
+    checker = FileChecker(ENV, Options(allow_sorry=True), tactic_runner=prove_by_block)
+    run_deep(checker.check_text, lemmas, "lemmas.tm")
+    results = {r.name: r for r in run_deep(checker.check_text, src, "by.tm")}
+    assert results["comm_assoc"].ok and results["comm_only"].ok, {n: r.message for n, r in results.items()}
+    # an ordered rewrite never applies the permutation lemma backwards: no loop, a clear failure
+    assert not results["stuck"].ok and "simp made no progress" in results["stuck"].message
