@@ -468,10 +468,11 @@ class Machine(Generic[S]):
                         elif isinstance(value, VRecord) and isinstance(value.get("rest"), VSuspension):
                             rest = value.get("rest")
                             assert isinstance(rest, VSuspension) and isinstance(rest.resume, _Suspended)
-                            sub = self._sub_machine()
-                            source = sub._loop(Pure(), env, state, handlers, resume=rest.resume.choices)
-                            stream = _Stream(source, kont, handlers, scope_fuel)  # type: ignore[arg-type]
-                            choices = _Cons(stream, choices)
+                            if rest.resume.choices is not None:  # otherwise nothing is left to resume
+                                sub = self._sub_machine()
+                                source = sub._loop(Pure(), env, state, handlers, resume=rest.resume.choices)
+                                stream = _Stream(source, kont, handlers, scope_fuel)  # type: ignore[arg-type]
+                                choices = _Cons(stream, choices)
                             ctrl_value = value.get("value")
                         else:
                             yield Panic("reflect expects the result of `scoped \"split\"`")

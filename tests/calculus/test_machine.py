@@ -275,6 +275,8 @@ def test_split_of_a_failure_is_none_and_keeps_the_state() -> None:
     assert found == [VNum(1)]
     assert values(Scoped("split", Fail()))[0] == [VList(())]
     assert values(Scoped("reflect", Scoped("split", Fail())))[0] == []
+    # a single success: nothing is left to resume
+    assert values(Scoped("reflect", Scoped("split", Pure(VNum(7)))))[0] == [VNum(7)]
 
 
 def test_split_keeps_the_state_of_the_first_success() -> None:
