@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test lint typecheck pytest prove bench clean
+.PHONY: setup test lint typecheck pytest prove bench laws clean
 
 setup: $(STAMP)
 
@@ -31,6 +31,10 @@ pytest: setup
 	$(BIN)/pytest
 
 test: lint typecheck pytest
+
+# the law catalogue with a larger profile than CI's
+laws: setup
+	$(BIN)/tactic-mesh laws --examples 200
 
 bench: setup
 	$(BIN)/python bench/kernel.py

@@ -93,6 +93,21 @@ def build_parser() -> argparse.ArgumentParser:
     typecheck.add_argument("--run", action="store_true", help="also run each block and kernel-check the proof")
     typecheck.add_argument("--json", action="store_true", help="machine-readable output")
     typecheck.add_argument("--quiet", "-q", action="store_true", help="print errors and the summary only")
+    laws = sub.add_parser(
+        "laws",
+        help="check the law catalogue on generated instances (claimed laws hold, unclaimed ones are refuted)",
+        description=(
+            "Run every law of the catalogue (tactic_mesh/laws/catalogue.py) on generated programs over "
+            "real proof states of the theorem library: both sides are compared by observational "
+            "equality under the kernel handler. Prints, per law, the side condition, the instances "
+            "tried, where the side condition held, how many held, and the minimal counterexample of "
+            "a refuted law. Exit status 1 when a claimed law fails or an unclaimed variant holds."
+        ),
+    )
+    laws.add_argument("--law", action="append", metavar="NAME", help="only this law (repeatable)")
+    laws.add_argument("--examples", type=_positive(int), default=50, metavar="N",
+                      help="instances per law where the side condition holds (default 50)")
+    laws.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
 
 
@@ -125,6 +140,10 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from tactic_mesh.cli.typecheck import run_typecheck
 
         return run_typecheck(args)
+    if args.command == "laws":
+        from tactic_mesh.cli.laws import run_laws
+
+        return run_laws(args)
     if args.command == "fmt":
         from tactic_mesh.cli.fmt import run_fmt
 
