@@ -540,7 +540,7 @@ def run_block(
     state = _run_calls(calls, state, filename, log)
     if state.active_obligations:  # reported at the block's last tactic
         where = Location(filename, calls[-1].line, calls[-1].col) if calls else Location(filename, line, col)
-        raise ElabError(f"unsolved goals\n{_goals_text(state)}", where)
+        raise ElabError(f"unsolved goals\n{goals_text(state)}", where)
     return state, log
 
 
@@ -593,7 +593,7 @@ def _run_focused(
     intro_call = [TacticCall("intro", " ".join(names), call.line, call.col)] if names else []
     inner = _run_calls([*intro_call, *call.children], inner, filename, log)
     if must_solve and inner.focus_goals():
-        raise ElabError(f"{call.name}: the goal is not solved\n{_goals_text(inner)}", where)
+        raise ElabError(f"{call.name}: the goal is not solved\n{goals_text(inner)}", where)
     return inner.widen(token)
 
 
@@ -602,22 +602,24 @@ def _run_program(call: TacticCall, state: ProofState, filename: str, log: list[t
     try:
         program = compile_tactic(call, state)
     except TacticMeshError as err:
-        raise ElabError(f"{err.message}\n{_goals_text(state)}", where) from None
+        raise ElabError(f"{err.message}\n{goals_text(state)}", where) from None
     result = tactic_machine(Budget(fuel=STEP_FUEL, seconds=STEP_SECONDS)).first(program, state, HANDLERS)
     if not isinstance(result, Success):
-        raise ElabError(f"{call.name} failed: {stop_reason(result)}\n{_goals_text(state)}", where)
+        raise ElabError(f"{call.name} failed: {stop_reason(result)}\n{goals_text(state)}", where)
     log.append((call, program))
     return result.state
 
 
-def _goals_text(state: ProofState) -> str:
+def goals_text(state: ProofState, indent: str = "  ") -> str:
+    """The goals as a person reads them: hypotheses, then ``⊢ target``, one goal after another."""
     parts: list[str] = []
     for ob in state.goals():
         names = {d.fvar: d.user_name for d in ob.local_context}
         printer = Printer(state.environment, names, display=True)
-        hyps = [f"  {d.user_name} : {printer.print(state.metavar_graph.instantiate(d.type))}" for d in ob.local_context]
-        parts.append("\n".join([*hyps, f"  ⊢ {printer.print(ob.target_type)}"]))
-    return "\n".join(parts) if parts else "  (no goals)"
+        hyps = [f"{indent}{d.user_name} : {printer.print(state.metavar_graph.instantiate(d.type))}"
+                for d in ob.local_context]
+        parts.append("\n".join([*hyps, f"{indent}⊢ {printer.print(ob.target_type)}"]))
+    return "\n".join(parts) if parts else f"{indent}(no goals)"
 
 
 def prove_by_block(

@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, Phase, assume, find, settings
 from hypothesis.errors import HypothesisWarning, NoSuchExample
 
 from tactic_mesh.calculus.observe import Observation
+from tactic_mesh.calculus.tactic_block import goals_text as block_goals_text
 from tactic_mesh.codecs.dsl import print_program
-from tactic_mesh.kernel.printer import Printer
 from tactic_mesh.laws.catalogue import LAWS, Ingredients, Law
 from tactic_mesh.laws.generate import LawState, ingredients, library_states
 from tactic_mesh.laws.run import observations_agree, run_side
@@ -72,14 +72,7 @@ class LawReport:
 
 
 def goals_text(state: LawState) -> str:
-    s = state.state
-    parts: list[str] = []
-    for ob in s.goals():
-        names = {d.fvar: d.user_name for d in ob.local_context}
-        printer = Printer(s.environment, names, display=True)
-        hyps = [f"{d.user_name} : {printer.print(s.metavar_graph.instantiate(d.type))}" for d in ob.local_context]
-        parts.append("\n".join([*hyps, f"⊢ {printer.print(s.metavar_graph.instantiate(ob.target_type))}"]))
-    return "\n".join(parts) if parts else "(no goals)"
+    return block_goals_text(state.state, "")
 
 
 def describe(obs: Observation) -> str:
