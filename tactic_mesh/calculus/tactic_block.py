@@ -167,7 +167,7 @@ def compile_tactic(call: TacticCall, state: ProofState) -> Term:
         return _simp(arg, state, call)
     if name in ("rw", "rewrite"):
         rules_text, _, location = _need(arg, call).rpartition(" at ") if "] at " in arg else (arg, "", "")
-        return rewrite(_rules(rules_text, call), location.strip() or None)
+        return rewrite(parse_rules(rules_text, call), location.strip() or None)
     if is_elim_with(call):
         var = call.arg[: -len("with")].strip()
         branches = [Focus(*_alternative(alt)) for alt in call.children]
@@ -292,23 +292,14 @@ def _explicit_binders(t: Expr) -> int:
     return n
 
 
-def _rules(arg: str, call: TacticCall) -> list[tuple[str, bool]]:
+def parse_rules(arg: str, call: TacticCall) -> list[tuple[str, bool]]:
+    """``[e, ← e', …]`` (of ``rw``/``simp``) as (term text, right to left) pairs."""
     text = arg.strip()
     if not (text.startswith("[") and text.endswith("]")):
-        raise TacticError("rw: expected a list of equations `[h, ← h']`", loc(call))
-    rules: list[tuple[str, bool]] = []
-    depth, start = 0, 1
-    for i, ch in enumerate(text[1:-1], start=1):
-        if ch in "([{⟨":
-            depth += 1
-        elif ch in ")]}⟩":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            rules.append(_rule(text[start:i]))
-            start = i + 1
-    rules.append(_rule(text[start:-1]))
+        raise TacticError(f"{call.name}: expected a list of equations `[h, ← h']`", loc(call))
+    rules = [_rule(part) for part in top_level_split(text[1:-1], ",")]
     if any(not r[0] for r in rules):
-        raise TacticError("rw: an empty rule", loc(call))
+        raise TacticError(f"{call.name}: an empty rule", loc(call))
     return rules
 
 
@@ -334,7 +325,7 @@ def _simp(arg: str, state: ProofState, call: TacticCall) -> Term:
         text = text[len("only"):].strip()
     extra: list[str] = []
     if text:
-        extra = [r[0] if not r[1] else f"← {r[0]}" for r in _rules(text, call)]
+        extra = [r[0] if not r[1] else f"← {r[0]}" for r in parse_rules(text, call)]
     rules: list[tuple[str, bool]] = []
     if not only:
         attrs_ext = state.environment.extension("attributes", {})
@@ -369,10 +360,24 @@ def _calc(call: TacticCall) -> Term:
     ``=`` steps chain by ``Eq.trans``, or by rewriting the other relation's side (``Eq.mpr`` with
     ``congrArg``); ``≤``/``<`` steps by the library's transitivity lemmas (``Nat.le_trans``,
     ``Nat.lt_of_le_of_lt``, ``Nat.lt_of_lt_of_le``, ``Nat.lt_trans``)."""
+    chain: tuple[str, str, str, str] | None = None  # (lhs, relation, rhs, proof) so far
+    for lhs, rel, rhs, proof in calc_steps(call):
+        if lhs == "_":
+            assert chain is not None
+            lhs = chain[2]
+        term = f"(({proof}) : ({lhs}) {rel} ({rhs}))"
+        chain = (lhs, rel, rhs, term) if chain is None else _calc_trans(chain, (lhs, rel, rhs, term), call)
+    assert chain is not None
+    return exact(chain[3])
+
+
+def calc_steps(call: TacticCall) -> list[tuple[str, str, str, str]]:
+    """The steps of a ``calc`` as (lhs, relation, rhs, proof) texts; ``_`` as the lhs of a later
+    step stands for the previous rhs."""
     steps = [s for s in top_level_split(call.arg.replace("\n", " ; "), ";") if s]
     if not steps:
         raise TacticError("calc: expected steps `a = b := proof`", loc(call))
-    chain: tuple[str, str, str, str] | None = None  # (lhs, relation, rhs, proof) so far
+    out: list[tuple[str, str, str, str]] = []
     for step in steps:
         relation_text, sep, proof = step.partition(":=")
         found = next(((r, *relation_text.partition(f" {r} ")[::2]) for r in CALC_RELATIONS
@@ -382,14 +387,10 @@ def _calc(call: TacticCall) -> Term:
         rel, lhs, rhs = found[0], found[1].strip(), found[2].strip()
         if rel in ("≥", ">"):
             raise TacticError("calc: write `≥`/`>` chains as `≤`/`<` chains read right to left", loc(call))
-        if lhs == "_":
-            if chain is None:
-                raise TacticError("calc: the first step cannot start with `_`", loc(call))
-            lhs = chain[2]
-        term = f"(({proof.strip()}) : ({lhs}) {rel} ({rhs}))"
-        chain = (lhs, rel, rhs, term) if chain is None else _calc_trans(chain, (lhs, rel, rhs, term), call)
-    assert chain is not None
-    return exact(chain[3])
+        if lhs == "_" and not out:
+            raise TacticError("calc: the first step cannot start with `_`", loc(call))
+        out.append((lhs, rel, rhs, proof.strip()))
+    return out
 
 
 def _calc_trans(
@@ -622,6 +623,20 @@ def goals_text(state: ProofState, indent: str = "  ") -> str:
     return "\n".join(parts) if parts else f"{indent}(no goals)"
 
 
+def block_start_state(
+    env: Environment, statement: Expr, level_params: tuple[str, ...], binder_names: Sequence[str],
+    where: Location | None = None,
+) -> ProofState:
+    """The state a declaration's ``by`` block starts from: its binders introduced, as in Lean."""
+    state = ProofState.initial(env, statement, level_params=level_params)
+    if not binder_names:
+        return state
+    result = Machine({"kernel": KernelHandler()}).first(_intro(list(binder_names), state), state, ["kernel"])
+    if not isinstance(result, Success):
+        raise ElabError("cannot introduce the declaration's binders", where)
+    return result.state
+
+
 def prove_by_block(
     env: Environment,
     statement: Expr,
@@ -634,12 +649,7 @@ def prove_by_block(
 ) -> Expr:
     """The kernel term proving ``statement`` (``∀ binders, T``) built by the ``by`` block; the
     declaration's binders are introduced first, as in Lean."""
-    state = ProofState.initial(env, statement, level_params=level_params)
-    if binder_names:
-        result = Machine({"kernel": KernelHandler()}).first(_intro(binder_names, state), state, ["kernel"])
-        if not isinstance(result, Success):
-            raise ElabError("cannot introduce the declaration's binders", Location(filename, line, col))
-        state = result.state
+    state = block_start_state(env, statement, level_params, binder_names, Location(filename, line, col))
     final, _ = run_block(text, line, col, state, filename)
     term = final.proof_term()
     if term.has_mvar:

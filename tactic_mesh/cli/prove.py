@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from importlib import resources
 
 from tactic_mesh.kernel.errors import TacticMeshError
@@ -31,18 +32,15 @@ def _library_env(library: str = "basics") -> object:
     return checker.env
 
 
-def _core_program(script: str, state: object) -> str:
-    """Each tactic of the script with the core program it ran as (compiled on the state it met)."""
-    from tactic_mesh.calculus.state import ProofState
-    from tactic_mesh.calculus.tactic_block import run_block
-    from tactic_mesh.calculus.tactic_syntax import print_tactics
+def _core_program(log: Sequence[tuple[object, object]]) -> str:
+    """Each tactic of a run with the core program it ran as (compiled on the state it met)."""
+    from tactic_mesh.calculus.tactic_syntax import TacticCall, print_tactics
+    from tactic_mesh.calculus.terms import Term
     from tactic_mesh.codecs.dsl import print_program
-    from tactic_mesh.kernel.deep import run_deep
 
-    assert isinstance(state, ProofState)
-    _, log = run_deep(run_block, "by\n" + script, 0, 1, state, "<by>")
     parts: list[str] = []
     for call, program in log:
+        assert isinstance(call, TacticCall) and isinstance(program, Term)
         parts.append(f"-- {print_tactics([call]).strip().splitlines()[0]}")
         parts.append(print_program(program))
     return "\n".join(parts)
@@ -68,6 +66,7 @@ def run_prove(args: argparse.Namespace) -> int:
             print(f"error: {message}", file=sys.stderr)
         return 1
 
+    log: Sequence[tuple[object, object]] | None = None  # what each tactic ran as (a script run)
     try:
         env = _library_env(args.library)
         assert isinstance(env, Environment)
@@ -84,7 +83,7 @@ def run_prove(args: argparse.Namespace) -> int:
             return fail("the statement has parts that cannot be determined (add type ascriptions)")
         state = ProofState.initial(env, statement, level_params=tuple(el.level_params))
         if args.by is not None:
-            final, _ = run_deep(run_block, "by\n" + args.by, 0, 1, state, "<by>")
+            final, log = run_deep(run_block, "by\n" + args.by, 0, 1, state, "<by>")
             script = tuple(line.rstrip() for line in args.by.splitlines() if line.strip())
             stats: dict[str, object] = {"mode": "script"}
         else:
@@ -111,7 +110,11 @@ def run_prove(args: argparse.Namespace) -> int:
     except TacticMeshError as err:
         return fail(str(err))
     printer = Printer(env)
-    core = _core_program("\n".join(script), state) if args.expand else None
+    core = None
+    if args.expand:  # the search's script is run once more to record what each tactic ran as
+        if log is None:
+            _, log = run_deep(run_block, "by\n" + "\n".join(script), 0, 1, state, "<by>")
+        core = _core_program(log)
     if args.json:
         payload = {
             "proved": True,

@@ -25,17 +25,15 @@ from pathlib import Path
 
 import attrs
 
-from tactic_mesh.calculus.kernel_handler import KernelHandler
-from tactic_mesh.calculus.machine import Machine, Success
 from tactic_mesh.calculus.state import ProofState
-from tactic_mesh.calculus.tactic_block import HANDLERS, compile_tactic, defer_seq, prove_by_block
+from tactic_mesh.calculus.tactic_block import HANDLERS, block_start_state, defer_seq, prove_by_block
 from tactic_mesh.calculus.tactic_syntax import TacticCall, split_block
 from tactic_mesh.calculus.terms import Term
 from tactic_mesh.kernel.commands import FileChecker
 from tactic_mesh.kernel.declarations import CommandResult, Options
 from tactic_mesh.kernel.deep import run_deep
 from tactic_mesh.kernel.environment import Environment
-from tactic_mesh.kernel.errors import ElabError, Location, TacticMeshError
+from tactic_mesh.kernel.errors import Location, TacticMeshError
 from tactic_mesh.kernel.expr import Const, Expr, mk_app
 from tactic_mesh.kernel.mctx import MetavarContext
 from tactic_mesh.kernel.typechecker import TypeChecker
@@ -101,16 +99,8 @@ def check_block(calls: Sequence[TacticCall], state: ProofState, filename: str = 
 
 def initial_state(env: Environment, statement: Expr, level_params: tuple[str, ...],
                   binder_names: Sequence[str]) -> ProofState:
-    """The state a declaration's ``by`` block starts from: its binders introduced (as
-    ``prove_by_block`` does)."""
-    state = ProofState.initial(env, statement, level_params=level_params)
-    if not binder_names:
-        return state
-    program = compile_tactic(TacticCall("intro", " ".join(binder_names), 0, 0), state)
-    result = Machine({"kernel": KernelHandler()}).first(program, state, ["kernel"])
-    if not isinstance(result, Success):
-        raise ElabError("cannot introduce the declaration's binders")
-    return result.state
+    """The state a declaration's ``by`` block starts from (as ``prove_by_block`` makes it)."""
+    return block_start_state(env, statement, level_params, binder_names)
 
 
 @attrs.frozen

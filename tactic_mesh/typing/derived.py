@@ -44,8 +44,14 @@ from typing import Any
 
 import attrs
 
-from tactic_mesh.calculus.tactic_block import CALC_RELATIONS, binder_base_name, decode_call, fresh_binder_name
-from tactic_mesh.calculus.tactic_syntax import TacticCall, is_elim_with, top_level_split
+from tactic_mesh.calculus.tactic_block import (
+    binder_base_name,
+    calc_steps,
+    decode_call,
+    fresh_binder_name,
+    parse_rules,
+)
+from tactic_mesh.calculus.tactic_syntax import TacticCall, is_elim_with
 from tactic_mesh.calculus.terms import Foreign
 from tactic_mesh.kernel.environment import ConstructorInfo, InductiveInfo, RecursorInfo
 from tactic_mesh.kernel.errors import Location, TacticMeshError
@@ -499,39 +505,26 @@ class Checker(CoreChecker):
                              f"a hypothesis ({', '.join(sorted(parent.hyps)) or 'none'})", name, self.loc(call))
 
     def rules(self, text: str, call: TacticCall, path: str, allow_star: bool) -> list[tuple[str, bool]]:
-        """``[e, ← e', …]`` as ``tactic_block._rules`` reads it (malformed: error)."""
-        text = text.strip()
-        if not (text.startswith("[") and text.endswith("]")):
-            raise self.error(f"{path}.arg", f"{call.name}: expected a list of equations `[h, ← h']`",
-                             "`[…]`", repr(text), self.loc(call))
-        out: list[tuple[str, bool]] = []
-        for part in top_level_split(text[1:-1], ","):
-            reverse = False
-            for arrow in ("←", "<-"):
-                if part.startswith(arrow):
-                    part, reverse = part[len(arrow):].strip(), True
-            if not part or (part == "*" and not allow_star):
-                raise self.error(f"{path}.arg", f"{call.name}: an empty rule", "an equation", repr(text),
-                                 self.loc(call))
-            out.append((part, reverse))
-        return out
+        """``[e, ← e', …]`` as the tactic reads it (``tactic_block.parse_rules``; malformed: error)."""
+        try:
+            rules = parse_rules(text, call)
+        except TacticMeshError as err:
+            raise self.error(f"{path}.arg", err.message, "`[h, ← h']`", repr(text.strip()), self.loc(call)) from None
+        if not allow_star and any(r == "*" for r, _ in rules):
+            raise self.error(f"{path}.arg", f"{call.name}: an empty rule", "an equation", repr(text.strip()),
+                             self.loc(call))
+        return rules
 
     def calc_children(self, parent: Slot, call: TacticCall, path: str) -> Children:
         parent = self.under_implicits(parent)
-        steps = [s for s in top_level_split(call.arg.replace("\n", " ; "), ";") if s]
-        if not steps:
-            raise self.error(f"{path}.arg", "calc: expected steps `a = b := proof`", "steps", "nothing",
-                             self.loc(call))
-        for k, step in enumerate(steps):
-            relation, sep, proof = step.partition(":=")
-            if not sep or not any(f" {r} " in relation for r in CALC_RELATIONS):
-                raise self.error(f"{path}.arg", "calc: a step must read `a R b := proof` (R one of = ≤ <)",
-                                 "`a R b := proof`", repr(step), self.loc(call))
-            if k == 0 and relation.strip().startswith("_"):
-                raise self.error(f"{path}.arg", "calc: the first step cannot start with `_`", "a term", "`_`",
-                                 self.loc(call))
-            self.surface(relation.strip(), parent, call, path)
-            self.surface(proof.strip(), parent, call, path)
+        try:
+            steps = calc_steps(call)
+        except TacticMeshError as err:
+            raise self.error(f"{path}.arg", err.message, "steps `a R b := proof`", repr(call.arg),
+                             self.loc(call)) from None
+        for lhs, rel, rhs, proof in steps:
+            self.surface(f"{lhs} {rel} {rhs}", parent, call, path)
+            self.surface(proof, parent, call, path)
         return ()
 
     # -- induction and cases -------------------------------------------------------------------------
