@@ -21,7 +21,8 @@ steps runs in constant Python stack.  ``choice`` policies:
 
 Scopes (``scoped s t``): ``fuel N`` (at most N steps inside), ``split`` (LogicT ``msplit``: the
 first success of ``t`` as ``{value, rest}`` with ``rest`` a suspension of the remaining
-successes, or ``[]`` when there is none), ``reflect`` (the inverse: ``reflect (split t) ≅ t``).
+successes, or ``[]`` when there is none), ``reflect`` (the inverse: ``reflect (split t) ≅ t``),
+``progress`` (Rocq's ``progress``: only the successes of ``t`` that changed the state).
 ``once t`` is ``choice[commit] {t}``.
 
 Operations (``op``) and ``foreign`` computations are given meaning by handlers: ``handle h t``
@@ -211,6 +212,13 @@ class _ReflectK:
 
 
 @attrs.frozen
+class _ProgressK:
+    """``scoped "progress"``: a success of the body must have changed the state it started from."""
+
+    before: object
+
+
+@attrs.frozen
 class _FuelK:
     saved: int | None  # the enclosing scope's remaining fuel when the scope began (None: unbounded)
     start: int  # this scope's fuel when it began
@@ -370,6 +378,9 @@ class Machine(Generic[S]):
                 elif isinstance(t, Scoped) and t.scope == "reflect":
                     kont = _Cons(_ReflectK(), kont)
                     ctrl_term = t.body
+                elif isinstance(t, Scoped) and t.scope == "progress":
+                    kont = _Cons(_ProgressK(state), kont)
+                    ctrl_term = t.body
                 elif isinstance(t, Scoped):
                     parsed = _parse_scope(t.scope)
                     if isinstance(parsed, str):
@@ -477,6 +488,11 @@ class Machine(Generic[S]):
                         else:
                             yield Panic("reflect expects the result of `scoped \"split\"`")
                             return
+                    elif isinstance(frame, _ProgressK):
+                        if made_progress(frame.before, state):
+                            ctrl_value = value
+                        else:
+                            failure = VStr("no progress: the state is unchanged")
                     elif isinstance(frame, _FuelK):
                         # what the scope consumed also counts for the enclosing one
                         used = frame.start - (scope_fuel if scope_fuel is not None else frame.start)
@@ -595,7 +611,16 @@ def _parse_scope(scope: str) -> int | str:
     parts = scope.split()
     if len(parts) == 2 and parts[0] == "fuel" and parts[1].isdigit():
         return int(parts[1])
-    return f"unknown scope '{scope}' (supported: `fuel N`, `split`, `reflect`)"
+    return f"unknown scope '{scope}' (supported: `fuel N`, `split`, `reflect`, `progress`)"
+
+
+def made_progress(before: object, after: object) -> bool:
+    """Did a run change the state?  States that know (``ProofState.progressed_from``) say so;
+    any other state has progressed when it is not equal to the one it started from."""
+    progressed = getattr(after, "progressed_from", None)
+    if progressed is not None:
+        return bool(progressed(before))
+    return bool(before != after)
 
 
 def _resolve(v: Value, env: Env) -> Value | str:

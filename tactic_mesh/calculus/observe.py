@@ -9,11 +9,11 @@ irrelevance, any two witnesses of the same proposition are equal; witnesses of d
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import attrs
 
-from tactic_mesh.calculus.machine import Budget, Handler, Machine, collect
+from tactic_mesh.calculus.machine import Budget, Handler, Machine, Scorer, collect
 from tactic_mesh.calculus.state import ProofState
 from tactic_mesh.calculus.terms import Term
 from tactic_mesh.kernel.expr import Const, Expr, FVar, MVar, mk_app, replace
@@ -30,10 +30,19 @@ class Observation:
 
 
 def observe(
-    term: Term, state: ProofState, handlers: Mapping[str, Handler[ProofState]], fuel: int = 100_000, limit: int = 8
+    term: Term,
+    state: ProofState,
+    handlers: Mapping[str, Handler[ProofState]],
+    fuel: int = 100_000,
+    limit: int = 8,
+    scorers: Mapping[str, Scorer] | None = None,
+    installed: Sequence[str] | None = None,
 ) -> Observation:
-    machine: Machine[ProofState] = Machine(handlers, budget=Budget(fuel=fuel))
-    successes, stop = collect(machine.run(term, state, list(handlers)), limit)
+    """Run ``term`` on ``state`` with the handlers ``installed`` (default: all registered ones,
+    outermost last; the others are available to ``handle``)."""
+    machine: Machine[ProofState] = Machine(handlers, scorers, budget=Budget(fuel=fuel))
+    base = list(handlers) if installed is None else list(installed)
+    successes, stop = collect(machine.run(term, state, base), limit)
     outcome = "success" if successes else _outcome_name(stop)
     return Observation(outcome, tuple(s.state for s in successes))
 
@@ -71,7 +80,7 @@ def _canonical_goals(state: ProofState) -> tuple[tuple[Expr, ...], ...]:
     return tuple(out)
 
 
-def _witness_with_placeholders(state: ProofState) -> Expr:
+def witness_with_placeholders(state: ProofState) -> Expr:
     """The parent witness once each open goal is given a witness: the i-th goal gets the same
     opaque placeholder (``sorryAx`` of its target) in every run compared."""
     mctx = state.metavar_graph
@@ -96,7 +105,7 @@ def same_state(a: ProofState, b: ProofState) -> bool:
             return True
         wa, wb = a.proof_term(), b.proof_term()
     else:
-        wa, wb = _witness_with_placeholders(a), _witness_with_placeholders(b)
+        wa, wb = witness_with_placeholders(a), witness_with_placeholders(b)
     if wa.has_mvar or wb.has_mvar:  # holes that are not goals: compare their shapes only
         return _canonical_goals(a) == _canonical_goals(b)
     checker = TypeChecker(a.environment, level_params=a.level_params)

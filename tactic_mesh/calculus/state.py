@@ -138,6 +138,23 @@ class ProofState:
     def open_holes(self) -> list[MVar]:
         return self.metavar_graph.unassigned_mvars(self.partial_term)
 
+    def progressed_from(self, before: object) -> bool:
+        """Did the state change since ``before`` (``scoped "progress"``, Rocq's ``progress``)?  The
+        goal list, the proof built so far, or a goal's context or target (after instantiation)
+        differs; moving the focus alone is no progress."""
+        if not isinstance(before, ProofState):
+            return True
+        if self.active_obligations != before.active_obligations or self.proof_term() != before.proof_term():
+            return True
+        new, old = self.metavar_graph, before.metavar_graph
+        for g in self.active_obligations:
+            a, b = new.decl(g), old.decl(g)
+            if new.instantiate(a.type) != old.instantiate(b.type):
+                return True
+            if [new.instantiate(d.type) for d in a.lctx] != [old.instantiate(d.type) for d in b.lctx]:
+                return True
+        return False
+
     @property
     def is_complete(self) -> bool:
         return not self.active_obligations and not self.open_holes()

@@ -48,7 +48,7 @@ from tactic_mesh.calculus.tactic_syntax import (
     split_tactics,
     top_level_split,
 )
-from tactic_mesh.calculus.tactics import apply, exact, first, intro, refine, repeat, rewrite, try_
+from tactic_mesh.calculus.tactics import apply, exact, first, intro, progress, refine, repeat, rewrite, try_
 from tactic_mesh.calculus.terms import (
     Choice,
     Contract,
@@ -132,6 +132,8 @@ def compile_tactic(call: TacticCall, state: ProofState) -> Term:
         return try_(compile_seq(call.children, state))
     if name == "once":
         return Choice(Policy.COMMIT, (compile_seq(call.children, state),))
+    if name == "progress":
+        return progress(compile_seq(call.children, state))
     if name == "repeat":  # each round runs on the state the previous one left
         return repeat(defer_seq(call.children))
     if name == "focus":

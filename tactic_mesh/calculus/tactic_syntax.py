@@ -34,7 +34,7 @@ import attrs
 
 from tactic_mesh.kernel.errors import Location, TacticMeshError
 
-SEQUENCE_TACTICALS = ("try", "repeat", "once", "all_goals", "any_goals")
+SEQUENCE_TACTICALS = ("try", "repeat", "once", "progress", "all_goals", "any_goals")
 ALTERNATIVE_TACTICALS = ("first", "solve", "interleave")
 COMBINATORS = ("<;>", "<|>", "orelse")  # infix: `t <;> u`, `t <|> u`, `t orelse u`
 BLOCKS = ("·", "focus", "case", "next", "|")

@@ -7,7 +7,9 @@ main goal (``VGoal("main")``: the first goal in focus).
 * ``intro x y …`` — ``refine fun x y … => ?_``;
 * ``rfl`` — ``exact rfl``;
 * tacticals ``first [t₁, …]`` (committed choice), ``try t``, ``repeat t`` (a fixpoint that stops
-  at the first failure), ``focus t`` (on the main goal only).
+  at the first failure), ``focus t`` (on the main goal only), ``progress t`` (only the successes
+  that changed the state), ``not_ t`` (negation as failure), ``ifte c x th el`` (LogicT's soft cut:
+  every success of ``c`` continued by ``th``, or ``el`` when ``c`` has none).
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ from __future__ import annotations
 from tactic_mesh.calculus.terms import (
     Bind,
     Choice,
+    Fail,
     Fix,
     Focus,
     Op,
     Policy,
     Pure,
     Rec,
+    Scoped,
     Term,
     VGoal,
     VName,
@@ -85,3 +89,28 @@ def repeat(tactic: Term, name: str = "repeat") -> Term:
 
 def focus(tactic: Term) -> Term:
     return Focus("main", tactic)
+
+
+def progress(tactic: Term) -> Term:
+    return Scoped("progress", tactic)
+
+
+def not_(tactic: Term) -> Term:
+    """Negation as failure: succeeds (changing nothing) exactly when ``tactic`` has no success.
+    ``Cut`` drops the ``pure ()`` alternative once ``tactic`` succeeds."""
+    return Choice(Policy.BACKTRACK, (seq(tactic, Op("Cut"), Fail(VStr("not: the tactic succeeded"))), Pure()))
+
+
+IFTE_RESULT = "ifte_r"  # the variable holding the split of the condition
+
+
+def ifte(cond: Term, var: str, then: Term, else_: Term) -> Term:
+    """LogicT ``ifte``: when ``cond`` has a success, ``bind var <- cond ; then`` over *all* its
+    successes (a soft cut: ``cond`` keeps its alternatives); otherwise ``else_``.  Built from
+    ``split``/``reflect``: the condition runs once, its first success decides the branch."""
+    split = VVar(IFTE_RESULT)
+    successes = Scoped("reflect", Pure(split))
+    return Bind(IFTE_RESULT, Scoped("split", cond), Choice(Policy.BACKTRACK, (
+        Bind(var, successes, then),
+        Bind("_", not_(successes), else_),
+    )))

@@ -8,11 +8,11 @@ import sys
 
 
 def run_laws(args: argparse.Namespace) -> int:
-    """One row per law: side condition, instances tried, where the side condition held, held, and
-    the minimal counterexample of a refuted law.  Exit 1 when a claimed law fails or an unclaimed
-    variant is not refuted."""
+    """One row per law: side condition, instances tried, where the side condition held, held,
+    whether a counterexample was found; then the minimal counterexample of each refuted law.
+    Exit 1 when a claimed law fails or an unclaimed variant is not refuted."""
     from tactic_mesh.laws.catalogue import LAWS
-    from tactic_mesh.laws.check import LawReport, check_law
+    from tactic_mesh.laws.check import LawReport, check_law, table
 
     names = {law.name for law in LAWS}
     unknown = [n for n in args.law or () if n not in names]
@@ -48,8 +48,7 @@ def run_laws(args: argparse.Namespace) -> int:
         } for r in reports], sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
-        for r in reports:
-            print(r.row())
+        print(table(reports))
         for r in reports:
             if r.counterexample is not None:
                 print()

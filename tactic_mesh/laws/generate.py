@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from tactic_mesh.calculus.machine import Budget, Success
 from tactic_mesh.calculus.state import ProofState
 from tactic_mesh.calculus.tactic_block import HANDLERS, defer, defer_seq, prove_by_block, tactic_machine
-from tactic_mesh.calculus.tactic_syntax import TacticCall, split_block
+from tactic_mesh.calculus.tactic_syntax import split_block, split_tactics
 from tactic_mesh.calculus.tactics import MAIN, exact, intro, refine, try_
 from tactic_mesh.calculus.terms import (
     Bind,
@@ -39,9 +39,10 @@ from tactic_mesh.calculus.terms import (
 from tactic_mesh.kernel.commands import FileChecker
 from tactic_mesh.kernel.deep import run_deep
 from tactic_mesh.kernel.environment import Environment
-from tactic_mesh.kernel.expr import Expr
+from tactic_mesh.kernel.expr import Const, Expr, get_app_fn
 from tactic_mesh.kernel.prelude import prelude
-from tactic_mesh.laws.catalogue import H_VAR, K_VAR, Ingredients
+from tactic_mesh.laws.run import HANDLER_NAMES
+from tactic_mesh.laws.schema import H_VAR, K_VAR, Ingredients
 from tactic_mesh.typing.api import initial_state
 
 PROOFS = Path(__file__).resolve().parents[1] / "proofs"
@@ -59,11 +60,16 @@ class LawState:
     state: ProofState
 
 
+COUPLING_SCRIPT = "constructor\n  · exact"  # a witness then its property: coupled goals, always included
+
+
 @lru_cache(maxsize=4)
 def library_states(every: int = 6, prefixes: tuple[int, ...] = (0, 1, 2)) -> tuple[LawState, ...]:
     """States of the theorems of ``tactics.tm`` (checked after ``basics.tm``): for every
-    ``every``-th theorem, its initial state and the states after the first ``k`` tactics of its
-    script for ``k`` in ``prefixes``."""
+    ``every``-th theorem, and every theorem whose script opens with ``constructor`` on an
+    existential (coupled goals), its initial state and the states after the first ``k`` tactics of
+    its script for ``k`` in ``prefixes``; and, for each state with coupled goals, the states where
+    ``constructor`` split one of its conjunctions (``?n < 5``, ``?n = 3`` as two goals)."""
     blocks: list[tuple[Environment, Expr, tuple[str, ...], tuple[str, ...], str, int, int]] = []
     tactics_file = str(PROOFS / "tactics.tm")
 
@@ -79,7 +85,7 @@ def library_states(every: int = 6, prefixes: tuple[int, ...] = (0, 1, 2)) -> tup
         run_deep(checker.check_text, path.read_text(encoding="utf-8"), str(path))
     out: list[LawState] = []
     for i, (env, statement, levels, binders, text, line, col) in enumerate(blocks):
-        if i % every:
+        if i % every and not text.removeprefix("by").lstrip().startswith(COUPLING_SCRIPT):
             continue
         start = initial_state(env, statement, levels, binders)
         calls = split_block(text, line, col)
@@ -92,7 +98,26 @@ def library_states(every: int = 6, prefixes: tuple[int, ...] = (0, 1, 2)) -> tup
             result = tactic_machine(Budget(fuel=50_000)).first(defer_seq(calls[:k]), start, HANDLERS)
             if isinstance(result, Success) and result.state.active_obligations:
                 out.append(LawState(f"tactics.tm:{line}+{k}", result.state))
+                out += _split_conjunctions(out[-1])
     return tuple(out)
+
+
+def _split_conjunctions(state: LawState) -> list[LawState]:
+    """For a state with coupled goals: the states after ``focus k constructor`` on each goal ``k``
+    whose target is a conjunction."""
+    s = state.state
+    if not s.metavar_graph.shared_mvars(s.focus_goals()):
+        return []
+    out: list[LawState] = []
+    for k, goal in enumerate(s.focus_goals(), start=1):
+        target = s.metavar_graph.instantiate(s.metavar_graph.decl(goal).type)
+        head = get_app_fn(target)
+        if not (isinstance(head, Const) and head.name == "And"):
+            continue
+        result = tactic_machine(Budget(fuel=50_000)).first(Focus(str(k), tactic("constructor")), s, HANDLERS)
+        if isinstance(result, Success):
+            out.append(LawState(f"{state.name} ▸ focus {k} constructor", result.state))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -107,12 +132,16 @@ BLOCK_TACTICS = ("intro", "intros", "constructor", "assumption", "rfl", "left", 
 
 def tactic(text: str) -> Term:
     """A ``by``-block tactic, compiled by the tactic handler on the state it meets."""
-    return defer(TacticCall(text.split()[0], text.partition(" ")[2], 0, 0))
+    (call,) = split_tactics(text, 1, 1)
+    return defer(call)
 
+
+ANY_STEP = "first | intro | constructor | assumption | rfl | simp | left"  # applies on most goals
 
 ATOMS: tuple[Term, ...] = (
     Pure(),
     Fail(VStr("gen: fail")),
+    tactic(ANY_STEP),
     *(tactic(t) for t in BLOCK_TACTICS),
     intro("h"),
     exact("rfl"),
@@ -124,13 +153,17 @@ ATOMS: tuple[Term, ...] = (
 
 
 def atoms() -> st.SearchStrategy[Term]:
-    return st.sampled_from(ATOMS) | st.sampled_from(VALUES).map(Pure)
+    """Mostly tactics (they make the runs go somewhere); sometimes ``pure`` of a value."""
+    tactics = st.sampled_from(ATOMS)
+    return st.one_of(tactics, tactics, tactics, st.sampled_from(VALUES).map(Pure))
 
 
 def _extend(inner: st.SearchStrategy[Term]) -> st.SearchStrategy[Term]:
     two = st.tuples(inner, inner)
+    sequence = two.map(lambda p: seq(p[0], p[1]))
     return st.one_of(
-        two.map(lambda p: seq(p[0], p[1])),
+        sequence,
+        sequence,
         two.map(lambda p: Choice(Policy.BACKTRACK, p)),
         two.map(lambda p: Choice(Policy.COMMIT, p)),
         two.map(lambda p: Choice(Policy.FAIR, p)),
@@ -163,14 +196,34 @@ def continuations(var: str, max_leaves: int = 3) -> st.SearchStrategy[Term]:
     )
 
 
-def ingredients(n_states: int, max_leaves: int = 4) -> st.SearchStrategy[Ingredients]:
+SELECTORS = ("main", "last", "all", "1", "2", "3", "zero", "succ", "inl", "inr", "left", "right")
+
+
+def coupled(states: tuple[LawState, ...]) -> tuple[int, ...]:
+    """The indices of the states with coupled goals (a metavariable shared by two goals)."""
+    return tuple(k for k, s in enumerate(states)
+                 if s.state.metavar_graph.shared_mvars(s.state.focus_goals()))
+
+
+def ingredients(n_states: int, max_leaves: int = 4, featured: tuple[int, ...] = ()) -> st.SearchStrategy[Ingredients]:
+    """Instances over ``n_states`` states; the ``featured`` ones (the coupled states) are drawn
+    as often as all the others together, so that laws about coupling meet them."""
+    state_index = st.integers(0, n_states - 1)
+    if featured:
+        state_index = st.one_of(state_index, st.sampled_from(featured))
     return st.builds(
         Ingredients,
         t=programs(max_leaves),
         u=programs(max_leaves),
         v=programs(max_leaves),
         k=continuations(K_VAR),
-        h=continuations(H_VAR),
+        h=st.one_of(continuations(H_VAR), continuations(K_VAR)),  # h may mention x (bind-assoc)
         a=st.sampled_from(VALUES),
-        state_index=st.integers(0, n_states - 1),
+        state_index=state_index,
+        i=st.integers(0, 3),
+        j=st.integers(0, 3),
+        sel=st.sampled_from(SELECTORS),
+        h1=st.sampled_from(HANDLER_NAMES),
+        h2=st.sampled_from(HANDLER_NAMES),
+        n=st.integers(0, 16),
     )

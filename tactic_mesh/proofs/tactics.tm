@@ -1657,3 +1657,30 @@ theorem Nat.have_first (a b : Nat) (h : a = b) : b + 0 = a := by
   have hb : b = a
   · exact h.symm
   rw [hb]
+
+-- Coupled goals: `constructor` on an existential leaves its witness as a goal that the other goal
+-- mentions (the law checker draws its coupled states from these).
+theorem exists_lt_five_eq_three : ∃ n, n < 5 ∧ n = 3 := by
+  constructor
+  · exact 3
+  · constructor
+    · repeat constructor
+    · rfl
+
+theorem exists_eq_two_of (P : Nat → Prop) (h : P 2) : ∃ m, m = 2 ∧ P m := by
+  constructor
+  · exact 2
+  · constructor
+    · rfl
+    · exact h
+
+theorem exists_sum_comm (a b : Nat) : ∃ m, a + b = m ∧ m = b + a := by
+  constructor
+  · exact a + b
+  · constructor
+    · rfl
+    · exact Nat.add_comm a b
+
+theorem progress_intro (p : Prop) : p → p := by
+  progress intro hp
+  progress try assumption

@@ -853,6 +853,7 @@ _RULES: dict[str, Rule] = {
     "solve": lambda ck, call, i, d, p: ck.alternatives(call, i, d, p, then_done=True),
     "try": _try,
     "once": _seq_rule,
+    "progress": _seq_rule,
     "repeat": lambda ck, call, i, d, p: ck.repeat(call, i, d, p),
     "focus": _focus(must_solve=False),
     "·": _focus(must_solve=True),

@@ -20,7 +20,8 @@ Rules (``I`` is the interface of the goals in focus; joins are the lattice joins
 * ``scoped "fuel N"``: the body's type (``N = 0``: ⊥); ``scoped "split"``: never fails — the output
   is the join of the body's output and ``I`` (no first success: ``[]`` and the state unchanged);
   the value remembers the body's type; ``scoped "reflect"``: the body's value must be a split
-  result; the output joins the body's output and the split program's; other scopes: error.
+  result; the output joins the body's output and the split program's; ``scoped "progress"``:
+  the body's type (it only drops successes); other scopes: error.
 * ``focus sel t``: for each way ``sel`` may resolve (``all``; ``main``/``first``, ``last``, an index:
   positions; an id: must be a goal in focus — else error; a tag), ``t`` on the chosen goal with
   the others in the frame, output ``t``'s goals in the focused goal's place (the machine's ``widen``);
@@ -512,13 +513,16 @@ class CoreChecker:
                                      "a split result", body.value.sort.value)
                 return Typed(join(body.out, Interface.top(iface.frame)), body.effects, ANY)
             return Typed(join(body.out, inner.out), body.effects | inner.effects, inner.value)
+        if t.scope == "progress":  # filters the body's successes: the body's type
+            return self.check(t.body, iface, delta, body_path)
         parts = t.scope.split()
         if len(parts) == 2 and parts[0] == "fuel" and parts[1].isdigit():
             body = self.check(t.body, iface, delta, body_path)
             if int(parts[1]) == 0:
                 return Typed(None, body.effects, ANY, Diagnostic(path, "no fuel: `fuel 0` cannot take a step"))
             return body
-        raise self.error(path, f"unknown scope '{t.scope}'", "`fuel N`, `split` or `reflect`", repr(t.scope))
+        raise self.error(path, f"unknown scope '{t.scope}'", "`fuel N`, `split`, `reflect` or `progress`",
+                         repr(t.scope))
 
     def selector_picks(self, selector: str, iface: Interface, path: str) -> list[Pick] | None:
         """The ways ``focus selector`` may resolve (None: ``all``); the order of tests is the one of
