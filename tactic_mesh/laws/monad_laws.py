@@ -77,6 +77,7 @@ MONAD_LAWS: tuple[Law, ...] = (
         B,
         MONAD_PLUS,
         uses=("t", "u", "v"),
+        side_condition_text="policy Backtrack (not Fair)",
         refuted_by="interleave-assoc",
     ),
     Law(
@@ -87,6 +88,7 @@ MONAD_LAWS: tuple[Law, ...] = (
         B,
         "MonadPlus left distribution (LogicT, Ltac2 `plus`)",
         uses=("t", "u", "k"),
+        side_condition_text="policy Backtrack (not Commit)",
         refuted_by="commit-bind-distrib",
     ),
     Law(
@@ -179,7 +181,7 @@ MONAD_LAWS: tuple[Law, ...] = (
         uses=("t", "u"),
         side_condition=within_fuel(repeat_like, lambda i: unfold_fix(repeat_like(i))),
         fuel=FIX_FUEL,
-        side_condition_text="neither run exhausts the fuel",
+        side_condition_text="neither run exhausts the fuel (explicit fuel)",
         refuted_by="fix-unfold-scoped-fuel",
     ),
     Law(
@@ -192,7 +194,7 @@ MONAD_LAWS: tuple[Law, ...] = (
         uses=("t", "u"),
         side_condition=within_fuel(backtracking_fix, lambda i: unfold_fix(backtracking_fix(i))),
         fuel=FIX_FUEL,
-        side_condition_text="neither run exhausts the fuel",
+        side_condition_text="neither run exhausts the fuel (explicit fuel)",
         refuted_by="fix-unfold-scoped-fuel",
     ),
     Law(
