@@ -197,7 +197,7 @@ class KernelHandler:
         others = [h for h in holes if h not in natural]
         children = tuple(h.id for h in [*others, *natural])
         step = make_step(state.metavar_graph, mctx, m, term, children)
-        return VUnit(), state.replace_goal(m, children, mctx, step)
+        return VUnit(), state.replace_goal(m, children, mctx, step, via="AssignMetavar")
 
     def op_Rewrite(
         self, state: ProofState, goal: Value, proof: Value, direction: Value, at: Value | None = None
@@ -264,7 +264,7 @@ class KernelHandler:
         mctx = mctx.assign(MVar(m), term)
         children = (new_goal.id, *premises)
         step = make_step(state.metavar_graph, mctx, m, term, children)
-        return VGoal(state.obligation_id(new_goal.id)), state.replace_goal(m, children, mctx, step)
+        return VGoal(state.obligation_id(new_goal.id)), state.replace_goal(m, children, mctx, step, via="Rewrite")
 
     # -- construction --------------------------------------------------------------------------
 
@@ -333,7 +333,7 @@ class KernelHandler:
         mctx = mctx.assign(MVar(m), term)
         children = (inner.id, *premises)
         step = make_step(state.metavar_graph, mctx, m, term, children)
-        return VGoal(state.obligation_id(inner.id)), state.replace_goal(m, children, mctx, step)
+        return VGoal(state.obligation_id(inner.id)), state.replace_goal(m, children, mctx, step, via="Rewrite at")
 
     def op_Unify(self, state: ProofState, a: Value, b: Value) -> HandlerResult[ProofState]:
         if not isinstance(a, VExpr) or not isinstance(b, VExpr):

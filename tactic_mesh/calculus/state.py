@@ -23,6 +23,7 @@ from tactic_mesh.kernel.local_context import LocalContext
 from tactic_mesh.kernel.mctx import MetavarContext, MVarKind
 
 if TYPE_CHECKING:
+    from tactic_mesh.calculus.assembly import Commit
     from tactic_mesh.calculus.steppack import StepPack
 
 KERNEL_VERSION = f"tactic-mesh-kernel/{__version__}"
@@ -85,6 +86,11 @@ class ProofState:
     level_params: tuple[str, ...] = ()  # universe parameters of the statement
     saved: tuple[ProofState, ...] = ()  # checkpoints: `Rollback n` restores saved[n] exactly
     steps: tuple[StepPack, ...] = ()  # the StepPacks of the steps taken so far
+    # assembly tracking (``calculus.assembly``): the commits since the trace started, and the
+    # metavariable context as of the last one (None: not traced).  Not part of equality or codecs.
+    trail: tuple[Commit, ...] = attrs.field(default=(), eq=False, repr=False)
+    trail_base: MetavarContext | None = attrs.field(default=None, eq=False, repr=False)
+    trail_start: ProofState | None = attrs.field(default=None, eq=False, repr=False)
 
     @staticmethod
     def initial(
@@ -203,8 +209,21 @@ class ProofState:
         alive = set(self.active_obligations)
         return tuple(g for g in self.focus if g in alive)
 
+    def traced(self) -> ProofState:
+        """This state as the start of an assembly trace: no commits yet, its context the base."""
+        start = attrs.evolve(self, trail=(), trail_base=self.metavar_graph, trail_start=None)
+        return attrs.evolve(start, trail_start=start)
+
+    def masked_to(self, goals: tuple[int, ...]) -> ProofState:
+        """Search bookkeeping: only ``goals`` stay visible (in focus); the other active goals are
+        masked.  A masked state's proof term has holes for the masked goals, so a final term is
+        never taken from it (``final_proof_term``)."""
+        hidden = frozenset(g for g in self.active_obligations if g not in goals)
+        return attrs.evolve(self, focus=tuple(g for g in self.focus if g in goals), masked=self.masked | hidden)
+
     def replace_goal(
-        self, goal: int, new_goals: tuple[int, ...], mctx: MetavarContext, step: StepPack | None = None
+        self, goal: int, new_goals: tuple[int, ...], mctx: MetavarContext, step: StepPack | None = None,
+        via: str = "",
     ) -> ProofState:
         """``goal`` was assigned; ``new_goals`` take its place, in the agenda and in the focus.
         Goals that unification solved on the way (e.g. ``?b`` of ``Eq.trans``) leave the agenda.
@@ -222,10 +241,19 @@ class ProofState:
                     out.append(g)
             return tuple(g for g in out if not mctx.is_assigned(g))
 
+        trail, base = self.trail, self.trail_base
+        if step is not None and base is not None:  # a committed step of a traced run
+            from tactic_mesh.calculus.assembly import Commit, mctx_changes
+
+            commit = Commit(goal, tuple(new_goals), tuple(step.delta.closed), via, self.checkpoint,
+                            mctx_changes(base, mctx))
+            trail, base = (*trail, commit), mctx
         return attrs.evolve(
             self,
             metavar_graph=mctx,
             active_obligations=splice(self.active_obligations),
             focus=splice(self.focus),
             steps=self.steps if step is None else (*self.steps, step),
+            trail=trail,
+            trail_base=base,
         )

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 
 import attrs
 
+from tactic_mesh.calculus.assembly import TRACING, ReplayError, assemble
 from tactic_mesh.calculus.elim import elim_program
 from tactic_mesh.calculus.kernel_handler import KernelHandler
 from tactic_mesh.calculus.machine import (
@@ -631,6 +632,8 @@ def block_start_state(
 ) -> ProofState:
     """The state a declaration's ``by`` block starts from: its binders introduced, as in Lean."""
     state = ProofState.initial(env, statement, level_params=level_params)
+    if TRACING.get():
+        state = state.traced()
     if not binder_names:
         return state
     result = Machine({"kernel": KernelHandler()}).first(_intro(list(binder_names), state), state, ["kernel"])
@@ -653,6 +656,14 @@ def prove_by_block(
     declaration's binders are introduced first, as in Lean."""
     state = block_start_state(env, statement, level_params, binder_names, Location(filename, line, col))
     final, _ = run_block(text, line, col, state, filename)
+    if final.trail_start is not None:  # traced: the term is the replay's, kernel-checked there
+        try:
+            replayed = assemble(final).proof_term
+        except ReplayError as err:
+            raise ElabError(err.message, Location(filename, line, col)) from None
+        if replayed is None:
+            raise ElabError("the tactic block left holes in the proof", Location(filename, line, col))
+        return replayed
     term = final.proof_term()
     if term.has_mvar:
         raise ElabError("the tactic block left holes in the proof", Location(filename, line, col))

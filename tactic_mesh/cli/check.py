@@ -10,45 +10,48 @@ from typing import TYPE_CHECKING
 
 from tactic_mesh.kernel.commands import CommandResult, FileChecker, Options
 from tactic_mesh.kernel.deep import run_deep
-from tactic_mesh.kernel.environment import Environment
 from tactic_mesh.kernel.errors import Location, TacticMeshError
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
+    from tactic_mesh.handlers.artifacts import TraceWriter
+
 KERNEL_NOTE = "every accepted declaration was re-checked by the kernel type checker"
 
 
-def _is_prelude(path: Path) -> bool:
-    from importlib import resources
-
-    packaged = resources.files("tactic_mesh.proofs").joinpath("prelude.tm")
-    try:
-        return path.resolve() == Path(str(packaged)).resolve()
-    except OSError:
-        return False
-
-
-def check_files(paths: list[str], options: Options, show_progress: bool = False) -> list[CommandResult]:
-    from tactic_mesh.kernel.prelude import prelude
+def check_files(paths: list[str], options: Options, show_progress: bool = False,
+                trace: TraceWriter | None = None) -> list[CommandResult]:
+    """Check the files in order against one growing environment; with ``trace``, every theorem's
+    assembly is recorded and written (``--trace DIR``)."""
+    from tactic_mesh.handlers.artifacts import start_environment
 
     results: list[CommandResult] = []
     files = [Path(p) for p in paths]
-    start_empty = bool(files) and _is_prelude(files[0])
     try:
-        env = Environment() if start_empty else prelude()
+        env = start_environment(files)
     except TacticMeshError as err:
         return [CommandResult("prelude", "", False, err.message, Location("<prelude>", 1, 1))]
     from tactic_mesh.calculus.tactic_block import prove_by_block
 
     checker = FileChecker(env, options, prove_by_block)
+    if trace is not None:
+        checker.theorem_hook = trace.hook
     with _Progress(show_progress) as progress:
         for path in files:
             if path.is_dir():
                 results.append(CommandResult("file", str(path), False, "is a directory", Location(str(path), 1, 1)))
                 continue
             task = progress.start(str(path))
-            results.extend(run_deep(checker.check_file, path, task.parsed, task.advance))
+            if trace is None:
+                results.extend(run_deep(checker.check_file, path, task.parsed, task.advance))
+            else:
+                from tactic_mesh.handlers.artifacts import traced_run
+
+                def check_one(p: Path = path, t: _Task = task) -> list[CommandResult]:
+                    return run_deep(checker.check_file, p, t.parsed, t.advance)
+
+                results.extend(traced_run(check_one, trace.sink))
     return results
 
 
@@ -105,7 +108,15 @@ def _line(r: CommandResult) -> str:
 
 def run_check(args: argparse.Namespace) -> int:
     options = Options(allow_sorry=args.allow_sorry, forbid_axioms=args.forbid_axioms)
-    results = check_files(args.files, options, show_progress=not args.json)
+    trace = None
+    if args.trace:
+        from tactic_mesh.handlers.artifacts import TraceWriter
+
+        trace = TraceWriter(Path(args.trace), [Path(f) for f in args.files])
+    results = check_files(args.files, options, show_progress=not args.json, trace=trace)
+    if trace is not None:  # an artifact that could not be written fails its declaration
+        for name, message in trace.errors:
+            results.append(CommandResult("trace", name, False, message, Location(args.trace, 1, 1)))
     failed = [r for r in results if not r.ok]
     declarations = [r for r in results if not r.kind.startswith("#") and r.kind != "universe"]
     if args.json:
@@ -114,6 +125,8 @@ def run_check(args: argparse.Namespace) -> int:
             "checked": len(declarations),
             "failed": len(failed),
             "kernel_rechecked": True,
+            **({"artifacts": [{"theorem": n, "assembly": str(a), "proof_term": str(p)} for n, a, p in trace.written]}
+               if trace is not None else {}),
             "results": [r.to_json() for r in results],
         }
         json.dump(payload, sys.stdout, ensure_ascii=False, indent=2)
@@ -130,4 +143,7 @@ def run_check(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     print(f"all {len(declarations)} declarations checked: {KERNEL_NOTE}")
+    if trace is not None:
+        print(f"{len(trace.written)} theorem(s) traced into {args.trace}: each proof term was rebuilt by a "
+              "sequential replay of its assembly and re-checked by the kernel")
     return 0

@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--forbid-axioms", action="store_true", help="reject theorems that depend on any axiom"
     )
     check.add_argument("--quiet", "-q", action="store_true", help="print errors and the summary only")
+    check.add_argument("--trace", metavar="DIR",
+                       help="write <theorem>_assembly.json.gz and <theorem>_proof_term.json.gz per theorem")
     prove = sub.add_parser(
         "prove",
         help="prove a statement by automatic search (or by --by SCRIPT); the kernel checks the proof",
@@ -64,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     prove.add_argument(
         "--expand", action="store_true", help="also print the script's core program (tactic DSL)"
     )
+    prove.add_argument("--trace", metavar="DIR",
+                       help="write the proof's assembly trace and replayed proof term into DIR")
+    prove.add_argument("--name", default="goal", help="the theorem's name in the artifacts (default: goal)")
     fmt = sub.add_parser(
         "fmt",
         help="canonical layout of the tactic programs of .tm and .tac files",
@@ -108,6 +113,31 @@ def build_parser() -> argparse.ArgumentParser:
     laws.add_argument("--examples", type=_positive(int), default=50, metavar="N",
                       help="instances per law where the side condition holds (default 50)")
     laws.add_argument("--json", action="store_true", help="machine-readable output")
+    replay = sub.add_parser(
+        "replay",
+        help="replay recorded proof artifacts and re-check their terms in the kernel",
+        description=(
+            "Replay each artifact (an _assembly.json.gz, a _proof_term.json.gz, or a directory of "
+            "them): rebuild the environment it names, compare the provenance (kernel, library, "
+            "options) field by field and refuse to run on any difference, replay the recorded steps "
+            "in one fresh state without branching, check that they rebuild the recorded partial and "
+            "final terms, and have the kernel check the final term. Exit status 1 if any fails."
+        ),
+    )
+    replay.add_argument("artifacts", nargs="+", metavar="ARTIFACT")
+    replay.add_argument("--json", action="store_true", help="machine-readable output")
+    graph = sub.add_parser(
+        "graph",
+        help="draw the proof graph of an assembly artifact (dot, svg or json)",
+        description=(
+            "Draw the proof graph of a recorded assembly: obligations as nodes, steps as hyperedges, "
+            "shared metavariables as edges; open goals, coupled goals and the steps that closed them "
+            "are drawn differently."
+        ),
+    )
+    graph.add_argument("artifact", metavar="ARTIFACT")
+    graph.add_argument("--format", choices=("dot", "svg", "json"), default="svg")
+    graph.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
     return parser
 
 
@@ -144,6 +174,10 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from tactic_mesh.cli.laws import run_laws
 
         return run_laws(args)
+    if args.command in ("replay", "graph"):
+        from tactic_mesh.cli.artifacts import run_graph, run_replay
+
+        return run_replay(args) if args.command == "replay" else run_graph(args)
     if args.command == "fmt":
         from tactic_mesh.cli.fmt import run_fmt
 

@@ -10,26 +10,15 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from importlib import resources
+from pathlib import Path
 
 from tactic_mesh.kernel.errors import TacticMeshError
 
-LIBRARIES = {"basics": ("basics.tm",), "all": ("basics.tm", "tactics.tm")}
-
 
 def _library_env(library: str = "basics") -> object:
-    """The prelude and the theorem library (``basics.tm``; ``all``: with ``tactics.tm`` too), each
-    declaration re-checked by the kernel."""
-    from tactic_mesh.calculus.tactic_block import prove_by_block
-    from tactic_mesh.kernel.commands import FileChecker
-    from tactic_mesh.kernel.deep import run_deep
-    from tactic_mesh.kernel.prelude import prelude
+    from tactic_mesh.handlers.artifacts import library_env
 
-    checker = FileChecker(prelude(), tactic_runner=prove_by_block)
-    for name in LIBRARIES[library]:
-        text = resources.files("tactic_mesh.proofs").joinpath(name).read_text(encoding="utf-8")
-        run_deep(checker.check_text, text, f"<library>/{name}")
-    return checker.env
+    return library_env(library)
 
 
 def _core_program(log: Sequence[tuple[object, object]]) -> str:
@@ -47,6 +36,9 @@ def _core_program(log: Sequence[tuple[object, object]]) -> str:
 
 
 def run_prove(args: argparse.Namespace) -> int:
+    import attrs
+
+    from tactic_mesh.calculus.assembly import final_proof_term
     from tactic_mesh.calculus.search import Searcher
     from tactic_mesh.calculus.state import ProofState
     from tactic_mesh.calculus.tactic_block import run_block
@@ -82,6 +74,8 @@ def run_prove(args: argparse.Namespace) -> int:
         if statement.has_mvar or statement.has_level_mvar:
             return fail("the statement has parts that cannot be determined (add type ascriptions)")
         state = ProofState.initial(env, statement, level_params=tuple(el.level_params))
+        if args.trace:
+            state = state.traced()
         if args.by is not None:
             final, log = run_deep(run_block, "by\n" + args.by, 0, 1, state, "<by>")
             script = tuple(line.rstrip() for line in args.by.splitlines() if line.strip())
@@ -102,13 +96,26 @@ def run_prove(args: argparse.Namespace) -> int:
                      "furthest_script": list(result.best_script), "goals_left": list(result.best_goals)},
                 )
             final, script = result.state, result.script
-        term = final.proof_term()
+        artifacts: tuple[object, object] | None = None
+        if args.trace:  # the proof term is rebuilt by a sequential replay of the committed steps
+            from tactic_mesh.calculus.assembly import assemble
+            from tactic_mesh.handlers.artifacts import write_artifacts
+
+            trace = attrs.evolve(assemble(final), theorem=args.name, source=(("library", args.library),))
+            if trace.proof_term is None:
+                return fail("the replayed steps leave goals open")
+            term = trace.proof_term
+            artifacts = write_artifacts(Path(args.trace), trace)
+        else:
+            term = final_proof_term(final)
         if term.has_mvar:
             return fail("the proof still has holes that are not goals (an unsolved unification problem)")
         # the trusted kernel admits the proof as a theorem: only then is it reported as proved
         add_decl(env, TheoremDecl("_prove_goal", tuple(el.level_params), statement, term))
     except TacticMeshError as err:
         return fail(str(err))
+    except OSError as err:
+        return fail(f"cannot write the artifacts: {err.strerror or err}")
     printer = Printer(env)
     core = None
     if args.expand:  # the search's script is run once more to record what each tactic ran as
@@ -123,6 +130,7 @@ def run_prove(args: argparse.Namespace) -> int:
             "proof_term": printer.print(term),
             "kernel_checked": True,
             "stats": stats,
+            **({"artifacts": [str(p) for p in artifacts]} if artifacts is not None else {}),
             **({"core_program": core} if core is not None else {}),
         }
         json.dump(payload, sys.stdout, ensure_ascii=False, indent=2)
@@ -137,5 +145,7 @@ def run_prove(args: argparse.Namespace) -> int:
     print(f"proof term: {printer.print(term)}")
     if stats.get("mode") == "search":
         print(f"search: {stats['expanded']} nodes expanded, {stats['generated']} generated, {stats['seconds']} s")
+    if artifacts is not None:
+        print(f"artifacts: {artifacts[0]}, {artifacts[1]} (the proof term was rebuilt by a sequential replay)")
     print("proved: the kernel type checker re-checked the proof term")
     return 0

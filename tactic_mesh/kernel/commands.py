@@ -163,6 +163,8 @@ class FileChecker(InductiveCommands):
     def declaration(self, cmd: TheoremCmd | DefCmd | AxiomCmd, filename: str) -> tuple[tuple[str, ...], str]:
         loc = Location(filename, cmd.pos.line, cmd.pos.col)
         name = cmd.header.name
+        self.declaring = name  # for a tactic runner that wants to know which declaration it proves
+        env_before = self.env
         if name in self.env:
             raise ElabError(f"'{name}' has already been declared", loc)
         el = self.elaborator(filename)
@@ -213,6 +215,8 @@ class FileChecker(InductiveCommands):
         axioms = axioms_of(self.env, name)
         if isinstance(cmd, TheoremCmd):
             self.check_axioms(name, axioms, loc)
+            if self.theorem_hook is not None and isinstance(decl, TheoremDecl):
+                self.theorem_hook(name, env_before, decl, by_block is not None, loc)
         self.record_attributes(name, cmd.header.attributes)
         return axioms, ""
 

@@ -95,6 +95,9 @@ def axioms_of(env: Environment, name: str) -> tuple[str, ...]:
 
 
 TacticRunner = Callable[[Environment, Expr, tuple[str, ...], list[str], str, int, int, str], Expr]
+TheoremHook = Callable[[str, Environment, TheoremDecl, bool, Location], None]
+"""Called after a theorem is admitted: its name, the environment before it, its declaration,
+whether a ``by`` block proved it, and where it is (assembly traces, ``tactic-mesh check --trace``)."""
 
 
 class DeclarationChecker:
@@ -106,6 +109,8 @@ class DeclarationChecker:
         # `by` blocks are run by the tactic calculus, which the kernel does not import: the caller
         # plugs it in (``tactic_mesh.calculus.tactic_block.prove_by_block``)
         self.tactic_runner = tactic_runner
+        self.theorem_hook: TheoremHook | None = None
+        self.declaring = ""  # the declaration being checked
         self.env = env
         self.options = options or Options()
         self.universes: list[str] = []

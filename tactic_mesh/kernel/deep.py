@@ -7,6 +7,7 @@ are handled; anything deeper ends in a clean ``TacticMeshError``, never a crash.
 
 from __future__ import annotations
 
+import contextvars
 import sys
 import threading
 from collections.abc import Callable
@@ -26,11 +27,12 @@ def run_deep(fn: Callable[..., T], *args: object) -> T:
     if getattr(_local, "inside", False):
         return fn(*args)
     box: dict[str, object] = {}
+    context = contextvars.copy_context()  # the caller's context variables hold in the worker too
 
     def target() -> None:
         _local.inside = True
         try:
-            box["value"] = fn(*args)
+            box["value"] = context.run(fn, *args)
         except RecursionError:
             box["error"] = KernelLimitError("input nested too deeply to process")
         except BaseException as err:  # re-raised in the caller's thread
