@@ -19,8 +19,10 @@ import time
 
 import attrs
 
+from tactic_mesh.calculus.assembly import ReplayError, replay_from
 from tactic_mesh.calculus.machine import Budget, Machine, Success
 from tactic_mesh.calculus.state import ProofState
+from tactic_mesh.calculus.steppack import CouplingKind, coupling_of
 from tactic_mesh.calculus.tactic_block import HANDLERS, compile_tactic, fresh_binder_name, tactic_machine
 from tactic_mesh.calculus.tactic_syntax import TacticCall
 from tactic_mesh.kernel.environment import InductiveInfo, TheoremInfo
@@ -69,14 +71,37 @@ def _score(state: ProofState, depth: int) -> tuple[int, int, int]:
     return (len(state.active_obligations), depth, size)
 
 
+def _solved(state: ProofState) -> bool:
+    """Every goal solved — or, in a masked branch, every visible goal."""
+    return state.is_complete if not state.masked else not state.focus_goals()
+
+
+def _independent_goals(state: ProofState) -> bool:
+    """Two or more goals in focus, no two of them coupled (no shared metavariable)."""
+    goals = state.focus_goals()
+    return len(goals) >= 2 and coupling_of(state.metavar_graph, goals).kind is CouplingKind.INDEPENDENT
+
+
+def bullet(script: tuple[str, ...]) -> list[str]:
+    """A branch's script as a bullet block (``·`` focuses the main goal and must solve it)."""
+    if not script:
+        return []
+    return [f"· {script[0]}", *(f"  {line}" for line in script[1:])]
+
+
 class Searcher:
     def __init__(self, max_nodes: int = 2000, seconds: float = 5.0) -> None:
         self.max_nodes = max_nodes
         self.seconds = seconds
         self.machine: Machine[ProofState] = tactic_machine()
 
-    def search(self, state: ProofState) -> SearchResult:
+    def search(self, state: ProofState, deadline: float | None = None, max_nodes: int | None = None) -> SearchResult:
+        """Best-first search until every visible goal is solved (masked goals are another
+        branch's business).  A node whose goals are independent of each other is not expanded
+        as a whole: each goal is searched on its own, the others masked (``_split``)."""
         start = time.monotonic()
+        deadline = start + self.seconds if deadline is None else deadline
+        max_nodes = self.max_nodes if max_nodes is None else max_nodes
         counter = itertools.count()
         queue: list[tuple[tuple[int, int, int], int, ProofState, tuple[str, ...]]] = []
         heapq.heappush(queue, (_score(state, 0), next(counter), state, ()))
@@ -94,12 +119,19 @@ class Searcher:
             )
 
         while queue:
-            if expanded >= self.max_nodes:
+            if expanded >= max_nodes:
                 return stop("node limit reached")
-            if time.monotonic() - start > self.seconds:
+            if time.monotonic() > deadline:
                 return stop("time budget exhausted")
             _, _, node, script = heapq.heappop(queue)
             expanded += 1
+            if _independent_goals(node):  # solve each goal on its own, the others masked
+                split = self._split(node, deadline, max_nodes - expanded)
+                expanded += split.expanded
+                generated += split.generated
+                if split.state is not None:
+                    return stop("", split.state, (*script, *split.script))
+                continue  # the goals are independent: one of them cannot be solved (in the budget)
             for tactic in self.candidates(node, script):
                 child = self.apply(node, tactic)
                 counts = tried.setdefault(tactic.split(" ", 1)[0], [0, 0])
@@ -109,7 +141,7 @@ class Searcher:
                 counts[1] += 1
                 generated += 1
                 new_script = (*script, tactic)
-                if child.is_complete:
+                if _solved(child):
                     return stop("", child, new_script)
                 key = _goal_key(child)
                 if key in seen:
@@ -120,6 +152,39 @@ class Searcher:
                     best = (score, child, new_script)
                 heapq.heappush(queue, (score, next(counter), child, new_script))
         return stop("search space exhausted")
+
+    def _split(self, state: ProofState, deadline: float, max_nodes: int) -> SearchResult:
+        """Solve independent goals one by one, each in a branch where the others are masked, then
+        rebuild the proof by replaying every branch's committed steps in one state with all goals
+        visible (the final term is never taken from a masked branch)."""
+        base = state if state.trail_start is not None else state.traced()
+        branches: list[ProofState] = []
+        script: list[str] = []
+        expanded = generated = 0
+        for goal in base.focus_goals():
+            result = self.search(base.masked_to((goal,)), deadline, max_nodes - expanded)
+            expanded += result.expanded
+            generated += result.generated
+            if result.state is None:
+                return SearchResult(None, (), expanded, generated, 0.0, result.reason)
+            branches.append(result.state)
+            script += bullet(result.script)
+        commits = (*base.trail, *(c for b in branches for c in b.trail[len(base.trail):]))
+        assert base.trail_start is not None
+        try:
+            replayed = replay_from(base.trail_start, commits)
+        except ReplayError as err:
+            return SearchResult(None, (), expanded, generated, 0.0, err.message)
+        if any(g not in state.masked for g in replayed.goals):  # only goals another branch owns may remain
+            return SearchResult(None, (), expanded, generated, 0.0, "the branches leave goals open")
+        steps = (*state.steps, *(st for b in branches for st in b.steps[len(state.steps):]))
+        traced = state.trail_start is not None
+        final = attrs.evolve(
+            state, metavar_graph=replayed.mctx, active_obligations=replayed.goals, focus=(), steps=steps,
+            trail=commits if traced else (), trail_base=replayed.mctx if traced else None,
+            trail_start=base.trail_start if traced else None,
+        )
+        return SearchResult(final, tuple(script), expanded, generated, 0.0)
 
     def apply(self, state: ProofState, tactic: str) -> ProofState | None:
         name, _, arg = tactic.partition(" ")

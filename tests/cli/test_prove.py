@@ -89,4 +89,4 @@ def test_the_whole_library_on_request() -> None:
 def test_search_uses_case_analysis_on_hypotheses() -> None:
     proc = prove("∀ p q r : Prop, (p ∧ q) ∧ r → p ∧ (q ∧ r)", "--json", "--budget", "60")
     assert proc.returncode == 0, proc.stderr
-    assert any(step.startswith("cases ") for step in json.loads(proc.stdout)["script"])
+    assert any(step.lstrip("· ").startswith("cases ") for step in json.loads(proc.stdout)["script"])
