@@ -67,6 +67,9 @@ SIGNATURE: tuple[OpSpec, ...] = (
     _op("ReadMetavarGraph", I, (), Sort.RECORD, "which goals mention which unassigned metavariables"),
     _op("ReadConstraintStore", I, (), Sort.LIST, "postponed unification and universe constraints"),
     _op("ReadEnvironment", I, (Sort.NAME,), Sort.RECORD, "a declaration of the environment"),
+    _op("PreviewAssign", I, (Sort.GOAL, Sort.EXPR), Sort.RECORD,
+        "what AssignMetavar would do (the goals it would open, their targets) without doing it",
+        optional=(Sort.STR,)),
     # construction
     _op("FreshMetavar", C, (Sort.EXPR,), Sort.EXPR, "a new hole of a type (optionally named)",
         optional=(Sort.NAME,), writes=True),

@@ -199,6 +199,20 @@ class KernelHandler:
         step = make_step(state.metavar_graph, mctx, m, term, children)
         return VUnit(), state.replace_goal(m, children, mctx, step, via="AssignMetavar")
 
+    def op_PreviewAssign(
+        self, state: ProofState, goal: Value, value: Value, mode: Value | None = None
+    ) -> HandlerResult[ProofState]:
+        """``AssignMetavar`` without committing: ``{opens: [goal…], targets: [type…], arity: n}``
+        for the goals it would open, and the state unchanged (so nothing is traced)."""
+        result = self.op_AssignMetavar(state, goal, value, mode)
+        if not isinstance(result, tuple):
+            return result
+        _, after = result
+        step = after.steps[-1]
+        opens = VList(tuple(VGoal(after.obligation_id(c)) for c in step.delta.opened))
+        targets = VList(tuple(VExpr(t) for _, t in step.child_interface))
+        return VRecord((("opens", opens), ("targets", targets), ("arity", VNum(len(step.delta.opened))))), state
+
     def op_Rewrite(
         self, state: ProofState, goal: Value, proof: Value, direction: Value, at: Value | None = None
     ) -> HandlerResult[ProofState]:

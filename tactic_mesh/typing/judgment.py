@@ -788,6 +788,10 @@ class CoreChecker:
         self.read_goal(t.operands[0], ts[0], iface, f"{path}.operands[0]")
         return Typed(iface, NO_EFFECTS, VType(VSort.LIST))
 
+    def _op_PreviewAssign(self, t: Op, ts: list[VType], iface: Interface, delta: Delta, path: str) -> Typed:
+        self.read_goal(t.operands[0], ts[0], iface, f"{path}.operands[0]")  # the state does not change
+        return Typed(iface, NO_EFFECTS, VType(VSort.RECORD))
+
     def _op_ReadMetavarGraph(self, t: Op, ts: list[VType], iface: Interface, delta: Delta, path: str) -> Typed:
         return Typed(iface, NO_EFFECTS, VType(VSort.RECORD))
 

@@ -103,7 +103,7 @@ def test_free_value_variables() -> None:
 def test_effect_signature_matches_the_design() -> None:
     groups = {
         effects.Group.INSPECTION: {"ViewActiveObligations", "ReadObligation", "ReadLocalContext",
-                                   "ReadMetavarGraph", "ReadConstraintStore", "ReadEnvironment"},
+                                   "ReadMetavarGraph", "ReadConstraintStore", "ReadEnvironment", "PreviewAssign"},
         effects.Group.CONSTRUCTION: {"FreshMetavar", "SpawnObligations", "AssignMetavar",
                                      "RegisterResidualBuilder"},
         effects.Group.ELABORATION: {"Elaborate", "Normalize", "Unify", "Rewrite", "SynthesizeInstance",
