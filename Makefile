@@ -40,6 +40,7 @@ bench: setup
 	$(BIN)/python bench/kernel.py
 	$(BIN)/python bench/calculus.py
 	$(BIN)/python bench/codecs.py
+	$(BIN)/python bench/traces.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

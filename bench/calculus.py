@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import os
 import statistics
 import sys
@@ -44,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as `python bench/calculus.py` without installing
     sys.path.insert(0, str(ROOT))
 
-from report import fmt_s, header, say, spread, table, timed, to_stderr  # noqa: E402
+from report import finish, fmt_s, header, say, spread, timed, to_stderr  # noqa: E402
 
 from tactic_mesh.calculus.kernel_handler import KernelHandler  # noqa: E402
 from tactic_mesh.calculus.machine import (  # noqa: E402
@@ -850,12 +849,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     res["tactic_file"] = bench_tactic_file(env, runs=2 if quick else 7, breakdown=not quick)
     res["library"] = bench_library(runs=1 if quick else 3)
     res["prove"] = bench_prove()
-    res["total_s"] = time.perf_counter() - started
-
-    table(summary(res), res["total_s"])
-    if args.json:
-        print(json.dumps(res, indent=2))
-    return 0
+    return finish(res, started, summary, args.json)
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as `python bench/codecs.py` without installing
     sys.path.insert(0, str(ROOT))
 
-from report import fmt_s, header, say, table, timed, to_stderr  # noqa: E402
+from report import finish, fmt_s, header, say, timed, to_stderr  # noqa: E402
 
 from tactic_mesh.calculus import tactic_block  # noqa: E402
 from tactic_mesh.calculus.state import ProofState, Provenance  # noqa: E402
@@ -445,11 +445,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     res["deep"] = bench_deep(max(1, runs // 2))
     res["dsl"] = bench_dsl(runs)
     res["checks"] = bench_checks([je.dumps("state", s) for s in states], runs)
-    res["total_s"] = time.perf_counter() - started
-    table(summary(res), res["total_s"])
-    if args.json:
-        print(json.dumps(res, indent=2))
-    return 0
+    return finish(res, started, summary, args.json)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import os
 import random
 import shutil
@@ -40,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as `python bench/kernel.py` without installing
     sys.path.insert(0, str(ROOT))
 
-from report import fmt_s, header, say, spread, table, timed, to_stderr  # noqa: E402
+from report import finish, fmt_s, header, say, spread, timed, to_stderr  # noqa: E402
 
 from tactic_mesh.kernel.commands import FileChecker, Options  # noqa: E402
 from tactic_mesh.kernel.deep import run_deep  # noqa: E402
@@ -676,12 +675,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         budget_s=120.0,
     )
     res["imports"] = bench_imports(rounds=5 if quick else 15)
-    res["total_s"] = time.perf_counter() - started
-
-    table(summary(res), res["total_s"])
-    if args.json:
-        print(json.dumps(res, indent=2))
-    return 0
+    return finish(res, started, summary, args.json)
 
 
 if __name__ == "__main__":

@@ -58,3 +58,15 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     t0 = time.perf_counter()
     value = fn()
     return time.perf_counter() - t0, value
+
+
+def finish(res: dict[str, Any], started: float, summary: Callable[[dict[str, Any]], Sequence[tuple[str, str, str]]],
+           as_json: bool) -> int:
+    """Close a benchmark run: the total time, the summary table, and the --json document."""
+    import json
+
+    res["total_s"] = time.perf_counter() - started
+    table(summary(res), res["total_s"])
+    if as_json:
+        print(json.dumps(res, indent=2))
+    return 0

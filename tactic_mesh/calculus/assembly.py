@@ -29,11 +29,13 @@ import attrs
 from immutables import Map
 
 from tactic_mesh.calculus.state import ProofState, Provenance
-from tactic_mesh.kernel.environment import Environment
+from tactic_mesh.kernel import level as lv
+from tactic_mesh.kernel.declarations import axioms_of
+from tactic_mesh.kernel.environment import Environment, TheoremDecl
 from tactic_mesh.kernel.errors import TacticMeshError
 from tactic_mesh.kernel.expr import Expr, MVar
 from tactic_mesh.kernel.mctx import MetavarContext
-from tactic_mesh.kernel.typechecker import TypeChecker
+from tactic_mesh.kernel.typechecker import add_decl
 from tactic_mesh.kernel.unify import MetaChecker
 
 T = TypeVar("T")
@@ -96,7 +98,7 @@ class AssemblyStep:
 
     index: int
     commit: Commit
-    before: Expr
+    before: Expr  # delayed assignments unfolded: the open goals appear as themselves
     after: Expr
     holes_before: Holes
     holes_after: Holes
@@ -136,8 +138,14 @@ def merge_changes(mctx: MetavarContext, changes: MetavarContext) -> MetavarConte
     )
 
 
+KNOWN_OPERATIONS = ("AssignMetavar", "Rewrite", "Rewrite at")  # the operations that commit steps
+
+
 def _apply(env: Environment, mctx: MetavarContext, changes: MetavarContext, index: int) -> MetavarContext:
-    """``mctx`` with ``changes`` merged in, each entry checked (raises ``ReplayError``)."""
+    """``mctx`` with ``changes`` merged in, each entry checked (raises ``ReplayError``): new or
+    renamed declarations only; assignments through the context's own checks (occurs, scope);
+    delayed assignments over the pending hole's variables; universe assignments without cycles;
+    then every assigned value must have its metavariable's type."""
     for k, decl in sorted(changes.decls.items()):
         if decl.id != k:
             raise ReplayError(index, f"declaration ?{k} carries the id {decl.id}")
@@ -154,19 +162,24 @@ def _apply(env: Environment, mctx: MetavarContext, changes: MetavarContext, inde
             raise ReplayError(index, f"assignment of the undeclared universe metavariable ?u{k}")
         if k in mctx.level_assignments:
             raise ReplayError(index, f"universe metavariable ?u{k} is assigned twice")
+        if lv.occurs(lv.LMVar(k), mctx.instantiate_level(level)):
+            raise ReplayError(index, f"cyclic assignment of the universe metavariable ?u{k}")
         mctx = attrs.evolve(mctx, level_assignments=mctx.level_assignments.set(k, level))
     for k, delayed in sorted(changes.delayed.items()):
-        if k not in mctx.decls or delayed.pending not in mctx.decls:
-            raise ReplayError(index, f"delayed assignment of ?{k} mentions an undeclared metavariable")
+        if k not in mctx.decls or delayed.pending not in mctx.decls or delayed.pending == k:
+            raise ReplayError(index, f"delayed assignment of ?{k} mentions an undeclared metavariable or itself")
         if mctx.is_assigned(k):
             raise ReplayError(index, f"?{k} is assigned twice")
-        mctx = attrs.evolve(mctx, delayed=mctx.delayed.set(k, delayed))
+        if any(f not in mctx.decl(delayed.pending).lctx for f in delayed.fvars):
+            raise ReplayError(index, f"delayed assignment of ?{k}: a variable is not in the pending hole's context")
+        mctx = mctx.assign_delayed(MVar(k), delayed.fvars, MVar(delayed.pending))
     for k, value in sorted(changes.assignments.items()):
         if k not in mctx.decls:
             raise ReplayError(index, f"assignment of the undeclared metavariable ?{k}")
-        if mctx.is_assigned(k):
-            raise ReplayError(index, f"?{k} is assigned twice")
-        mctx = attrs.evolve(mctx, assignments=mctx.assignments.set(k, value))
+        try:
+            mctx = mctx.assign(MVar(k), value)
+        except TacticMeshError as err:
+            raise ReplayError(index, err.message) from None
     mctx = attrs.evolve(mctx, postponed_levels=(*mctx.postponed_levels, *changes.postponed_levels))
     for k, value in sorted(changes.assignments.items()):  # every value has its metavariable's type
         decl = mctx.decl(k)
@@ -182,9 +195,18 @@ def _apply(env: Environment, mctx: MetavarContext, changes: MetavarContext, inde
 
 
 def replay(env: Environment, root: int, mctx: MetavarContext, goals: Sequence[int],
-           commits: Sequence[Commit]) -> Replayed:
+           commits: Sequence[Commit], checkpoint: int = 0) -> Replayed:
     """Apply ``commits`` in order from the context ``mctx`` whose open goals are ``goals`` (all
-    visible), checking each; ``root`` is the metavariable the proof term is the value of."""
+    visible), checking each; ``root`` is the metavariable the proof term is the value of, and
+    ``checkpoint`` the checkpoint the replay starts at."""
+    try:
+        return _replay(env, root, mctx, goals, commits, checkpoint)
+    except RecursionError:
+        raise ReplayError(-1, "a term of the trace is nested too deeply (or cyclic)") from None
+
+
+def _replay(env: Environment, root: int, mctx: MetavarContext, goals: Sequence[int],
+            commits: Sequence[Commit], checkpoint: int) -> Replayed:
     agenda = list(goals)
     steps: list[AssemblyStep] = []
     for i, commit in enumerate(commits):
@@ -193,12 +215,21 @@ def replay(env: Environment, root: int, mctx: MetavarContext, goals: Sequence[in
             raise ReplayError(i, f"its target ?{parent} is not an open goal of the replay")
         if parent not in commit.changes.assignments and parent not in commit.changes.delayed:
             raise ReplayError(i, f"it does not assign its target ?{parent}")
-        before = mctx.instantiate(MVar(root))
+        if commit.closed != (parent,):
+            raise ReplayError(i, f"it records closing {list(commit.closed)}, but a step closes its target ?{parent}")
+        if commit.via not in KNOWN_OPERATIONS:
+            raise ReplayError(i, f"unknown committing operation {commit.via!r}")
+        if commit.checkpoint < checkpoint:
+            raise ReplayError(i, f"its checkpoint cp{commit.checkpoint} is earlier than cp{checkpoint}")
+        checkpoint = commit.checkpoint
+        before = mctx.instantiate(MVar(root), eager_delayed=True)
         holes_before = _holes(mctx, agenda)
         mctx = _apply(env, mctx, commit.changes, i)
         for o in opened:
             if o not in mctx.decls:
                 raise ReplayError(i, f"it opens the undeclared goal ?{o}")
+            if o in agenda or mctx.is_assigned(o):
+                raise ReplayError(i, f"it opens ?{o}, which is not a new open goal")
         spliced: list[int] = []
         for g in agenda:
             if g == parent:
@@ -206,7 +237,7 @@ def replay(env: Environment, root: int, mctx: MetavarContext, goals: Sequence[in
             elif g not in opened:
                 spliced.append(g)
         agenda = [g for g in spliced if not mctx.is_assigned(g)]
-        after = mctx.instantiate(MVar(root))
+        after = mctx.instantiate(MVar(root), eager_delayed=True)
         steps.append(AssemblyStep(i, commit, before, after, holes_before, _holes(mctx, agenda)))
     final = mctx.instantiate(MVar(root))
     term = None if agenda or final.has_mvar else final
@@ -250,7 +281,8 @@ def root_of(state: ProofState) -> int:
 
 def replay_from(initial: ProofState, commits: Sequence[Commit]) -> Replayed:
     """``replay`` from a state: every active goal visible, whatever the state masked."""
-    return replay(initial.environment, root_of(initial), initial.metavar_graph, initial.active_obligations, commits)
+    return replay(initial.environment, root_of(initial), initial.metavar_graph, initial.active_obligations, commits,
+                  initial.checkpoint)
 
 
 def assemble(final: ProofState, theorem: str = "", source: tuple[tuple[str, str], ...] = ()) -> ProofAssemblyTrace:
@@ -265,6 +297,8 @@ def assemble(final: ProofState, theorem: str = "", source: tuple[tuple[str, str]
     if replayed.term is not None:
         try:
             kernel_check(start.environment, replayed.term, statement, start.level_params)
+        except ReplayError:
+            raise
         except TacticMeshError as err:
             raise ReplayError(-1, f"the kernel rejects the replayed term: {err.message}") from None
     trace = ProofAssemblyTrace(theorem, statement, start.level_params, start, replayed.steps, replayed.term, source)
@@ -285,9 +319,19 @@ def final_proof_term(state: ProofState) -> Expr:
     return state.proof_term()
 
 
-def kernel_check(env: Environment, term: Expr, statement: Expr, level_params: tuple[str, ...]) -> None:
-    """The trusted check of a replayed term (raises the kernel's error)."""
-    TypeChecker(env, level_params=level_params).check(term, statement)
+PROOF_NAME = "_replayed_proof"
+
+
+def kernel_check(env: Environment, term: Expr, statement: Expr, level_params: tuple[str, ...]) -> tuple[str, ...]:
+    """The trusted check of a replayed term: the kernel admits ``term : statement`` as a theorem
+    (so the statement must be a well-typed proposition or type, and the universe parameters
+    right); the axioms it depends on are returned.  A proof that rests on ``sorryAx`` is refused
+    (raises ``ReplayError``); the kernel's own errors are raised as they are."""
+    extended = add_decl(env, TheoremDecl(PROOF_NAME, level_params, statement, term))
+    axioms = axioms_of(extended, PROOF_NAME)
+    if "sorryAx" in axioms:
+        raise ReplayError(-1, "the proof rests on sorry (sorryAx): it is not a proof")
+    return axioms
 
 
 __all__ = [

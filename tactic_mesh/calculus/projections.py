@@ -48,8 +48,9 @@ class GraphNode:
 class HyperEdge:
     step: int
     via: str
-    parent: str
+    parent: str  # node ids (the id each goal had when it was opened)
     children: tuple[str, ...]
+    target: str = ""  # the goal id as the step named it (checkpoint-scoped: ``cp<checkpoint>:<mvar>``)
 
 
 @attrs.frozen
@@ -72,8 +73,8 @@ class ProofGraphIR:
             "theorem": self.theorem,
             "complete": self.complete,
             "nodes": [attrs.asdict(n) for n in self.nodes],
-            "hyperedges": [{"step": e.step, "via": e.via, "parent": e.parent, "children": list(e.children)}
-                           for e in self.hyperedges],
+            "hyperedges": [{"step": e.step, "via": e.via, "parent": e.parent, "children": list(e.children),
+                            "target": e.target} for e in self.hyperedges],
             "shared": [attrs.asdict(e) for e in self.shared],
         }
 
@@ -156,7 +157,7 @@ def proof_graph(trace: ProofAssemblyTrace) -> ProofGraphIR:
                 order.append(o)
                 shown[o] = _show(trace, mctx, o, mctx.decl(o).type)
         ids = {g: f"cp{checkpoint[g]}:{g}" for g in (c.parent, *c.opened)}
-        hyperedges.append(HyperEdge(step.index, c.via, ids[c.parent], tuple(ids[o] for o in c.opened)))
+        hyperedges.append(HyperEdge(step.index, c.via, ids[c.parent], tuple(ids[o] for o in c.opened), c.target))
         deps: dict[int, set[int]] = {o: set() for o in c.opened}
         for child, dep in coupling_of(mctx, c.opened).dependency_edges:
             deps[child].add(dep)

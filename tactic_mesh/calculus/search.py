@@ -82,6 +82,12 @@ def _independent_goals(state: ProofState) -> bool:
     return len(goals) >= 2 and coupling_of(state.metavar_graph, goals).kind is CouplingKind.INDEPENDENT
 
 
+def _committed(state: ProofState) -> bool:
+    """A traced state's last commit is its current context (branches diff against it, so a change
+    made since would land in every branch)."""
+    return state.trail_start is None or state.trail_base is state.metavar_graph
+
+
 def bullet(script: tuple[str, ...]) -> list[str]:
     """A branch's script as a bullet block (``·`` focuses the main goal and must solve it)."""
     if not script:
@@ -125,7 +131,7 @@ class Searcher:
                 return stop("time budget exhausted")
             _, _, node, script = heapq.heappop(queue)
             expanded += 1
-            if _independent_goals(node):  # solve each goal on its own, the others masked
+            if _independent_goals(node) and _committed(node):  # solve each goal on its own, the others masked
                 split = self._split(node, deadline, max_nodes - expanded)
                 expanded += split.expanded
                 generated += split.generated

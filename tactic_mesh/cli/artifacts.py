@@ -9,7 +9,7 @@ from pathlib import Path
 
 
 def run_replay(args: argparse.Namespace) -> int:
-    from tactic_mesh.handlers.artifacts import ArtifactError, artifacts_in, replay_artifact
+    from tactic_mesh.handlers.artifacts import ArtifactError, artifacts_in, describe_steps, replay_artifact
 
     paths = artifacts_in([Path(a) for a in args.artifacts])
     if not paths:
@@ -29,6 +29,8 @@ def run_replay(args: argparse.Namespace) -> int:
         rows.append({"artifact": str(path), "ok": True, "theorem": report.theorem, "steps": report.steps,
                      "kernel_checked": True})
         if not args.json:
+            if args.steps and report.trace is not None:
+                print("\n".join(describe_steps(report.trace)))
             print(f"{path}: replayed {report.theorem}: {report.steps} step(s) in one fresh state; "
                   "the kernel re-checked the proof term")
     if args.json:
@@ -44,14 +46,14 @@ def run_replay(args: argparse.Namespace) -> int:
 def run_graph(args: argparse.Namespace) -> int:
     from tactic_mesh.calculus.projections import proof_graph
     from tactic_mesh.codecs.graph_render import render
-    from tactic_mesh.handlers.artifacts import ArtifactError, environment_for, load_assembly, read_header
+    from tactic_mesh.handlers.artifacts import ArtifactError, load_checked, read_header
 
     path = Path(args.artifact)
     try:
         header = read_header(path)
         if header.kind != "assembly":
             raise ArtifactError(f"{path}: the proof graph is drawn from an assembly artifact, not a '{header.kind}'")
-        trace = load_assembly(path, environment_for(header.source))
+        trace = load_checked(path)  # only a trace that replays is drawn
     except ArtifactError as err:
         print(f"error: {err.message}", file=sys.stderr)
         return 1

@@ -126,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     replay.add_argument("artifacts", nargs="+", metavar="ARTIFACT")
     replay.add_argument("--json", action="store_true", help="machine-readable output")
+    replay.add_argument("--steps", action="store_true",
+                        help="also print how the term was assembled: each step and the partial term after it")
     graph = sub.add_parser(
         "graph",
         help="draw the proof graph of an assembly artifact (dot, svg or json)",

@@ -42,6 +42,7 @@ def run_prove(args: argparse.Namespace) -> int:
     from tactic_mesh.calculus.search import Searcher
     from tactic_mesh.calculus.state import ProofState
     from tactic_mesh.calculus.tactic_block import run_block
+    from tactic_mesh.kernel.declarations import axioms_of
     from tactic_mesh.kernel.deep import run_deep
     from tactic_mesh.kernel.elab import Elaborator
     from tactic_mesh.kernel.environment import Environment, TheoremDecl
@@ -97,21 +98,26 @@ def run_prove(args: argparse.Namespace) -> int:
                 )
             final, script = result.state, result.script
         artifacts: tuple[object, object] | None = None
+        trace = None
         if args.trace:  # the proof term is rebuilt by a sequential replay of the committed steps
             from tactic_mesh.calculus.assembly import assemble
-            from tactic_mesh.handlers.artifacts import write_artifacts
 
             trace = attrs.evolve(assemble(final), theorem=args.name, source=(("library", args.library),))
             if trace.proof_term is None:
                 return fail("the replayed steps leave goals open")
             term = trace.proof_term
-            artifacts = write_artifacts(Path(args.trace), trace)
         else:
             term = final_proof_term(final)
         if term.has_mvar:
             return fail("the proof still has holes that are not goals (an unsolved unification problem)")
         # the trusted kernel admits the proof as a theorem: only then is it reported as proved
-        add_decl(env, TheoremDecl("_prove_goal", tuple(el.level_params), statement, term))
+        admitted = add_decl(env, TheoremDecl("_prove_goal", tuple(el.level_params), statement, term))
+        if "sorryAx" in axioms_of(admitted, "_prove_goal"):
+            return fail("the proof uses sorry: nothing is proved")
+        if trace is not None:
+            from tactic_mesh.handlers.artifacts import write_artifacts
+
+            artifacts = write_artifacts(Path(args.trace), trace)
     except TacticMeshError as err:
         return fail(str(err))
     except OSError as err:

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import re
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import quote
 
 import attrs
 
@@ -41,6 +41,7 @@ from tactic_mesh.codecs.json_envelope import dump_gz, load_gz
 from tactic_mesh.codecs.json_limits import gunzip, parse_text, text_of_bytes
 from tactic_mesh.kernel.environment import Environment, TheoremDecl
 from tactic_mesh.kernel.errors import Location, TacticMeshError
+from tactic_mesh.kernel.expr import MVar
 from tactic_mesh.kernel.fingerprint import environment_hash
 
 ASSEMBLY_SUFFIX = "_assembly.json.gz"
@@ -60,9 +61,10 @@ class ArtifactError(TacticMeshError):
 
 
 def file_stem(theorem: str) -> str:
-    """A file-name-safe stem for a theorem name (``Nat.add_comm`` stays as it is)."""
-    stem = re.sub(r"[^\w.\-]", "_", theorem) or "_"
-    return stem if not stem.startswith(".") else "_" + stem
+    """A file-name-safe stem for a theorem name, one-to-one (``Nat.add_comm`` stays as it is,
+    ``foo'`` becomes ``foo%27``)."""
+    stem = quote(theorem, safe="")
+    return stem if stem and not stem.startswith(".") else "%" + stem
 
 
 def certificate_of(trace: ProofAssemblyTrace) -> KernelCertificate:
@@ -97,11 +99,7 @@ def assemble_term(env: Environment, theorem: str, statement: object, level_param
 
 
 def files_source(files: Sequence[Path], theorem: str) -> Source:
-    digest = hashlib.sha256()
-    for f in files:
-        digest.update(f.read_bytes())
-    return (("files", ";".join(str(f.resolve()) for f in files)), ("sha256", digest.hexdigest()[:16]),
-            ("before", theorem))
+    return (("files", ";".join(str(f.resolve()) for f in files)), ("sha256", _digest(files)), ("before", theorem))
 
 
 class TraceWriter:
@@ -171,19 +169,27 @@ def library_env(library: str = "basics") -> Environment:
     return checker.env
 
 
-_file_envs: dict[tuple[str, str], dict[str, Environment]] = {}
+_file_envs: dict[tuple[str, str], dict[str, tuple[Environment, TheoremDecl]]] = {}
 
 
-def _envs_before_theorems(files: Sequence[Path]) -> dict[str, Environment]:
-    """Check ``files`` (as ``tactic-mesh check`` does) and keep the environment before each theorem."""
+def _digest(files: Sequence[Path]) -> str:
+    digest = hashlib.sha256()
+    for f in files:
+        digest.update(f.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _envs_before_theorems(files: Sequence[Path]) -> dict[str, tuple[Environment, TheoremDecl]]:
+    """Check ``files`` (as ``tactic-mesh check`` does) and keep, for each theorem, the environment
+    before it and its declaration."""
     from tactic_mesh.calculus.tactic_block import prove_by_block
     from tactic_mesh.kernel.commands import FileChecker
     from tactic_mesh.kernel.deep import run_deep
 
-    before: dict[str, Environment] = {}
+    before: dict[str, tuple[Environment, TheoremDecl]] = {}
 
-    def hook(name: str, env: Environment, _decl: TheoremDecl, _by: bool, _loc: Location) -> None:
-        before[name] = env
+    def hook(name: str, env: Environment, decl: TheoremDecl, _by: bool, _loc: Location) -> None:
+        before[name] = (env, decl)
 
     checker = FileChecker(start_environment(files), tactic_runner=prove_by_block)
     checker.theorem_hook = hook
@@ -194,22 +200,31 @@ def _envs_before_theorems(files: Sequence[Path]) -> dict[str, Environment]:
 
 def environment_for(source: Source) -> Environment:
     """Rebuild the environment an artifact was made in, from its source."""
+    return _rebuild(source)[0]
+
+
+def _rebuild(source: Source) -> tuple[Environment, TheoremDecl | None]:
+    """The environment of a source, and the declaration of the theorem it precedes (if any)."""
     fields = dict(source)
     if "library" in fields:
-        return library_env(fields["library"])
+        return library_env(fields["library"]), None
     if "files" not in fields or "before" not in fields:
         raise ArtifactError(f"the artifact's source does not say how to rebuild its environment: {fields}")
     files = [Path(p) for p in fields["files"].split(";") if p]
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         raise ArtifactError(f"the source file(s) of the artifact are missing: {', '.join(missing)}")
-    key = (fields["files"], fields.get("sha256", ""))
+    digest = _digest(files)
+    if fields.get("sha256") != digest:
+        raise ArtifactError(f"the source files changed since the artifact was made (sha256 recorded "
+                            f"{fields.get('sha256')!r}, now {digest!r})")
+    key = (fields["files"], digest)
     if key not in _file_envs:
         _file_envs[key] = _envs_before_theorems(files)
-    env = _file_envs[key].get(fields["before"])
-    if env is None:
+    found = _file_envs[key].get(fields["before"])
+    if found is None:
         raise ArtifactError(f"the source files no longer prove '{fields['before']}'")
-    return env
+    return found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -263,6 +278,7 @@ class ReplayReport:
     theorem: str
     steps: int
     complete: bool
+    trace: ProofAssemblyTrace | None = attrs.field(default=None, eq=False, repr=False)
 
 
 def _check_compatible(path: Path, header: Header, env: Environment) -> None:
@@ -285,6 +301,14 @@ def replay_trace(trace: ProofAssemblyTrace, where: str = "") -> int:
     """Replay a decoded trace in a fresh state and check it against what it records; the
     number of steps replayed (raises ``ArtifactError``)."""
     prefix = f"{where}: " if where else ""
+    initial = trace.initial
+    mctx = initial.metavar_graph
+    root = initial.partial_term
+    if not (isinstance(root, MVar) and initial.active_obligations == (root.id,) and not mctx.assignments
+            and not mctx.delayed and not mctx.level_assignments):
+        raise ArtifactError(f"{prefix}the trace does not start from a fresh state (one open goal, nothing assigned)")
+    if mctx.decl(root.id).type != trace.statement or initial.level_params != trace.level_params:
+        raise ArtifactError(f"{prefix}the initial goal is not the recorded statement")
     try:
         replayed = replay_from(trace.initial, trace.commits)
     except ReplayError as err:
@@ -300,38 +324,53 @@ def replay_trace(trace: ProofAssemblyTrace, where: str = "") -> int:
         raise ArtifactError(f"{prefix}the steps leave {len(replayed.goals)} goal(s) open")
     try:
         kernel_check(trace.initial.environment, replayed.term, trace.statement, trace.level_params)
+    except ReplayError as err:
+        raise ArtifactError(prefix + err.message) from None
     except TacticMeshError as err:
         raise ArtifactError(f"{prefix}the kernel rejects the replayed term: {err.message}") from None
     return len(replayed.steps)
 
 
+def load_checked(path: Path) -> ProofAssemblyTrace:
+    """An assembly artifact, decoded in the environment it names after the provenance check, tied
+    to the theorem its source declares, and replayed (raises ``ArtifactError``)."""
+    header = read_header(path)
+    if header.kind != "assembly":
+        raise ArtifactError(f"{path}: not an assembly artifact (kind '{header.kind}')")
+    if not header.source:
+        raise ArtifactError(f"{path}: the artifact does not name its source")
+    env, decl = _rebuild(header.source)
+    _check_compatible(path, header, env)
+    trace = load_assembly(path, env)
+    if decl is not None and (decl.type != trace.statement or decl.level_params != trace.level_params):
+        raise ArtifactError(f"{path}: the recorded statement is not the one the source declares for '{decl.name}'")
+    if decl is not None and trace.theorem != decl.name:
+        raise ArtifactError(f"{path}: the artifact names '{trace.theorem}', its source '{decl.name}'")
+    replay_trace(trace, str(path))
+    return trace
+
+
 def replay_artifact(path: Path) -> ReplayReport:
     """Replay one artifact (an assembly, or a proof term whose assembly sits next to it)."""
     header = read_header(path)
-    env = environment_for(header.source) if header.source else None
     if header.kind == "certificate":
         assembly_path = path.with_name(path.name.removesuffix(PROOF_TERM_SUFFIX) + ASSEMBLY_SUFFIX)
         if not path.name.endswith(PROOF_TERM_SUFFIX) or not assembly_path.is_file():
             raise ArtifactError(f"{path}: a proof term is replayed from its assembly ({assembly_path.name}), "
                                 "which is missing")
         report = replay_artifact(assembly_path)
-        trace_env = environment_for(read_header(assembly_path).source)
         try:
             certificate = load_gz(path.read_bytes(), "certificate")
         except CodecError as err:
             raise ArtifactError(f"{path}: {err.message}") from None
-        trace = load_assembly(assembly_path, trace_env)
-        if certificate != certificate_of(trace):
+        assert report.trace is not None
+        if certificate != certificate_of(report.trace):
             raise ArtifactError(f"{path}: the proof term is not the one its assembly replays to")
         return report
     if header.kind != "assembly":
         raise ArtifactError(f"{path}: not a proof artifact (kind '{header.kind}')")
-    if env is None:
-        raise ArtifactError(f"{path}: the artifact does not name its source")
-    _check_compatible(path, header, env)
-    trace = load_assembly(path, env)
-    steps = replay_trace(trace, str(path))
-    return ReplayReport(path, trace.theorem, steps, True)
+    trace = load_checked(path)
+    return ReplayReport(path, trace.theorem, len(trace.steps), True, trace)
 
 
 def artifacts_in(paths: Sequence[Path]) -> list[Path]:
@@ -353,3 +392,18 @@ def traced_run(fn: Callable[[], T], sink: Callable[[ProofAssemblyTrace], None]) 
     finally:
         ASSEMBLY_SINK.reset(token)
 
+
+
+def describe_steps(trace: ProofAssemblyTrace) -> list[str]:
+    """The assembly for people: per step, the goal, the operation, and the partial term after it
+    with the goals still open."""
+    from tactic_mesh.kernel.printer import Printer
+
+    printer = Printer(trace.initial.environment, display=True)
+    lines = [f"theorem {trace.theorem} : {printer.print(trace.statement)}"]
+    for step in trace.steps:
+        c = step.commit
+        lines.append(f"  step {step.index}: {c.target} by {c.via}, opens {len(c.opened)}, "
+                     f"{len(step.holes_after)} goal(s) left")
+        lines.append(f"    {printer.print(step.after)}")
+    return lines

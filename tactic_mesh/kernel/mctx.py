@@ -155,8 +155,10 @@ class MetavarContext:
     def instantiate_level(self, level: Level) -> Level:
         return lv.substitute_mvars(level, self.level_assignments) if lv.has_mvar(level) else level
 
-    def instantiate(self, e: Expr) -> Expr:
-        """Substitute every assignment (and completed delayed assignment) into ``e``."""
+    def instantiate(self, e: Expr, eager_delayed: bool = False) -> Expr:
+        """Substitute every assignment (and completed delayed assignment) into ``e``.  With
+        ``eager_delayed``, delayed assignments are unfolded even while their pending hole is
+        open (a view of a partial proof: ``fun x => ?g`` rather than ``?d x``)."""
         if not e.flags & (HAS_MVAR | HAS_LMVAR):
             return e
 
@@ -169,18 +171,18 @@ class MetavarContext:
                 return Const(sub.name, tuple(self.instantiate_level(level) for level in sub.levels))
             if isinstance(sub, MVar):
                 value = self.assignments.get(sub.id)
-                return sub if value is None else self.instantiate(value)
+                return sub if value is None else self.instantiate(value, eager_delayed)
             if isinstance(sub, App):
                 head, args = get_app_fn_args(sub)
                 if isinstance(head, MVar):
-                    new_args = [self.instantiate(a) for a in args]
+                    new_args = [self.instantiate(a, eager_delayed) for a in args]
                     value = self.assignments.get(head.id)
                     if value is not None:
-                        return beta(self.instantiate(value), new_args)
+                        return beta(self.instantiate(value, eager_delayed), new_args)
                     delayed = self.delayed.get(head.id)
                     if delayed is not None and len(new_args) >= len(delayed.fvars):
-                        pending = self.instantiate(MVar(delayed.pending))
-                        if not pending.has_mvar:
+                        pending = self.instantiate(MVar(delayed.pending), eager_delayed)
+                        if eager_delayed or not pending.has_mvar:
                             body = abstract(pending, delayed.fvars)
                             n = len(delayed.fvars)
                             return mk_apps(instantiate_rev(body, new_args[:n]), new_args[n:])

@@ -199,8 +199,10 @@ def check_law(
                 counts["side"] += 1
                 counts["held"] += result[0]
                 outcome = result[1].outcome
-                if outcome == "success":
-                    outcome = f"success×{len(result[1].successes)}"
+                if outcome == "success":  # how many successes, and whether one of them changed the state
+                    state = pool[ing.state_index % len(pool)].state
+                    moved = any(s.progressed_from(state) for s in result[1].successes)
+                    outcome = f"success×{len(result[1].successes)}{'' if moved else ' (no change)'}"
                 outcomes[outcome] = outcomes.get(outcome, 0) + 1
         assume(result is not None)  # instances where the side condition fails do not count
         assert result is not None

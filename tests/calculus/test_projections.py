@@ -82,7 +82,8 @@ def test_proof_graph_agrees_with_the_trace(chunk: int) -> None:
                 assert any(n.mvar in s.commit.changes.assignments for s in trace.steps)
         assert len(graph.hyperedges) == len(trace.steps)
         for edge, step in zip(graph.hyperedges, trace.steps, strict=True):
-            assert edge.parent == step.commit.target and edge.step == step.index
+            assert edge.target == step.commit.target and edge.step == step.index
+            assert next(n for n in graph.nodes if n.id == edge.parent).mvar == step.commit.parent
             assert [by_id.mvar for by_id in (next(n for n in graph.nodes if n.id == c) for c in edge.children)] \
                 == list(step.commit.opened)
         for e in graph.shared:  # a shared edge joins two goals opened by the same step
@@ -97,3 +98,28 @@ def test_the_coupled_theorems_draw_shared_metavariables() -> None:
     assert any(shared), "the ∃ theorems open a witness goal that another goal mentions"
     (edge, *_) = next(s for s in shared if s)
     assert edge.a != edge.b
+
+
+def test_goal_ids_after_a_checkpoint() -> None:
+    """A goal keeps the id it was opened with as a node; the step names it by the checkpoint it
+    was committed at (ids are checkpoint-scoped)."""
+    from tactic_mesh.calculus.assembly import assemble
+    from tactic_mesh.calculus.state import ProofState
+    from tactic_mesh.calculus.tactic_block import HANDLERS, expand, tactic_machine
+    from tactic_mesh.calculus.terms import Op, seq
+    from tactic_mesh.kernel.elab import elaborate_closed
+    from tactic_mesh.kernel.syntax import parse_term
+
+    env = prelude()
+    e, _ = elaborate_closed(env, parse_term("∀ p : Prop, p → p"))
+    s0 = ProofState.initial(env, e).traced()
+    first = tactic_machine().first(expand("intro p hp", s0), s0, HANDLERS)
+    assert first is not None and hasattr(first, "state")
+    s1 = first.state  # type: ignore[union-attr]
+    after = tactic_machine().first(seq(Op("Checkpoint"), expand("exact hp", s1)), s1, HANDLERS)
+    trace = assemble(after.state)  # type: ignore[union-attr]
+    graph = proof_graph(trace)
+    last = graph.hyperedges[-1]
+    assert last.target.startswith("cp1:") and last.parent.startswith("cp0:")
+    assert last.target.split(":")[1] == last.parent.split(":")[1]
+    assert action_ir(trace)[-1].target == last.target

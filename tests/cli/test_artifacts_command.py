@@ -72,3 +72,13 @@ def test_check_trace_into_an_unwritable_place(tmp_path: Path, capsys: pytest.Cap
     assert main(["check", str(source), "--trace", str(blocker)]) == 1
     err = capsys.readouterr().err
     assert "trace t" in err and "Traceback" not in err
+
+
+def test_replay_shows_the_assembly_step_by_step(traced: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["replay", str(traced), "--steps"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("theorem pq : ")
+    terms = [line.strip() for line in out if line.startswith("    ")]
+    assert terms[0].startswith("fun (p : Prop) => ?m")  # the first intro: the rest is an open goal
+    assert "?m" not in terms[-1] and terms[-1].startswith("fun (p : Prop) (q : Prop)")
+    assert any("opens 2" in line for line in out)  # the split into two goals

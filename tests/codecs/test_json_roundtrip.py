@@ -349,7 +349,7 @@ def test_newer_versions_unknown_and_wrong_kinds_are_rejected() -> None:
     with pytest.raises(CodecError, match=r"\$\.version: newer schema version .*expected version ≤ 1, found 2"):
         decode({**doc, "version": 2}, "program")
     with pytest.raises(CodecError, match=r"\$\.schema: unknown document kind"):
-        decode({**doc, "schema": "tactic-mesh/assembly"}, "program")
+        decode({**doc, "schema": "tactic-mesh/no-such-kind"}, "program")
     with pytest.raises(CodecError, match=r"\$\.schema: wrong document kind: expected 'tactic-mesh/state'"):
         decode(doc, "state")
     with pytest.raises(CodecError, match=r"\$\.version: invalid schema version"):
@@ -363,7 +363,7 @@ def test_runtime_values_and_wrong_payloads_are_refused_when_encoding() -> None:
     with pytest.raises(CodecError, match="wrong value for this kind"):
         encode("state", Pure(), PROV)
     with pytest.raises(CodecError, match="unknown document kind"):
-        encode("assembly", Pure(), PROV)
+        encode("no-such-kind", Pure(), PROV)
     with pytest.raises(CodecError, match="provenance is required"):
         encode("program", Pure())
     with pytest.raises(CodecError, match="not an integer"):

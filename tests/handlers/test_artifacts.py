@@ -169,7 +169,7 @@ def test_a_changed_library_is_detected(checked: tuple[Path, Path], tmp_path: Pat
     root = doc["body"]["root"]  # type: ignore[index]
     root["source"] = [[k, str(moved) if k == "files" else v] for k, v in root["source"]]  # type: ignore[index]
     _write(path, doc)
-    with pytest.raises(ArtifactError, match="environment_hash"):
+    with pytest.raises(ArtifactError, match="the source files changed since the artifact was made"):
         replay_artifact(path)
     root["source"] = [[k, str(tmp_path / "gone.tm") if k == "files" else v] for k, v in root["source"]]  # type: ignore[index]
     _write(path, doc)
@@ -202,3 +202,12 @@ def test_incomplete_traces_are_not_written(tmp_path: Path) -> None:
     assert trace.proof_term is None and trace.steps == ()
     with pytest.raises(ArtifactError, match="not complete"):
         write_artifacts(tmp_path, trace)
+
+
+def test_file_stems_are_one_to_one() -> None:
+    from tactic_mesh.handlers.artifacts import file_stem
+
+    assert file_stem("Nat.add_comm") == "Nat.add_comm"
+    names = ["foo'", "foo_", "foo%27", "a/b", "a_b", ".hidden", "∀x"]
+    stems = [file_stem(n) for n in names]
+    assert len(set(stems)) == len(names) and all("/" not in s and not s.startswith(".") for s in stems)
