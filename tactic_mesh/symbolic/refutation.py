@@ -18,11 +18,8 @@ import itertools
 
 import attrs
 
-from tactic_mesh.kernel.commands import FileChecker
-from tactic_mesh.kernel.deep import run_deep
 from tactic_mesh.kernel.environment import Environment
-from tactic_mesh.kernel.errors import TacticMeshError
-from tactic_mesh.kernel.prelude import prelude
+from tactic_mesh.symbolic.admit import admit
 from tactic_mesh.symbolic.equations import Equation, Term, evaluate, show
 from tactic_mesh.symbolic.finite_models import FiniteModel
 
@@ -92,15 +89,7 @@ def refutation_theory(a: Equation, b: Equation, model: FiniteModel) -> Refutatio
 def check_refutation(refutation: Refutation, env: Environment | None = None) -> Environment:
     """Admit the certificate through the kernel; the environment with it (raises
     ``TacticMeshError`` naming the first declaration the kernel or the elaborator refuses)."""
-    from tactic_mesh.calculus.tactic_block import prove_by_block
-
-    checker = FileChecker(env if env is not None else prelude(), tactic_runner=prove_by_block)
-    results = run_deep(checker.check_text, refutation.theory, "<refutation>")
-    bad = [r for r in results if not r.ok]
-    if bad:
-        raise TacticMeshError(f"the kernel refuses the refutation: {bad[0].kind} {bad[0].name}: {bad[0].message}",
-                              bad[0].loc)
-    return checker.env
+    return admit(refutation.theory, "refutation", env)
 
 
 def refute(a: Equation, b: Equation, model: FiniteModel) -> Refutation:

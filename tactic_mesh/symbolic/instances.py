@@ -1,0 +1,74 @@
+"""Kernel-checked proofs of magma implications where the conclusion is an instance of the
+hypothesis (in either orientation): first-order matching finds the instance, and the proof is
+``h t₁ … tₖ`` (or its symmetric).  This covers the ETP's trivial specialisations and every law
+implied by ``x = y``.  The proof is a generated theorem the kernel admits.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import attrs
+
+from tactic_mesh.symbolic.admit import admit
+from tactic_mesh.symbolic.equations import Equation, Term, show
+from tactic_mesh.symbolic.refutation import implication_text
+
+_counter = itertools.count()
+
+
+@attrs.frozen
+class InstanceProof:
+    statement_text: str
+    theory: str
+    theorem: str
+    checked_by: str = "kernel"
+
+
+def match(pattern: Term, target: Term, subst: dict[str, Term]) -> bool:
+    """First-order matching of ``pattern`` against ``target``, extending ``subst``."""
+    stack = [(pattern, target)]
+    while stack:
+        p, t = stack.pop()
+        if isinstance(p, str):
+            bound = subst.get(p)
+            if bound is None:
+                subst[p] = t
+            elif bound != t:
+                return False
+        elif isinstance(t, str):
+            return False
+        else:
+            stack.extend(((p[0], t[0]), (p[1], t[1])))
+    return True
+
+
+def instance_proof_theory(a: Equation, b: Equation) -> InstanceProof | None:
+    """The proof of ``a ⇒ b`` when ``b`` (or ``b`` read right to left) is an instance of ``a``."""
+    for symmetric in (False, True):
+        lhs, rhs = (b.rhs, b.lhs) if symmetric else (b.lhs, b.rhs)
+        subst: dict[str, Term] = {}
+        if not (match(a.lhs, lhs, subst) and match(a.rhs, rhs, subst)):
+            continue
+        filler = b.variables()[0]  # a's variables that b does not constrain: any element will do
+        args = " ".join(show(subst.get(v, filler)) for v in a.variables())
+        core = f"h {args}"
+        k = next(_counter)
+        name = f"instance_proof_{k}"
+        statement = implication_text(a, b)
+        theory = "\n".join([
+            f"theorem {name} : {statement} := by",
+            f"  intro G inst h {' '.join(b.variables())}",
+            f"  exact {'Eq.symm (' + core + ')' if symmetric else core}",
+            "",
+        ])
+        return InstanceProof(statement, theory, name)
+    return None
+
+
+def prove_by_instance(a: Equation, b: Equation) -> InstanceProof | None:
+    """A kernel-checked proof of ``a ⇒ b`` by instantiation, or None when ``b`` is no instance."""
+    proof = instance_proof_theory(a, b)
+    if proof is not None:
+        admit(proof.theory, "instance proof")
+    return proof
