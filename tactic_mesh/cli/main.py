@@ -140,6 +140,27 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("artifact", metavar="ARTIFACT")
     graph.add_argument("--format", choices=("dot", "svg", "json"), default="svg")
     graph.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
+    etp = sub.add_parser(
+        "etp",
+        help="decide magma implications (Equational Theories Project rows) with kernel-checked certificates",
+        description=(
+            "Decide each row of an ETP implication file (TSV with lhs_eq and rhs_eq; holds, lhs_id, rhs_id "
+            "and stratum when present), or one pair of numbered laws (--eq N --implies M). A row is proved "
+            "or refuted only by a certificate the kernel admitted (written under --out as a theory file); "
+            "otherwise it is unknown, with the reason. A verdict contradicting the holds column exits 2."
+        ),
+    )
+    etp.add_argument("file", nargs="?", metavar="FILE.tsv")
+    etp.add_argument("--eq", type=_positive(int), metavar="N", help="the hypothesis law's number")
+    etp.add_argument("--implies", type=_positive(int), metavar="M", help="the conclusion law's number")
+    etp.add_argument("--equations", metavar="PATH", help="equations.txt (default: the shared ETP data)")
+    etp.add_argument("--budget", type=_positive(float), default=10.0, metavar="SECONDS", help="seconds per row")
+    etp.add_argument("--jobs", type=_positive(int), default=max(1, (os.cpu_count() or 1)), metavar="N",
+                     help="worker processes")
+    etp.add_argument("--out", metavar="DIR", help="write each certificate here (a .tm file per settled row)")
+    etp.add_argument("--json", metavar="FILE", help="write the per-row results here (as they come)")
+    etp.add_argument("--resume", action="store_true", help="skip the rows already decided in --json FILE")
+    etp.add_argument("--plot", metavar="FILE.svg", help="draw the verdicts by stratum")
     return parser
 
 
@@ -180,6 +201,10 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from tactic_mesh.cli.artifacts import run_graph, run_replay
 
         return run_replay(args) if args.command == "replay" else run_graph(args)
+    if args.command == "etp":
+        from tactic_mesh.cli.etp import run_etp
+
+        return run_etp(args)
     if args.command == "fmt":
         from tactic_mesh.cli.fmt import run_fmt
 

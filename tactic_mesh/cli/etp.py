@@ -1,0 +1,242 @@
+"""``tactic-mesh etp``: decide magma implications (ETP rows) with kernel-checked certificates.
+
+``tactic-mesh etp FILE.tsv`` decides every row (columns as in the shared data's README: at least
+``lhs_eq`` and ``rhs_eq``; ``holds``, ``lhs_id``, ``rhs_id``, ``stratum`` when present) with
+``--jobs`` processes and ``--budget`` seconds per row; ``tactic-mesh etp --eq 4 --implies 381``
+decides one pair of numbered laws.  Each settled row's certificate is written as a theory file
+under ``--out`` (re-check it with ``tactic-mesh check``).  A verdict that contradicts the
+``holds`` column is a soundness bug: it is reported loudly and the exit status is 2.  Results go
+to ``--json`` as they come (``--resume`` skips the rows already there); ``--plot`` draws the
+verdicts by stratum (SVG).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import statistics
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+REQUIRED = ("lhs_eq", "rhs_eq")
+
+
+def _decide_row(job: tuple[int, str, str, float]) -> dict[str, Any]:
+    """One row, in a worker process: parse, decide, and return a plain record."""
+    from tactic_mesh.kernel.errors import Location
+    from tactic_mesh.symbolic.equations import EquationError, parse_equation
+    from tactic_mesh.symbolic.etp import decide
+
+    index, lhs, rhs, budget = job
+    record: dict[str, Any] = {"row": index, "lhs_eq": lhs, "rhs_eq": rhs}
+    try:
+        a = parse_equation(lhs, Location(f"row {index}", 1, 1))
+        b = parse_equation(rhs, Location(f"row {index}", 1, 1))
+    except EquationError as err:
+        return {**record, "verdict": "error", "expert": "", "seconds": 0.0, "reason": str(err), "certificate_text": ""}
+    v = decide(a, b, budget)
+    return {**record, "verdict": v.verdict, "expert": v.expert, "seconds": round(v.seconds, 4),
+            "reason": v.reason, "checked_by": v.checked_by, "certificate_text": v.certificate}
+
+
+def _rows(path: Path) -> tuple[list[dict[str, str]], str | None]:
+    try:
+        with path.open(encoding="utf-8", newline="") as f:
+            reader = csv.DictReader(f, delimiter="\t")
+            missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+            if missing:
+                return [], f"{path}:1: missing column(s) {', '.join(missing)}"
+            return [dict(r) for r in reader], None
+    except (OSError, UnicodeDecodeError, csv.Error) as err:
+        return [], f"{path}: cannot read: {err}"
+
+
+def _jobs(rows: list[dict[str, str]], done: dict[int, dict[str, Any]], budget: float) -> Iterator[
+        tuple[int, str, str, float]]:
+    for i, r in enumerate(rows, start=2):  # line numbers of the TSV (the header is line 1)
+        if i not in done:
+            yield (i, r.get("lhs_eq") or "", r.get("rhs_eq") or "", budget)
+
+
+def _stem(record: dict[str, Any], row: dict[str, str]) -> str:
+    ids = f"{row.get('lhs_id', '')}_{row.get('rhs_id', '')}".strip("_")
+    return f"row{record['row']}" + (f"_eq{ids.replace('_', '_eq')}" if ids else "")
+
+
+def _percentile(xs: list[float], q: float) -> float:
+    if not xs:
+        return 0.0
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(q * (len(xs) - 1) + 0.5))]
+
+
+def _plot(records: list[dict[str, Any]], path: Path) -> None:
+    """Verdicts by stratum as a stacked horizontal bar chart (SVG, written by hand)."""
+    from html import escape
+
+    colours = {"proved": "#2e7d32", "refuted": "#1565c0", "unknown": "#9e9e9e", "error": "#d84315"}
+    strata: dict[str, dict[str, int]] = {}
+    for r in records:
+        counts = strata.setdefault(r.get("stratum") or "(none)", {})
+        counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
+    names = sorted(strata)
+    width, bar, left = 900, 18, 260
+    most = max((sum(c.values()) for c in strata.values()), default=1)
+    scale = (width - left - 60) / most
+    height = 60 + len(names) * (bar + 6) + 40
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" '
+           'font-size="11">', f'<text x="10" y="20" font-size="14">verdicts by stratum ({len(records)} rows)</text>']
+    for k, name in enumerate(names):
+        y = 40 + k * (bar + 6)
+        out.append(f'<text x="10" y="{y + 13}">{escape(name)}</text>')
+        x = float(left)
+        for verdict in ("proved", "refuted", "unknown", "error"):
+            n = strata[name].get(verdict, 0)
+            if n:
+                out.append(f'<rect class="{verdict}" x="{x:.1f}" y="{y}" width="{n * scale:.1f}" height="{bar}" '
+                           f'fill="{colours[verdict]}"><title>{verdict}: {n}</title></rect>')
+                x += n * scale
+        out.append(f'<text x="{x + 4:.1f}" y="{y + 13}">{sum(strata[name].values())}</text>')
+    y = 50 + len(names) * (bar + 6)
+    for k, (verdict, colour) in enumerate(colours.items()):
+        out.append(f'<rect x="{left + k * 120}" y="{y}" width="12" height="12" fill="{colour}"/>'
+                   f'<text x="{left + k * 120 + 16}" y="{y + 10}">{verdict}</text>')
+    out.append("</svg>")
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+
+
+def _single(args: argparse.Namespace) -> tuple[list[dict[str, str]], str | None]:
+    from tactic_mesh.symbolic.equations import EquationError, data_dir, load_equations
+
+    source = Path(args.equations) if args.equations else (data_dir() or Path("equations.txt")) / "equations.txt"
+    if args.equations is None and data_dir() is None:
+        return [], "the equations file is not found: give --equations PATH (equations.txt of the ETP data)"
+    try:
+        eqs = load_equations(source)
+    except (OSError, UnicodeDecodeError) as err:
+        return [], f"{source}: cannot read: {err}"
+    except EquationError as err:
+        return [], str(err)
+    unknown = [n for n in (args.eq, args.implies) if n not in eqs]
+    if unknown:
+        return [], f"unknown equation number(s) {', '.join(map(str, unknown))} (1..{max(eqs)})"
+    return [{"lhs_eq": eqs[args.eq].text(), "rhs_eq": eqs[args.implies].text(), "lhs_id": str(args.eq),
+             "rhs_id": str(args.implies)}], None
+
+
+def run_etp(args: argparse.Namespace) -> int:
+    if (args.eq is None) != (args.implies is None):
+        print("error: --eq and --implies go together", file=sys.stderr)
+        return 2
+    if args.eq is not None:
+        rows, problem = _single(args)
+    elif args.file is None:
+        print("error: give a TSV file, or --eq N --implies M", file=sys.stderr)
+        return 2
+    else:
+        rows, problem = _rows(Path(args.file))
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    done: dict[int, dict[str, Any]] = {}
+    json_path = Path(args.json) if args.json else None
+    if args.resume and json_path is not None and json_path.is_file():
+        try:
+            previous = json.loads(json_path.read_text(encoding="utf-8"))
+            done = {int(r["row"]): r for r in previous if r.get("verdict") in ("proved", "refuted", "unknown")}
+        except (ValueError, TypeError, KeyError) as err:
+            print(f"error: {json_path}: cannot resume from it ({err}); move it away or drop --resume", file=sys.stderr)
+            return 2
+    out_dir = Path(args.out) if args.out else None
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    records: dict[int, dict[str, Any]] = dict(done)
+    by_line = {i: r for i, r in enumerate(rows, start=2)}
+    jobs = list(_jobs(rows, done, args.budget))
+    progress = None
+    if sys.stderr.isatty() and jobs:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        progress = Progress(TextColumn("etp"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                            console=Console(stderr=True), transient=True)
+        progress.start()
+    task = progress.add_task("rows", total=len(jobs)) if progress else None
+    interrupted = False
+    try:
+        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+            for record in pool.map(_decide_row, jobs):
+                row = by_line[record["row"]]
+                record.update({k: row.get(k, "") for k in ("holds", "stratum", "lhs_id", "rhs_id", "method")})
+                text = record.pop("certificate_text")
+                record["certificate"] = ""
+                if text and out_dir is not None:
+                    cert = out_dir / f"{_stem(record, row)}.tm"
+                    cert.write_text(text, encoding="utf-8")
+                    record["certificate"] = str(cert)
+                records[record["row"]] = record
+                if json_path is not None:
+                    _save(json_path, records)
+                if progress is not None and task is not None:
+                    progress.advance(task)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        if progress is not None:
+            progress.stop()
+    ordered = [records[k] for k in sorted(records)]
+    if json_path is not None:
+        _save(json_path, records)
+    if args.plot:
+        _plot(ordered, Path(args.plot))
+    return _report(ordered, len(rows), interrupted, args.eq is not None)
+
+
+def _save(path: Path, records: dict[int, dict[str, Any]]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps([records[k] for k in sorted(records)], ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _report(records: list[dict[str, Any]], total: int, interrupted: bool, single: bool) -> int:
+    contradictions = [r for r in records if (r["verdict"] == "proved" and r.get("holds") == "false")
+                      or (r["verdict"] == "refuted" and r.get("holds") == "true")]
+    if single and records:
+        r = records[0]
+        print(f"{r['lhs_eq']}  ⟹  {r['rhs_eq']}: {r['verdict']}"
+              + (f" by {r['expert']} (certificate checked by the kernel)" if r["verdict"] in ("proved", "refuted")
+                 else f" ({r['reason']})"))
+        if r.get("certificate"):
+            print(f"certificate: {r['certificate']}")
+    else:
+        print(f"{'verdict':<9} {'rows':>5} {'holds=true':>10} {'holds=false':>11}")
+        for verdict in ("proved", "refuted", "unknown", "error"):
+            group = [r for r in records if r["verdict"] == verdict]
+            print(f"{verdict:<9} {len(group):>5} {sum(r.get('holds') == 'true' for r in group):>10} "
+                  f"{sum(r.get('holds') == 'false' for r in group):>11}")
+        experts: dict[str, int] = {}
+        for r in records:
+            if r["expert"]:
+                name = r["expert"].split(" ")[0]
+                experts[name] = experts.get(name, 0) + 1
+        times = [float(r["seconds"]) for r in records]
+        print(f"experts: {', '.join(f'{k} {v}' for k, v in sorted(experts.items())) or 'none'}; time per row: "
+              f"median {statistics.median(times) if times else 0:.3f} s, p90 {_percentile(times, 0.9):.3f} s")
+        print(f"{len(records)} of {total} row(s) decided; every proved/refuted verdict rests on a certificate "
+              "the kernel checked")
+    for r in records:
+        if r["verdict"] == "error":
+            print(f"error: row {r['row']}: {r['reason']}", file=sys.stderr)
+    if interrupted:
+        print(f"interrupted: {len(records)} of {total} row(s) kept (run again with --resume)", file=sys.stderr)
+    if contradictions:
+        for r in contradictions:
+            print(f"SOUNDNESS BUG: row {r['row']} ({r['lhs_eq']} ⟹ {r['rhs_eq']}) is {r['verdict']} but holds="
+                  f"{r.get('holds')}", file=sys.stderr)
+        return 2
+    return 1 if interrupted else 0
