@@ -25,6 +25,7 @@ from collections.abc import Sequence
 
 import attrs
 
+from tactic_mesh.calculus import equational
 from tactic_mesh.calculus.assembly import TRACING, ReplayError, assemble
 from tactic_mesh.calculus.elim import elim_program
 from tactic_mesh.calculus.kernel_handler import KernelHandler
@@ -105,6 +106,12 @@ def compile_tactic(call: TacticCall, state: ProofState) -> Term:
         return _apply(_need(arg, call), state)
     if name == "rfl":
         return exact("rfl")
+    if name == "symm":
+        return equational.symm()
+    if name == "congr":
+        return equational.congr()
+    if name == "eq_search":
+        return equational.eq_search(arg, state)
     if name == "exfalso":
         return refine("False.elim ?_")
     if name == "left":

@@ -41,7 +41,8 @@ def _decide_row(job: tuple[int, str, str, float]) -> dict[str, Any]:
         return {**record, "verdict": "error", "expert": "", "seconds": 0.0, "reason": str(err), "certificate_text": ""}
     v = decide(a, b, budget)
     return {**record, "verdict": v.verdict, "expert": v.expert, "seconds": round(v.seconds, 4),
-            "reason": v.reason, "checked_by": v.checked_by, "certificate_text": v.certificate}
+            "reason": v.reason, "checked_by": v.checked_by, "certificate_kind": v.certificate_kind,
+            "certificate_text": v.certificate}
 
 
 def _rows(path: Path) -> tuple[list[dict[str, str]], str | None]:
@@ -176,7 +177,8 @@ def run_etp(args: argparse.Namespace) -> int:
                 text = record.pop("certificate_text")
                 record["certificate"] = ""
                 if text and out_dir is not None:
-                    cert = out_dir / f"{_stem(record, row)}.tm"
+                    suffix = ".rwc" if record.get("checked_by") == "rewrite-certificate" else ".tm"
+                    cert = out_dir / f"{_stem(record, row)}{suffix}"
                     cert.write_text(text, encoding="utf-8")
                     record["certificate"] = str(cert)
                 records[record["row"]] = record
@@ -203,13 +205,19 @@ def _save(path: Path, records: dict[int, dict[str, Any]]) -> None:
     os.replace(tmp, path)
 
 
+def _checked(record: dict[str, Any]) -> str:
+    if record.get("checked_by") == "rewrite-certificate":
+        return "rewrite certificate checked by the library's independent checker"
+    return f"{record.get('certificate_kind') or 'certificate'} checked by the kernel"
+
+
 def _report(records: list[dict[str, Any]], total: int, interrupted: bool, single: bool) -> int:
     contradictions = [r for r in records if (r["verdict"] == "proved" and r.get("holds") == "false")
                       or (r["verdict"] == "refuted" and r.get("holds") == "true")]
     if single and records:
         r = records[0]
         print(f"{r['lhs_eq']}  ⟹  {r['rhs_eq']}: {r['verdict']}"
-              + (f" by {r['expert']} (certificate checked by the kernel)" if r["verdict"] in ("proved", "refuted")
+              + (f" by {r['expert']} ({_checked(r)})" if r["verdict"] in ("proved", "refuted")
                  else f" ({r['reason']})"))
         if r.get("certificate"):
             print(f"certificate: {r['certificate']}")
@@ -227,8 +235,9 @@ def _report(records: list[dict[str, Any]], total: int, interrupted: bool, single
         times = [float(r["seconds"]) for r in records]
         print(f"experts: {', '.join(f'{k} {v}' for k, v in sorted(experts.items())) or 'none'}; time per row: "
               f"median {statistics.median(times) if times else 0:.3f} s, p90 {_percentile(times, 0.9):.3f} s")
-        print(f"{len(records)} of {total} row(s) decided; every proved/refuted verdict rests on a certificate "
-              "the kernel checked")
+        checkers = sorted({r.get("checked_by", "") for r in records if r["verdict"] in ("proved", "refuted")})
+        print(f"{len(records)} of {total} row(s) decided; every proved/refuted verdict rests on a checked "
+              f"certificate (checked by: {', '.join(checkers) or 'none needed'})")
     for r in records:
         if r["verdict"] == "error":
             print(f"error: row {r['row']}: {r['reason']}", file=sys.stderr)

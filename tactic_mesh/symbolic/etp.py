@@ -1,32 +1,46 @@
-"""Deciding magma implications (ETP rows) with kernel-checked certificates.
+"""Deciding magma implications (ETP rows) with checked certificates.
 
 ``decide(a, b, budget)`` runs the experts in order and returns a ``Verdict``:
 
-* ``instance`` — ``b`` is an instance of ``a`` (either orientation): proved, by a theorem the
-  kernel admits (``symbolic.instances``);
-* ``finite-model`` — z3 finds a counter-model of size ≤ 4, re-checked in Python and turned into a
-  refutation the kernel admits (``symbolic.finite_models``, ``symbolic.refutation``);
-* otherwise ``unknown``, with the reason.
+* ``instance`` — ``b`` is an instance of ``a`` (either orientation): a theorem the kernel admits
+  (``symbolic.instances``);
+* ``eprover`` — E prover (a ``foreign`` tool) runs on the TPTP problem.  ``Theorem``: its proof
+  object is replayed as lemmas proved by rewrites and instantiations, admitted by the kernel
+  (``symbolic.reconstruction``); if the replay fails, the library's own bounded search
+  (``eq_search``) is tried before giving up on a proof.  ``CounterSatisfiable``: the saturated
+  set is kept for the rewrite certificate below;
+* ``finite-model`` — z3 finds a counter-model of size ≤ 4, re-checked in Python and refuted by a
+  theory the kernel admits (``symbolic.finite_models``, ``symbolic.refutation``);
+* ``model-family`` — structured finite magmas beyond brute force (``symbolic.model_families``),
+  refuted the same way;
+* ``rewrite-certificate`` — E's saturation as a convergent rewrite system in which ``a`` holds and
+  ``b`` fails, checked by the library's independent checker (``symbolic.rewrite_certificate``);
+* otherwise ``unknown``, with every expert's reason.
 
-A verdict is ``proved`` or ``refuted`` only when the kernel admitted its certificate; the
-certificate is a theory file (``tactic-mesh check`` re-checks it).  An expert that fails (a solver
-error, a certificate the kernel refuses) makes the verdict ``unknown`` with that reason — never
-``proved`` or ``refuted`` on an expert's word.
+A verdict is ``proved`` or ``refuted`` only when its certificate was checked (``checked_by``:
+``kernel`` or ``rewrite-certificate``); ``certificate_kind`` says what the certificate is.  An
+expert that fails (E missing, crashing or timing out, a z3 error, a certificate refused) adds its
+reason and the next expert runs — never a verdict on an expert's word.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import attrs
 
 from tactic_mesh.kernel.errors import TacticMeshError
+from tactic_mesh.symbolic.eprover import EResult, run_eprover
 from tactic_mesh.symbolic.equations import Equation
-from tactic_mesh.symbolic.finite_models import find_counter_model
+from tactic_mesh.symbolic.finite_models import FiniteModel, find_counter_model
 from tactic_mesh.symbolic.instances import prove_by_instance
+from tactic_mesh.symbolic.reconstruction import prove_by_eprover_proof
 from tactic_mesh.symbolic.refutation import implication_text, refute
+from tactic_mesh.symbolic.rewriting import prove_by_rewriting
 
 MAX_MODEL_SIZE = 4
+E_SHARE = 0.4  # of the budget, for E's own search
 
 
 @attrs.frozen
@@ -34,47 +48,109 @@ class Verdict:
     verdict: str  # proved | refuted | unknown | error
     expert: str  # who settled it ("" when nobody did)
     seconds: float
-    certificate: str = ""  # the theory file the kernel admitted
-    checked_by: str = ""  # kernel
+    certificate: str = ""  # the certificate's text (a theory file, or a rewrite certificate)
+    checked_by: str = ""  # kernel | rewrite-certificate
     reason: str = ""  # why unknown / error
     statement: str = ""
+    certificate_kind: str = ""  # proof-term | finite-model | rewrite-system
+
+
+@attrs.define
+class _Run:
+    a: Equation
+    b: Equation
+    budget: float
+    started: float = attrs.field(factory=time.monotonic)
+    reasons: list[str] = attrs.field(factory=list)
+    e_result: EResult | None = None
+
+    def remaining(self) -> float:
+        return self.budget - (time.monotonic() - self.started)
+
+    def verdict(self, verdict: str, expert: str, certificate: str, checked_by: str, kind: str) -> Verdict:
+        statement = implication_text(self.a, self.b)
+        if verdict == "refuted":
+            statement = f"¬ ({statement})"
+        return Verdict(verdict, expert, time.monotonic() - self.started, certificate, checked_by,
+                       statement=statement, certificate_kind=kind)
+
+
+Expert = Callable[[_Run], Verdict | None]
+
+
+def _instance(run: _Run) -> Verdict | None:
+    proof = prove_by_instance(run.a, run.b)
+    if proof is None:
+        run.reasons.append("instance: the conclusion is not an instance of the hypothesis")
+        return None
+    return run.verdict("proved", "instance", proof.theory, "kernel", "proof-term")
+
+
+def _eprover(run: _Run) -> Verdict | None:
+    result = run_eprover(run.a, run.b, max(1.0, E_SHARE * run.remaining()))
+    run.e_result = result
+    if result.status == "CounterSatisfiable":
+        run.reasons.append("eprover: CounterSatisfiable (no proof to replay)")
+        return None
+    if result.status != "Theorem":
+        run.reasons.append(f"eprover: {result.reason or result.status}")
+        return None
+    try:
+        proof = prove_by_eprover_proof(run.a, run.b, list(result.clauses))
+    except TacticMeshError as err:
+        run.reasons.append(f"eprover: E proved it but the replay failed: {err.message}")
+    else:
+        return run.verdict("proved", "eprover", proof.theory, "kernel", "proof-term")
+    own = prove_by_rewriting(run.a, run.b, depth=3)
+    if own is None:
+        run.reasons.append("eq_search: no chain of at most 6 rewrites")
+        return None
+    return run.verdict("proved", "eq_search", own.theory, "kernel", "proof-term")
+
+
+def _refuted_by(run: _Run, model: FiniteModel, expert: str) -> Verdict | None:
+    try:
+        refutation = refute(run.a, run.b, model)
+    except TacticMeshError as err:
+        run.reasons.append(f"{expert}: {err.message}")
+        return None
+    return run.verdict("refuted", f"{expert} (size {model.size})", refutation.theory, "kernel", "finite-model")
+
+
+def _finite_model(run: _Run) -> Verdict | None:
+    if run.e_result is not None and run.e_result.status == "Theorem":
+        return None  # E proved it: no counter-model exists
+    per_size = max(1, int(1000 * run.remaining() / 2 / (MAX_MODEL_SIZE - 1)))
+    try:
+        model = find_counter_model(run.a, run.b, MAX_MODEL_SIZE, per_size)
+    except Exception as err:  # z3 errors and wrong models: this expert gives no verdict
+        run.reasons.append(f"finite-model: {type(err).__name__}: {err}")
+        return None
+    if model is None:
+        run.reasons.append(f"finite-model: no counter-model of size ≤ {MAX_MODEL_SIZE} found")
+        return None
+    return _refuted_by(run, model, "finite-model")
+
+
+EXPERTS: tuple[tuple[str, Expert], ...] = (
+    ("instance", _instance),
+    ("eprover", _eprover),
+    ("finite-model", _finite_model),
+)
 
 
 def decide(a: Equation, b: Equation, budget: float = 10.0) -> Verdict:
-    started = time.monotonic()
-    statement = implication_text(a, b)
-
-    def elapsed() -> float:
-        return time.monotonic() - started
-
-    reasons: list[str] = []
-    try:
-        proof = prove_by_instance(a, b)
-    except TacticMeshError as err:
-        proof = None
-        reasons.append(f"instance: {err.message}")
-    if proof is not None:
-        return Verdict("proved", "instance", elapsed(), proof.theory, "kernel", statement=statement)
-    reasons.append("instance: the conclusion is not an instance of the hypothesis")
-    remaining = budget - elapsed()
-    if remaining > 0:
-        per_size = max(1, int(1000 * remaining / (MAX_MODEL_SIZE - 1)))
+    run = _Run(a, b, budget)
+    for name, expert in EXPERTS:
+        if run.remaining() <= 0:
+            run.reasons.append(f"{name}: no time left in the budget")
+            continue
         try:
-            model = find_counter_model(a, b, MAX_MODEL_SIZE, per_size)
-        except Exception as err:  # z3 errors and wrong models: this expert gives no verdict
-            model = None
-            reasons.append(f"finite-model: {type(err).__name__}: {err}")
-        else:
-            if model is None:
-                reasons.append(f"finite-model: no counter-model of size ≤ {MAX_MODEL_SIZE} found")
-        if model is not None:
-            try:
-                refutation = refute(a, b, model)
-            except TacticMeshError as err:
-                reasons.append(f"finite-model: {err.message}")
-            else:
-                return Verdict("refuted", f"finite-model (size {model.size})", elapsed(), refutation.theory,
-                               "kernel", statement=f"¬ ({statement})")
-    else:
-        reasons.append("finite-model: no time left in the budget")
-    return Verdict("unknown", "", elapsed(), reason="; ".join(reasons), statement=statement)
+            found = expert(run)
+        except TacticMeshError as err:
+            run.reasons.append(f"{name}: {err.message}")
+            continue
+        if found is not None:
+            return found
+    return Verdict("unknown", "", time.monotonic() - run.started, reason="; ".join(run.reasons),
+                   statement=implication_text(a, b))

@@ -13,6 +13,7 @@ import attrs
 from tactic_mesh.symbolic.admit import admit
 from tactic_mesh.symbolic.equations import Equation, Term, show
 from tactic_mesh.symbolic.refutation import implication_text
+from tactic_mesh.symbolic.terms import match
 
 _counter = itertools.count()
 
@@ -23,24 +24,6 @@ class InstanceProof:
     theory: str
     theorem: str
     checked_by: str = "kernel"
-
-
-def match(pattern: Term, target: Term, subst: dict[str, Term]) -> bool:
-    """First-order matching of ``pattern`` against ``target``, extending ``subst``."""
-    stack = [(pattern, target)]
-    while stack:
-        p, t = stack.pop()
-        if isinstance(p, str):
-            bound = subst.get(p)
-            if bound is None:
-                subst[p] = t
-            elif bound != t:
-                return False
-        elif isinstance(t, str):
-            return False
-        else:
-            stack.extend(((p[0], t[0]), (p[1], t[1])))
-    return True
 
 
 def instance_proof_theory(a: Equation, b: Equation) -> InstanceProof | None:

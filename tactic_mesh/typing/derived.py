@@ -834,6 +834,11 @@ _RULES: dict[str, Rule] = {
     "refine": _with_arg(REFINE, Checker.refine_children),
     "apply": _with_arg(REFINE, Checker.apply_children),
     "rfl": _main(REFINE, Checker.rfl_children),
+    "symm": _main(REFINE, lambda ck, p, call, path: ck.rfl_children(p, call, path) or (
+        ck.with_target(ck.child(p, "symm"), None),)),
+    "congr": _main(REFINE, lambda ck, p, call, path: ck.rfl_children(p, call, path) or (
+        ck.with_target(ck.child(p, "congr.0"), None), ck.with_target(ck.child(p, "congr.1"), None))),
+    "eq_search": _main(REFINE, Checker.rfl_children),
     "exfalso": _main(REFINE, lambda ck, p, call, path: (
         ck.with_target(ck.child(ck.under_implicits(p), "exfalso"), Const("False")),)),
     "left": _main(REFINE, lambda ck, p, call, path: ck.or_children(p, 0, call, path)),

@@ -10,7 +10,8 @@ import pytest
 from tactic_mesh.kernel.errors import TacticMeshError
 from tactic_mesh.symbolic.admit import admit
 from tactic_mesh.symbolic.equations import data_dir, parse_equation
-from tactic_mesh.symbolic.instances import instance_proof_theory, match, prove_by_instance
+from tactic_mesh.symbolic.instances import instance_proof_theory, prove_by_instance
+from tactic_mesh.symbolic.terms import match
 
 
 def test_matching() -> None:

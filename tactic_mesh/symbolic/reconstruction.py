@@ -1,0 +1,240 @@
+"""Replaying E prover's proof object in the kernel.
+
+E refutes ``a ∧ ¬b`` (``b``'s variables become Skolem constants).  Its proof object lists unit
+clauses, each with the clauses it was inferred from.  The replay proves every clause again,
+from its parents only, as an equational chain (``symbolic.chains.derive``), and writes it as a
+theorem of its own:
+
+* a positive clause ``l = r`` (variables ``X1 …``) becomes
+  ``∀ (G : Type) [Magma G], (∀ …, a) → ∀ X1 …, l = r``, proved from the hypothesis and the
+  lemmas of its parents;
+* the negative clauses ``s ≠ t`` (ground: Skolem constants only) are proved backwards: the last
+  one's equation follows from positive lemmas (this is how E reached ``$false``), and each earlier
+  one's from its successor and positive lemmas; a Skolem constant is ``b``'s variable.  The first
+  negative clause is ``b`` itself, so the last theorem is the implication.
+
+Only the kernel's verdict counts: every theorem is admitted through the elaborator and the
+kernel, and the final statement is the one built from the equations.  A step this replay cannot
+re-derive (an inference shape it does not know, a clause with free variables on the negative
+side) is a ``ReconstructionError`` with the clause's name and line — the verdict is then
+``unknown``, never ``proved``.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import attrs
+
+from tactic_mesh.kernel.errors import TacticMeshError
+from tactic_mesh.symbolic.admit import admit
+from tactic_mesh.symbolic.chains import Chain, Fact, chain_text, derive, derive_instance, fill
+from tactic_mesh.symbolic.equations import Equation, Term, show
+from tactic_mesh.symbolic.refutation import implication_text
+from tactic_mesh.symbolic.terms import is_var, match_pair, substitute, variables
+from tactic_mesh.symbolic.tptp import Clause, Source
+
+_counter = itertools.count()
+
+
+class ReconstructionError(TacticMeshError):
+    """An inference of E's proof that the replay cannot re-derive."""
+
+
+@attrs.frozen
+class ReplayedProof:
+    statement_text: str
+    theory: str
+    theorem: str
+    lemmas: int
+    steps: int
+    checked_by: str = "kernel"
+
+
+def _leaves(source: Source | str) -> list[str]:
+    if isinstance(source, str):
+        return [source]
+    out: list[str] = []
+    for parent in source.parents:
+        out.extend(_leaves(parent))
+    return out
+
+
+@attrs.define
+class _Replay:
+    a: Equation
+    b: Equation
+    clauses: list[Clause]
+    prefix: str
+    theorems: list[str] = attrs.field(factory=list)
+    steps: int = 0
+    skolem: dict[str, str] = attrs.field(factory=dict)  # "@esk1_0" → b's variable
+
+    def statement(self, names: tuple[str, ...], lhs: str, rhs: str) -> str:
+        hyp = implication_text(self.a, Equation("x", "x")).split(" → ")[0]
+        return f"{hyp} → ∀ {' '.join(names)} : G, {lhs} = {rhs}"
+
+    def render(self, t: Term) -> str:
+        return show(self._rename(t))
+
+    def _rename(self, t: Term) -> Term:
+        if isinstance(t, str):
+            if is_var(t):
+                return t
+            if t not in self.skolem:
+                raise ReconstructionError(f"the constant {t[1:]} is not a Skolem constant of the conjecture")
+            return self.skolem[t]
+        return (self._rename(t[0]), self._rename(t[1]))
+
+    def emit(self, name: str, names: tuple[str, ...], lhs: Term, rhs: Term, chain: Chain, filler: Term) -> Fact:
+        chain = fill(chain, set(names), filler)
+        self.steps += len(chain)
+        top_l, top_r = show(self._rename(lhs), top=True), show(self._rename(rhs), top=True)
+        binders = tuple(show(self._rename(v)) for v in names)
+        self.theorems.append("\n".join([
+            f"theorem {name} : {self.statement(binders, top_l, top_r)} := by",
+            f"  intro G inst h {' '.join(binders)}",
+            f"  exact {chain_text(chain, filler, self.render)}",
+            "",
+        ]))
+        return Fact(f"@{name} G inst h", lhs, rhs, names)
+
+
+def _variables_in_order(lhs: Term, rhs: Term) -> tuple[str, ...]:
+    found = Equation(lhs, rhs).variables()
+    return tuple(v for v in found if is_var(v))
+
+
+def replay(a: Equation, b: Equation, clauses: list[Clause]) -> ReplayedProof:
+    """The theory proving ``a ⇒ b`` replayed from E's proof clauses (not yet admitted)."""
+    k = next(_counter)
+    run = _Replay(a, b, clauses, f"eproof{k}")
+    hypothesis = Fact("h", a.lhs, a.rhs, a.variables())
+    by_name = {c.name: c for c in clauses}
+    positive: dict[str, Fact] = {}
+    negative: list[Clause] = []
+    final: Clause | None = None
+    for clause in clauses:
+        if not clause.literals:
+            final = clause
+            break
+        literal = clause.unit()
+        if literal is None:
+            raise ReconstructionError(f"clause {clause.name} (line {clause.line}) is not a unit clause")
+        if not literal.positive:
+            negative.append(clause)
+            continue
+        facts = _parent_facts(clause, by_name, positive, hypothesis)
+        chain = derive(literal.lhs, literal.rhs, facts)
+        if chain is None:
+            raise ReconstructionError(f"cannot re-derive clause {clause.name} (line {clause.line}) "
+                                      f"from {', '.join(_leaves(clause.source)) or 'nothing'}")
+        names = _variables_in_order(literal.lhs, literal.rhs)
+        if not names:
+            raise ReconstructionError(f"clause {clause.name} (line {clause.line}) is ground")
+        positive[clause.name] = run.emit(f"{run.prefix}_{clause.name}", names, literal.lhs, literal.rhs, chain,
+                                         names[0])
+    if final is None:
+        raise ReconstructionError("E's proof object has no empty clause")
+    if not negative and b.lhs == b.rhs:  # E discards the trivial conjecture before any inference
+        name = f"{run.prefix}_implication"
+        intro = f"intro G inst h {' '.join(b.variables())}"
+        theory = f"theorem {name} : {implication_text(a, b)} := by\n  {intro}\n  exact rfl\n"
+        return ReplayedProof(implication_text(a, b), theory, name, 0, 0)
+    if not negative:
+        raise ReconstructionError("E's proof object has no negated conjecture")
+    _skolems(run, negative[0])
+    b_names = b.variables()
+    to_constant = {v: c for c, v in run.skolem.items()}
+    skolemised = tuple(to_constant[v] for v in b_names)
+    pending = {c.name: c for c in negative}
+    successor: Fact | None = None  # the later goal clause's equation, proved
+    current, seen = final, set()
+    while True:
+        negs = [n for n in _leaves(current.source) if n in pending]
+        if not negs:
+            break
+        if len(negs) > 1 or negs[0] in seen:
+            raise ReconstructionError(f"clause {current.name} (line {current.line}) has several goal parents")
+        parent = pending[negs[0]]
+        seen.add(parent.name)
+        literal = parent.unit()
+        assert literal is not None
+        facts = _parent_facts(current, by_name, positive, hypothesis, skip=set(pending))
+        if successor is not None:
+            facts.append(successor)
+        lhs, rhs = literal.lhs, literal.rhs
+        if variables(lhs) | variables(rhs):  # a goal clause with variables: the instance its successor needs
+            found = derive_instance(lhs, rhs, facts)
+            if found is None:
+                raise ReconstructionError(f"cannot find the instance of goal clause {parent.name} "
+                                          f"(line {parent.line}) that {current.name} refutes")
+            lhs, rhs, chain = found
+            loose = {v: skolemised[0] for v in variables(lhs) | variables(rhs)}
+            lhs, rhs = substitute(lhs, loose), substitute(rhs, loose)
+        else:
+            derived = derive(lhs, rhs, facts)
+            if derived is None:
+                raise ReconstructionError(f"cannot re-derive goal clause {parent.name} (line {parent.line}) "
+                                          f"from its successor {current.name}")
+            chain = derived
+        theorem = f"{run.prefix}_{parent.name}"
+        run.emit(theorem, skolemised, lhs, rhs, chain, skolemised[0])
+        successor = Fact(f"(@{theorem} G inst h {' '.join(b_names)})", lhs, rhs, ())
+        current = parent
+    if successor is None:
+        raise ReconstructionError("the empty clause does not come from the negated conjecture")
+    # the implication: b's equation (its variables read as the Skolem constants) from the first goal clause
+    statement = implication_text(a, b)
+    chain = derive(substitute(b.lhs, to_constant), substitute(b.rhs, to_constant), [successor], depth=0)
+    if chain is None:
+        raise ReconstructionError("the negated conjecture is not the implication's conclusion")
+    name = f"{run.prefix}_implication"
+    run.theorems.append("\n".join([
+        f"theorem {name} : {statement} := by",
+        f"  intro G inst h {' '.join(b_names)}",
+        f"  exact {chain_text(chain, skolemised[0], run.render)}",
+        "",
+    ]))
+    return ReplayedProof(statement, "\n".join(run.theorems), name, len(run.theorems) - 1, run.steps)
+
+
+def _skolems(run: _Replay, first: Clause) -> None:
+    """The Skolem constants of the negated conjecture, read off by matching it with ``b``."""
+    literal = first.unit()
+    assert literal is not None
+    for pair in ((literal.lhs, literal.rhs), (literal.rhs, literal.lhs)):
+        found = match_pair((run.b.lhs, run.b.rhs), pair)
+        if found is not None and all(isinstance(t, str) and not is_var(t) for t in found.values()):
+            run.skolem = {str(t): v for v, t in found.items()}
+            return
+    raise ReconstructionError(f"the first goal clause {first.name} (line {first.line}) is not the negated conjecture")
+
+
+def _parent_facts(clause: Clause, by_name: dict[str, Clause], positive: dict[str, Fact], hypothesis: Fact,
+                  skip: set[str] | None = None) -> list[Fact]:
+    facts: list[Fact] = []
+    for leaf in _leaves(clause.source):
+        if skip is not None and leaf in skip:
+            continue
+        if leaf in positive:
+            fact = positive[leaf]
+        elif leaf not in by_name:
+            fact = hypothesis  # an input formula: the hypothesis (the conjecture is never a positive parent)
+        else:
+            continue
+        if fact not in facts:
+            facts.append(fact)
+    if not facts:
+        facts.append(hypothesis)
+    return facts
+
+
+def prove_by_eprover_proof(a: Equation, b: Equation, clauses: list[Clause]) -> ReplayedProof:
+    """Replay E's proof and admit it through the kernel (``TacticMeshError`` when it refuses)."""
+    proof = replay(a, b, clauses)
+    admit(proof.theory, "E proof replay")
+    return proof
+
+
+__all__ = ["ReconstructionError", "ReplayedProof", "prove_by_eprover_proof", "replay"]
