@@ -46,7 +46,7 @@ def _magma_term(e: Expr, names: dict[int, str], bound: list[str]) -> MagmaTerm |
     return None
 
 
-def _equation(ty: Expr, names: dict[int, str]) -> tuple[tuple[str, ...], MagmaTerm, MagmaTerm] | None:
+def equation_of(ty: Expr, names: dict[int, str]) -> tuple[tuple[str, ...], MagmaTerm, MagmaTerm] | None:
     """``∀ xs, l = r`` over a magma as (its variables, l, r), or None."""
     bound: list[str] = []
     while isinstance(ty, Pi):
@@ -73,12 +73,12 @@ def eq_search(arg: str, state: ProofState) -> Term:
         return Fail(VStr("eq_search: no goals"))
     decl = state.metavar_graph.decl(goals[0])
     names = {d.fvar.id: d.user_name for d in decl.lctx}
-    goal = _equation(state.metavar_graph.instantiate(decl.type), names)
+    goal = equation_of(state.metavar_graph.instantiate(decl.type), names)
     if goal is None or goal[0]:
         return Fail(VStr("eq_search: the goal is not an equation between magma terms"))
     facts = []
     for d in decl.lctx:
-        found = _equation(state.metavar_graph.instantiate(d.type), names)
+        found = equation_of(state.metavar_graph.instantiate(d.type), names)
         if found is not None:
             params, lhs, rhs = found
             facts.append(Fact(d.user_name, lhs, rhs, params))
@@ -91,4 +91,4 @@ def eq_search(arg: str, state: ProofState) -> Term:
     return exact(chain_text(chain, filler))
 
 
-__all__ = ["congr", "eq_search", "symm"]
+__all__ = ["congr", "eq_search", "equation_of", "symm"]

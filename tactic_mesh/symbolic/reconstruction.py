@@ -1,23 +1,24 @@
 """Replaying E prover's proof object in the kernel.
 
 E refutes ``a ∧ ¬b`` (``b``'s variables become Skolem constants).  Its proof object lists unit
-clauses, each with the clauses it was inferred from.  The replay proves every clause again,
-from its parents only, as an equational chain (``symbolic.chains.derive``), and writes it as a
-theorem of its own:
+clauses, each with the clauses it was inferred from.  The replay proves every clause again, from
+its parents only, as an equational chain (``symbolic.chains.derive``: an instance, a critical pair,
+rewriting, congruence), and writes the whole proof as one tactic script for the implication
+``∀ (G : Type) [Magma G], (∀ …, a) → ∀ …, b``:
 
-* a positive clause ``l = r`` (variables ``X1 …``) becomes
-  ``∀ (G : Type) [Magma G], (∀ …, a) → ∀ X1 …, l = r``, proved from the hypothesis and the
-  lemmas of its parents;
-* the negative clauses ``s ≠ t`` (ground: Skolem constants only) are proved backwards: the last
-  one's equation follows from positive lemmas (this is how E reached ``$false``), and each earlier
-  one's from its successor and positive lemmas; a Skolem constant is ``b``'s variable.  The first
-  negative clause is ``b`` itself, so the last theorem is the implication.
+* ``intro G inst h xs`` (``xs``: ``b``'s variables, which stand for the Skolem constants);
+* a positive clause ``l = r`` becomes ``have L_c : ∀ X1 … : G, l = r := fun X1 … => chain``, from
+  the hypothesis ``h`` and the lemmas of its parents;
+* the negative clauses ``s ≠ t`` are proved backwards: the last one's equation follows from
+  positive lemmas (this is how E reached ``$false``), each earlier one's from its successor
+  (``have N_c : s = t := chain``); a goal clause with variables is proved at the instance its
+  successor needs;
+* ``exact chain``: ``b`` from the first goal clause, the negated conjecture.
 
-Only the kernel's verdict counts: every theorem is admitted through the elaborator and the
-kernel, and the final statement is the one built from the equations.  A step this replay cannot
-re-derive (an inference shape it does not know, a clause with free variables on the negative
-side) is a ``ReconstructionError`` with the clause's name and line — the verdict is then
-``unknown``, never ``proved``.
+Only the kernel's verdict counts: the script is elaborated and the theorem admitted by the
+kernel, and its statement is the one built from the equations.  A step the replay cannot
+re-derive (an inference shape it does not know) is a ``ReconstructionError`` with the clause's
+name and line — the verdict is then ``unknown``, never ``proved``.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class ReplayedProof:
     theorem: str
     lemmas: int
     steps: int
+    script: tuple[str, ...]  # the tactic script proving the statement (intro, have…, exact)
     checked_by: str = "kernel"
 
 
@@ -66,13 +68,9 @@ class _Replay:
     b: Equation
     clauses: list[Clause]
     prefix: str
-    theorems: list[str] = attrs.field(factory=list)
+    lines: list[str] = attrs.field(factory=list)  # the tactic script after the intro
     steps: int = 0
     skolem: dict[str, str] = attrs.field(factory=dict)  # "@esk1_0" → b's variable
-
-    def statement(self, names: tuple[str, ...], lhs: str, rhs: str) -> str:
-        hyp = implication_text(self.a, Equation("x", "x")).split(" → ")[0]
-        return f"{hyp} → ∀ {' '.join(names)} : G, {lhs} = {rhs}"
 
     def render(self, t: Term) -> str:
         return show(self._rename(t))
@@ -87,17 +85,24 @@ class _Replay:
         return (self._rename(t[0]), self._rename(t[1]))
 
     def emit(self, name: str, names: tuple[str, ...], lhs: Term, rhs: Term, chain: Chain, filler: Term) -> Fact:
+        """``have name : ∀ names : G, lhs = rhs := fun names => proof`` (no binders for a goal
+        clause: its Skolem constants are b's variables, already introduced)."""
         chain = fill(chain, set(names), filler)
         self.steps += len(chain)
-        top_l, top_r = show(self._rename(lhs), top=True), show(self._rename(rhs), top=True)
-        binders = tuple(show(self._rename(v)) for v in names)
-        self.theorems.append("\n".join([
-            f"theorem {name} : {self.statement(binders, top_l, top_r)} := by",
-            f"  intro G inst h {' '.join(binders)}",
-            f"  exact {chain_text(chain, filler, self.render)}",
-            "",
-        ]))
-        return Fact(f"@{name} G inst h", lhs, rhs, names)
+        eq = f"{show(self._rename(lhs), top=True)} = {show(self._rename(rhs), top=True)}"
+        proof = chain_text(chain, filler, self.render)
+        if names:
+            binders = " ".join(names)
+            self.lines.append(f"have {name} : ∀ {binders} : G, {eq} := fun {binders} => {proof}")
+        else:
+            self.lines.append(f"have {name} : {eq} := {proof}")
+        return Fact(name, lhs, rhs, names)
+
+    def proof(self, statement: str) -> ReplayedProof:
+        name = f"{self.prefix}_implication"
+        script = (f"intro G inst h {' '.join(self.b.variables())}", *self.lines)
+        theory = "\n".join([f"theorem {name} : {statement} := by", *(f"  {line}" for line in script), ""])
+        return ReplayedProof(statement, theory, name, len(self.lines) - 1, self.steps, script)
 
 
 def _variables_in_order(lhs: Term, rhs: Term) -> tuple[str, ...]:
@@ -132,15 +137,12 @@ def replay(a: Equation, b: Equation, clauses: list[Clause]) -> ReplayedProof:
         names = _variables_in_order(literal.lhs, literal.rhs)
         if not names:
             raise ReconstructionError(f"clause {clause.name} (line {clause.line}) is ground")
-        positive[clause.name] = run.emit(f"{run.prefix}_{clause.name}", names, literal.lhs, literal.rhs, chain,
-                                         names[0])
+        positive[clause.name] = run.emit(f"L_{clause.name}", names, literal.lhs, literal.rhs, chain, names[0])
     if final is None:
         raise ReconstructionError("E's proof object has no empty clause")
     if not negative and b.lhs == b.rhs:  # E discards the trivial conjecture before any inference
-        name = f"{run.prefix}_implication"
-        intro = f"intro G inst h {' '.join(b.variables())}"
-        theory = f"theorem {name} : {implication_text(a, b)} := by\n  {intro}\n  exact rfl\n"
-        return ReplayedProof(implication_text(a, b), theory, name, 0, 0)
+        run.lines = ["exact rfl"]
+        return run.proof(implication_text(a, b))
     if not negative:
         raise ReconstructionError("E's proof object has no negated conjecture")
     _skolems(run, negative[0])
@@ -178,9 +180,7 @@ def replay(a: Equation, b: Equation, clauses: list[Clause]) -> ReplayedProof:
                 raise ReconstructionError(f"cannot re-derive goal clause {parent.name} (line {parent.line}) "
                                           f"from its successor {current.name}")
             chain = derived
-        theorem = f"{run.prefix}_{parent.name}"
-        run.emit(theorem, skolemised, lhs, rhs, chain, skolemised[0])
-        successor = Fact(f"(@{theorem} G inst h {' '.join(b_names)})", lhs, rhs, ())
+        successor = run.emit(f"N_{parent.name}", (), lhs, rhs, chain, skolemised[0])
         current = parent
     if successor is None:
         raise ReconstructionError("the empty clause does not come from the negated conjecture")
@@ -189,14 +189,8 @@ def replay(a: Equation, b: Equation, clauses: list[Clause]) -> ReplayedProof:
     chain = derive(substitute(b.lhs, to_constant), substitute(b.rhs, to_constant), [successor], depth=0)
     if chain is None:
         raise ReconstructionError("the negated conjecture is not the implication's conclusion")
-    name = f"{run.prefix}_implication"
-    run.theorems.append("\n".join([
-        f"theorem {name} : {statement} := by",
-        f"  intro G inst h {' '.join(b_names)}",
-        f"  exact {chain_text(chain, skolemised[0], run.render)}",
-        "",
-    ]))
-    return ReplayedProof(statement, "\n".join(run.theorems), name, len(run.theorems) - 1, run.steps)
+    run.lines.append(f"exact {chain_text(chain, skolemised[0], run.render)}")
+    return run.proof(statement)
 
 
 def _skolems(run: _Replay, first: Clause) -> None:

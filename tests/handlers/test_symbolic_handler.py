@@ -1,0 +1,76 @@
+"""``foreign "eprover"``: E's proof refined into a core program, the result checked by the kernel."""
+
+from __future__ import annotations
+
+import pytest
+
+from tactic_mesh.calculus.assembly import final_proof_term, kernel_check
+from tactic_mesh.calculus.kernel_handler import KernelHandler
+from tactic_mesh.calculus.machine import Failure, Machine, Success
+from tactic_mesh.calculus.state import ProofState
+from tactic_mesh.calculus.tactic_block import TacticHandler
+from tactic_mesh.calculus.tactics import exact, first
+from tactic_mesh.calculus.terms import Foreign, VRecord, VStr
+from tactic_mesh.handlers.symbolic import EPROVER_CONTRACT, SymbolicHandler, eprover, magma_implication
+from tactic_mesh.kernel.elab import elaborate_closed
+from tactic_mesh.kernel.prelude import prelude
+from tactic_mesh.kernel.syntax import parse_term
+from tactic_mesh.symbolic.eprover import binary
+from tactic_mesh.symbolic.equations import parse_equation
+
+ENV = prelude()
+HANDLERS = ["kernel", "tactic", "symbolic"]
+TRUE = "∀ (G : Type) [Magma G], (∀ x y : G, x = x ◇ y) → ∀ x y z : G, x ◇ y = (x ◇ z) ◇ y"
+FALSE = "∀ (G : Type) [Magma G], (∀ x y : G, x ◇ y = y ◇ x) → ∀ x y z : G, (x ◇ y) ◇ z = x ◇ (y ◇ z)"
+needs_e = pytest.mark.skipif(binary() is None, reason="E prover is not installed (make setup installs eprover)")
+
+
+def _machine() -> Machine[ProofState]:
+    return Machine({"kernel": KernelHandler(), "tactic": TacticHandler(), "symbolic": SymbolicHandler()})
+
+
+def _start(statement: str) -> tuple[ProofState, object]:
+    e, _ = elaborate_closed(ENV, parse_term(statement))
+    return ProofState.initial(ENV, e), e
+
+
+def test_the_goal_is_read_as_an_implication_of_laws() -> None:
+    state, e = _start(TRUE)
+    found = magma_implication(e)  # type: ignore[arg-type]
+    assert found is not None
+    a, b = found
+    assert a == parse_equation("x0 = x0 ◇ x1") and b == parse_equation("x0 ◇ x1 = (x0 ◇ x2) ◇ x1")
+    assert magma_implication(elaborate_closed(ENV, parse_term("∀ n : Nat, n = n"))[0]) is None
+
+
+@needs_e
+def test_eprover_closes_the_goal_and_the_kernel_checks_the_term() -> None:
+    state, e = _start(TRUE)
+    result = _machine().first(eprover(5), state, HANDLERS)
+    assert isinstance(result, Success), result
+    assert result.state.is_complete
+    kernel_check(ENV, final_proof_term(result.state), e, ())  # type: ignore[arg-type]
+
+
+@needs_e
+def test_a_false_implication_is_a_catchable_failure() -> None:
+    state, _ = _start(FALSE)
+    result = _machine().first(eprover(2), state, HANDLERS)
+    assert isinstance(result, Failure) and "CounterSatisfiable" in str(result.reason)
+    # under `first`, the next alternative runs
+    fallback = _machine().first(first(eprover(2), exact("sorry")), state, HANDLERS)
+    assert isinstance(fallback, Success)
+
+
+def test_bad_goals_and_payloads_are_reported() -> None:
+    state, _ = _start("∀ n : Nat, n = n")
+    result = _machine().first(eprover(1), state, HANDLERS)
+    assert isinstance(result, Failure) and "not a magma implication" in str(result.reason)
+    bad = Foreign("eprover", VRecord((("seconds", VStr("soon")),)), EPROVER_CONTRACT)
+    result = _machine().first(bad, _start(TRUE)[0], HANDLERS)
+    assert isinstance(result, Failure) and "number of seconds" in str(result.reason)
+
+
+def test_the_contract_is_a_known_refinement() -> None:
+    assert EPROVER_CONTRACT.refinement_known and EPROVER_CONTRACT.replay_codec == "tactic-text"
+    assert EPROVER_CONTRACT.consumes_goals == 1 and EPROVER_CONTRACT.produces_goals == 0
