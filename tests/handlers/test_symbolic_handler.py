@@ -35,7 +35,7 @@ def _start(statement: str) -> tuple[ProofState, object]:
 
 
 def test_the_goal_is_read_as_an_implication_of_laws() -> None:
-    state, e = _start(TRUE)
+    _, e = _start(TRUE)
     found = magma_implication(e)  # type: ignore[arg-type]
     assert found is not None
     a, b = found
