@@ -40,7 +40,7 @@ from tactic_mesh.symbolic.refutation import implication_text, refute
 from tactic_mesh.symbolic.rewriting import prove_by_rewriting
 
 MAX_MODEL_SIZE = 4
-E_SHARE = 0.4  # of the budget, for E's own search
+E_FIRST = 1.0  # seconds of E before the counter-model experts (then E again with what is left)
 
 
 @attrs.frozen
@@ -86,14 +86,14 @@ def _instance(run: _Run) -> Verdict | None:
     return run.verdict("proved", "instance", proof.theory, "kernel", "proof-term")
 
 
-def _eprover(run: _Run) -> Verdict | None:
-    result = run_eprover(run.a, run.b, max(1.0, E_SHARE * run.remaining()))
+def _eprover_run(run: _Run, seconds: float) -> Verdict | None:
+    result = run_eprover(run.a, run.b, seconds)
     run.e_result = result
     if result.status == "CounterSatisfiable":
         run.reasons.append("eprover: CounterSatisfiable (no proof to replay)")
         return None
     if result.status != "Theorem":
-        run.reasons.append(f"eprover: {result.reason or result.status}")
+        run.reasons.append(f"eprover ({seconds:g} s): {result.reason or result.status}")
         return None
     try:
         proof = prove_by_eprover_proof(run.a, run.b, list(result.clauses))
@@ -108,6 +108,21 @@ def _eprover(run: _Run) -> Verdict | None:
     return run.verdict("proved", "eq_search", own.theory, "kernel", "proof-term")
 
 
+def _eprover(run: _Run) -> Verdict | None:
+    """A short run first: E proves every true row of the dev file within a fraction of a second."""
+    return _eprover_run(run, min(E_FIRST, max(1.0, run.remaining())))
+
+
+def _eprover_again(run: _Run) -> Verdict | None:
+    """What is left of the budget, when the short run ran out of resources (not when E answered)."""
+    if run.e_result is None or run.e_result.status in ("Theorem", "CounterSatisfiable", "Unavailable"):
+        return None
+    if run.remaining() < 2 * E_FIRST:
+        run.reasons.append("eprover: no time left for a longer run")
+        return None
+    return _eprover_run(run, run.remaining() - 0.5)
+
+
 def _refuted_by(run: _Run, model: FiniteModel, expert: str) -> Verdict | None:
     try:
         refutation = refute(run.a, run.b, model)
@@ -120,7 +135,7 @@ def _refuted_by(run: _Run, model: FiniteModel, expert: str) -> Verdict | None:
 def _finite_model(run: _Run) -> Verdict | None:
     if run.e_result is not None and run.e_result.status == "Theorem":
         return None  # E proved it: no counter-model exists
-    per_size = max(1, int(1000 * run.remaining() / 2 / (MAX_MODEL_SIZE - 1)))
+    per_size = max(1, int(1000 * run.remaining() / 2 / (MAX_MODEL_SIZE - 1)))  # half: the rest for E
     try:
         model = find_counter_model(run.a, run.b, MAX_MODEL_SIZE, per_size)
     except Exception as err:  # z3 errors and wrong models: this expert gives no verdict
@@ -136,6 +151,7 @@ EXPERTS: tuple[tuple[str, Expert], ...] = (
     ("instance", _instance),
     ("eprover", _eprover),
     ("finite-model", _finite_model),
+    ("eprover", _eprover_again),
 )
 
 
