@@ -37,6 +37,7 @@ from tactic_mesh.symbolic.finite_models import FiniteModel, find_counter_model
 from tactic_mesh.symbolic.instances import prove_by_instance
 from tactic_mesh.symbolic.reconstruction import prove_by_eprover_proof
 from tactic_mesh.symbolic.refutation import implication_text, refute
+from tactic_mesh.symbolic.rewrite_certificate import Bounds, CertificateError, check_saturation
 from tactic_mesh.symbolic.rewriting import prove_by_rewriting
 
 MAX_MODEL_SIZE = 4
@@ -123,6 +124,20 @@ def _eprover_again(run: _Run) -> Verdict | None:
     return _eprover_run(run, run.remaining() - 0.5)
 
 
+def _rewrite_certificate(run: _Run) -> Verdict | None:
+    """E's saturation as a convergent rewrite system, checked independently of E."""
+    if run.e_result is None or run.e_result.status != "CounterSatisfiable":
+        return None
+    bounds = Bounds(max_seconds=max(0.5, min(5.0, run.remaining() / 2)))
+    try:
+        certificate = check_saturation(run.a, run.b, run.e_result.clauses, bounds)
+    except CertificateError as err:
+        run.reasons.append(f"rewrite-certificate: {err.message}")
+        return None
+    return run.verdict("refuted", "rewrite-certificate", certificate.to_text(), "rewrite-certificate",
+                       "rewrite-system")
+
+
 def _refuted_by(run: _Run, model: FiniteModel, expert: str) -> Verdict | None:
     try:
         refutation = refute(run.a, run.b, model)
@@ -151,6 +166,7 @@ EXPERTS: tuple[tuple[str, Expert], ...] = (
     ("instance", _instance),
     ("eprover", _eprover),
     ("finite-model", _finite_model),
+    ("rewrite-certificate", _rewrite_certificate),
     ("eprover", _eprover_again),
 )
 

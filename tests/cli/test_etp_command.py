@@ -18,6 +18,8 @@ ROWS = [
     ("x = x ◇ y", "x = x ◇ (y ◇ z)", "true", "s_true"),  # an instance: proved
     ("x = y", "x ◇ (y ◇ z) = (x ◇ w) ◇ u", "true", "s_true"),  # everything follows from x = y
     ("x ◇ (y ◇ z) = (x ◇ y) ◇ z", "x ◇ y = y ◇ x", "false", "s_false"),  # associativity ⇏ commutativity
+    # true in every finite magma, false in general: refuted only by an infinite model (a rewrite certificate)
+    ("x = y ◇ (x ◇ (x ◇ (y ◇ y)))", "x = ((x ◇ (x ◇ x)) ◇ x) ◇ x", "false", "s_false"),
 ]
 
 
@@ -32,14 +34,25 @@ def test_rows_are_decided_with_certificates(tmp_path: Path, capsys: pytest.Captu
     assert main(["etp", str(tsv), "--jobs", "1", "--budget", "10", "--out", str(out), "--json", str(results),
                  "--plot", str(plot)]) == 0
     records = json.loads(results.read_text(encoding="utf-8"))
-    assert [r["verdict"] for r in records] == ["refuted", "proved", "proved", "refuted"]
+    assert [r["verdict"] for r in records] == ["refuted", "proved", "proved", "refuted", "refuted"]
+    summary = capsys.readouterr().out
+    assert "proved        2" in summary and "refuted       3" in summary
     for r in records:
         assert {"lhs_eq", "rhs_eq", "verdict", "seconds", "expert", "certificate"} <= set(r)
-        assert r["checked_by"] == "kernel" and Path(r["certificate"]).is_file()
-    # a certificate is an ordinary theory file: `tactic-mesh check` re-checks it
-    assert main(["check", records[0]["certificate"], "-q"]) == 0
-    summary = capsys.readouterr().out
-    assert "proved        2" in summary and "refuted       2" in summary
+        assert Path(r["certificate"]).is_file()
+        assert (r["checked_by"], r["certificate_kind"], Path(r["certificate"]).suffix) in (
+            ("kernel", "proof-term", ".tm"), ("kernel", "finite-model", ".tm"),
+            ("rewrite-certificate", "rewrite-system", ".rwc"))
+    # no finite magma refutes the last row; E saturates, and the saturation is a checked rewrite certificate
+    assert records[4]["expert"] == "rewrite-certificate"
+    # every certificate is re-checked by `tactic-mesh check` (theories by the kernel, .rwc by its checker)
+    assert main(["check", *(r["certificate"] for r in records), "-q"]) == 0
+    assert "not the kernel" in capsys.readouterr().out
+    damaged = tmp_path / "damaged.rwc"
+    damaged.write_text(Path(records[4]["certificate"]).read_text(encoding="utf-8").replace("->", "=>", 1),
+                       encoding="utf-8")
+    assert main(["check", str(damaged)]) == 1
+    assert f"{damaged}:" in capsys.readouterr().err
     root = ET.fromstring(plot.read_text(encoding="utf-8"))
     assert sum(1 for e in root.iter() if e.tag.endswith("rect") and e.get("class") == "proved") == 1
 
