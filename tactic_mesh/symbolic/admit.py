@@ -9,6 +9,17 @@ from tactic_mesh.kernel.errors import TacticMeshError
 from tactic_mesh.kernel.prelude import prelude
 
 
+def intro_line(b_variables: tuple[str, ...]) -> str:
+    """The first line of every generated implication proof: the carrier, its instance, the
+    hypothesis ``h`` and the conclusion's variables."""
+    return f"intro G inst h {' '.join(b_variables)}"
+
+
+def theorem_text(name: str, statement: str, script: tuple[str, ...] | list[str]) -> str:
+    """``theorem name : statement := by`` with the tactic lines of ``script``."""
+    return "\n".join([f"theorem {name} : {statement} := by", *(f"  {line}" for line in script), ""])
+
+
 def admit(theory: str, origin: str, env: Environment | None = None) -> Environment:
     """Check every declaration of ``theory`` on top of ``env`` (default: the prelude); the
     extended environment, or ``TacticMeshError`` naming the first declaration refused."""

@@ -10,7 +10,7 @@ import itertools
 
 import attrs
 
-from tactic_mesh.symbolic.admit import admit
+from tactic_mesh.symbolic.admit import admit, intro_line, theorem_text
 from tactic_mesh.symbolic.equations import Equation, Term, show
 from tactic_mesh.symbolic.refutation import implication_text
 from tactic_mesh.symbolic.terms import match
@@ -39,12 +39,8 @@ def instance_proof_theory(a: Equation, b: Equation) -> InstanceProof | None:
         k = next(_counter)
         name = f"instance_proof_{k}"
         statement = implication_text(a, b)
-        theory = "\n".join([
-            f"theorem {name} : {statement} := by",
-            f"  intro G inst h {' '.join(b.variables())}",
-            f"  exact {'Eq.symm (' + core + ')' if symmetric else core}",
-            "",
-        ])
+        exact = f"exact {'Eq.symm (' + core + ')' if symmetric else core}"
+        theory = theorem_text(name, statement, [intro_line(b.variables()), exact])
         return InstanceProof(statement, theory, name)
     return None
 

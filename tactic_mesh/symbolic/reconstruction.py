@@ -28,7 +28,7 @@ import itertools
 import attrs
 
 from tactic_mesh.kernel.errors import TacticMeshError
-from tactic_mesh.symbolic.admit import admit
+from tactic_mesh.symbolic.admit import admit, intro_line, theorem_text
 from tactic_mesh.symbolic.chains import Chain, Fact, chain_text, derive, derive_instance, fill
 from tactic_mesh.symbolic.equations import Equation, Term, show
 from tactic_mesh.symbolic.refutation import implication_text
@@ -100,8 +100,8 @@ class _Replay:
 
     def proof(self, statement: str) -> ReplayedProof:
         name = f"{self.prefix}_implication"
-        script = (f"intro G inst h {' '.join(self.b.variables())}", *self.lines)
-        theory = "\n".join([f"theorem {name} : {statement} := by", *(f"  {line}" for line in script), ""])
+        script = (intro_line(self.b.variables()), *self.lines)
+        theory = theorem_text(name, statement, script)
         return ReplayedProof(statement, theory, name, len(self.lines) - 1, self.steps, script)
 
 

@@ -13,7 +13,7 @@ import itertools
 import attrs
 
 from tactic_mesh.kernel.errors import TacticMeshError
-from tactic_mesh.symbolic.admit import admit
+from tactic_mesh.symbolic.admit import admit, intro_line, theorem_text
 from tactic_mesh.symbolic.equations import Equation
 from tactic_mesh.symbolic.refutation import implication_text
 
@@ -31,12 +31,7 @@ class RewriteProof:
 def rewrite_proof_theory(a: Equation, b: Equation, depth: int = 3) -> RewriteProof:
     name = f"rewrite_proof_{next(_counter)}"
     statement = implication_text(a, b)
-    theory = "\n".join([
-        f"theorem {name} : {statement} := by",
-        f"  intro G inst h {' '.join(b.variables())}",
-        f"  eq_search {depth}",
-        "",
-    ])
+    theory = theorem_text(name, statement, [intro_line(b.variables()), f"eq_search {depth}"])
     return RewriteProof(statement, theory, name)
 
 
