@@ -11,7 +11,8 @@
   set is kept for the rewrite certificate below;
 * ``finite-model`` — z3 finds a counter-model of size ≤ 4, re-checked in Python and refuted by a
   theory the kernel admits (``symbolic.finite_models``, ``symbolic.refutation``);
-* ``model-family`` — structured finite magmas beyond brute force (``symbolic.model_families``),
+* ``model-family`` — structured finite magmas beyond brute force (affine maps mod ``n``, affine
+  maps on ``(Z_q)²``, tables of size ≥ 5 from a SAT encoding; ``symbolic.model_families``),
   refuted the same way;
 * ``rewrite-certificate`` — E's saturation as a convergent rewrite system in which ``a`` holds and
   ``b`` fails, checked by the library's independent checker (``symbolic.rewrite_certificate``);
@@ -35,12 +36,14 @@ from tactic_mesh.symbolic.eprover import EResult, run_eprover
 from tactic_mesh.symbolic.equations import Equation
 from tactic_mesh.symbolic.finite_models import FiniteModel, find_counter_model
 from tactic_mesh.symbolic.instances import prove_by_instance
+from tactic_mesh.symbolic.model_families import search_families
 from tactic_mesh.symbolic.reconstruction import prove_by_eprover_proof
 from tactic_mesh.symbolic.refutation import implication_text, refute
 from tactic_mesh.symbolic.rewrite_certificate import Bounds, CertificateError, check_saturation
 from tactic_mesh.symbolic.rewriting import prove_by_rewriting
 
 MAX_MODEL_SIZE = 4
+FAMILY_SECONDS = 1.0  # at most, for the structured counter-model families
 E_FIRST = 1.0  # seconds of E before the counter-model experts (then E again with what is left)
 
 
@@ -162,10 +165,26 @@ def _finite_model(run: _Run) -> Verdict | None:
     return _refuted_by(run, model, "finite-model")
 
 
+def _model_family(run: _Run) -> Verdict | None:
+    if run.e_result is not None and run.e_result.status == "Theorem":
+        return None
+    seconds = max(0.5, min(FAMILY_SECONDS, run.remaining() / 2))
+    try:
+        found = search_families(run.a, run.b, seconds)
+    except Exception as err:  # a solver error or a wrong model: this expert gives no verdict
+        run.reasons.append(f"model-family: {type(err).__name__}: {err}")
+        return None
+    if found is None:
+        run.reasons.append(f"model-family: no affordable structured counter-model found in {seconds:.1f} s")
+        return None
+    return _refuted_by(run, found.model, f"model-family {found.family}")
+
+
 EXPERTS: tuple[tuple[str, Expert], ...] = (
     ("instance", _instance),
     ("eprover", _eprover),
     ("finite-model", _finite_model),
+    ("model-family", _model_family),
     ("rewrite-certificate", _rewrite_certificate),
     ("eprover", _eprover_again),
 )

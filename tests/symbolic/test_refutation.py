@@ -10,7 +10,7 @@ from tactic_mesh.kernel.errors import TacticMeshError
 from tactic_mesh.symbolic import finite_models
 from tactic_mesh.symbolic.equations import data_dir, parse_equation
 from tactic_mesh.symbolic.finite_models import FiniteModel, find_counter_model
-from tactic_mesh.symbolic.refutation import check_refutation, refutation_theory, refute
+from tactic_mesh.symbolic.refutation import check_refutation, law_tuples, refutation_theory, refute, strengthen
 
 LEFT_PROJECTION = parse_equation("x ◇ y = x")
 COMMUTATIVE = parse_equation("x ◇ y = y ◇ x")
@@ -66,3 +66,44 @@ def test_refuted_rows_of_the_dev_sample() -> None:
     assert refuted >= 10
     for r in [r for r in rows if r["holds"] == "true"][:12]:
         assert find_counter_model(parse_equation(r["lhs_eq"]), parse_equation(r["rhs_eq"]), 3, 20_000) is None
+
+
+ASSOCIATIVE = parse_equation("x ◇ (y ◇ z) = (x ◇ y) ◇ z")
+
+
+def _cyclic_group(n: int) -> tuple[tuple[int, ...], ...]:
+    return tuple(tuple((x + y) % n for y in range(n)) for x in range(n))
+
+
+def test_reflection_certificate_for_a_larger_model() -> None:
+    # Z/7 under addition is associative and not a left projection: 343 tuples, checked by evaluation
+    model = FiniteModel(7, _cyclic_group(7), (("x", 0), ("y", 1)))
+    refutation = refute(ASSOCIATIVE, LEFT_PROJECTION, model)
+    assert "check_ok" in refutation.theory and "cases x" not in refutation.theory
+    assert refutation.statement_text == "¬ (∀ (G : Type) [Magma G], (∀ x y z : G, x ◇ (y ◇ z) = (x ◇ y) ◇ z) → " \
+        "∀ x y : G, x ◇ y = x)"
+
+
+def test_both_methods_agree_on_a_small_model() -> None:
+    model = find_counter_model(LEFT_PROJECTION, COMMUTATIVE, 4)
+    assert model is not None
+    for method in ("cases", "reflection"):
+        check_refutation(refutation_theory(LEFT_PROJECTION, COMMUTATIVE, model, method))
+
+
+def test_a_law_is_proved_through_a_stronger_one() -> None:
+    a = parse_equation("x ◇ (y ◇ (z ◇ w)) = (x ◇ y) ◇ (z ◇ w)")
+    model = FiniteModel(5, _cyclic_group(5), (("x", 0), ("y", 1)))
+    strong, subst = strengthen(a, model)
+    assert len(strong.variables()) == 3 and list(subst.values()) == [("z", "w")]
+    assert law_tuples(a, model) == 125
+    refute(a, LEFT_PROJECTION, model)
+
+
+def test_a_wrong_model_is_refused_by_the_reflection_check() -> None:
+    table = [list(row) for row in _cyclic_group(6)]
+    table[2][3] = 0  # breaks associativity at one cell
+    wrong = FiniteModel(6, tuple(tuple(row) for row in table), (("x", 0), ("y", 1)))
+    assert not wrong.satisfies(ASSOCIATIVE)
+    with pytest.raises(TacticMeshError, match="the kernel refuses the refutation"):
+        check_refutation(refutation_theory(ASSOCIATIVE, LEFT_PROJECTION, wrong, "reflection"))
