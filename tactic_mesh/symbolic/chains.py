@@ -184,6 +184,44 @@ def critical_pairs(into: Fact, by: Fact) -> Iterator[tuple[Term, Term, Chain]]:
                 chain = [Step(by, s, peak, path, not fwd1, _unprefix(sigma1)),
                          Step(into, peak, t, (), fwd2, _unprefix(sigma2))]
                 yield s, t, chain
+                # simultaneous superposition (E's spm): every occurrence of the overlapped instance
+                # is replaced, on both sides
+                left, right = resolve(l1, theta), resolve(r1, theta)
+                sim = _simultaneous(peak, t, left, right, by, fwd1, _unprefix(sigma1), into, fwd2, _unprefix(sigma2))
+                if sim is not None:
+                    yield sim
+
+
+def _outermost(t: Term, pattern: Term) -> list[Path]:
+    out: list[Path] = []
+    for path, sub in subterms(t):
+        if sub == pattern and not any(path[:len(q)] == q for q in out):
+            out.append(path)
+    return out
+
+
+def _simultaneous(peak: Term, t: Term, left: Term, right: Term, by: Fact, fwd1: bool,
+                  sigma1: tuple[tuple[str, Term], ...], into: Fact, fwd2: bool,
+                  sigma2: tuple[tuple[str, Term], ...]) -> tuple[Term, Term, Chain] | None:
+    occurrences_s, occurrences_t = _outermost(peak, left), _outermost(t, left)
+    if len(occurrences_s) < 2 and not occurrences_t:
+        return None
+    s_sim = peak
+    for q in occurrences_s:
+        s_sim = replace(s_sim, q, right)
+    chain: Chain = []
+    current = s_sim
+    for q in occurrences_s:  # back up to the peak, one occurrence at a time
+        after = replace(current, q, left)
+        chain.append(Step(by, current, after, q, not fwd1, sigma1))
+        current = after
+    chain.append(Step(into, peak, t, (), fwd2, sigma2))
+    current = t
+    for q in occurrences_t:
+        after = replace(current, q, right)
+        chain.append(Step(by, current, after, q, fwd1, sigma1))
+        current = after
+    return s_sim, current, chain
 
 
 def _unprefix(subst: tuple[tuple[str, Term], ...]) -> tuple[tuple[str, Term], ...]:

@@ -124,7 +124,8 @@ def _eprover_again(run: _Run) -> Verdict | None:
     if run.remaining() < 2 * E_FIRST:
         run.reasons.append("eprover: no time left for a longer run")
         return None
-    return _eprover_run(run, run.remaining() - 0.5)
+    found = _eprover_run(run, run.remaining() - 0.5)
+    return found if found is not None else _rewrite_certificate(run)
 
 
 def _rewrite_certificate(run: _Run) -> Verdict | None:

@@ -104,3 +104,10 @@ def test_the_kernel_refuses_a_tampered_replay() -> None:
         proof.theory.replace("Eq.trans", "Eq.symm", 1)
     with pytest.raises(TacticMeshError):
         admit(tampered, "tampered replay")
+
+
+def test_simultaneous_superposition_is_replayed() -> None:
+    # E's spm replaces every occurrence of the overlapped instance at once: the replay must too
+    a, b, clauses = _proof("x ◇ y = (z ◇ y) ◇ (z ◇ y)", "x ◇ x = y ◇ (z ◇ x)")
+    proof = prove_by_eprover_proof(a, b, clauses)  # type: ignore[arg-type]
+    assert proof.lemmas >= 2
