@@ -18,6 +18,7 @@ from tactic_mesh.kernel.errors import Location, TacticMeshError
 Term = str | tuple["Term", "Term"]
 OP = "◇"
 MAX_TEXT = 10_000  # characters of one equation
+MAX_DEPTH = 200  # nesting of parentheses (the parser recurses)
 
 
 class EquationError(TacticMeshError):
@@ -64,12 +65,14 @@ def evaluate(t: Term, env: Mapping[str, int], table: Sequence[Sequence[int]]) ->
     return table[evaluate(t[0], env, table)][evaluate(t[1], env, table)]
 
 
-class _Parser:
+class EquationParser:
+    """Recursive descent over the ETP syntax (extended by the rewrite-certificate reader)."""
+
     def __init__(self, text: str, where: Location) -> None:
         self.text, self.pos, self.where = text, 0, where
 
-    def error(self, message: str) -> EquationError:
-        loc = Location(self.where.file, self.where.line, self.where.col + self.pos)
+    def error(self, message: str, pos: int | None = None) -> TacticMeshError:
+        loc = Location(self.where.file, self.where.line, self.where.col + (self.pos if pos is None else pos))
         return EquationError(f"{message} in equation {self.text!r}", loc)
 
     def skip(self) -> None:
@@ -80,21 +83,23 @@ class _Parser:
         self.skip()
         return self.text[self.pos] if self.pos < len(self.text) else ""
 
-    def side(self) -> Term:
-        left = self.atom()
+    def side(self, depth: int = 0) -> Term:
+        left = self.atom(depth)
         if self.peek() == OP:
             self.pos += 1
-            right = self.atom()
+            right = self.atom(depth)
             if self.peek() == OP:
                 raise self.error(f"ambiguous chain of {OP} (parenthesise it)")
             return (left, right)
         return left
 
-    def atom(self) -> Term:
+    def atom(self, depth: int = 0) -> Term:
+        if depth > MAX_DEPTH:
+            raise self.error(f"a term nested more than {MAX_DEPTH} deep")
         c = self.peek()
         if c == "(":
             self.pos += 1
-            inner = self.side()
+            inner = self.side(depth + 1)
             if isinstance(inner, str):
                 raise self.error("parentheses around a variable")
             if self.peek() != ")":
@@ -114,7 +119,7 @@ def parse_equation(text: str, where: Location | None = None) -> Equation:
     where = where or Location("<equation>", 1, 1)
     if len(text) > MAX_TEXT:
         raise EquationError(f"equation longer than {MAX_TEXT} characters", where)
-    p = _Parser(text, where)
+    p = EquationParser(text, where)
     lhs = p.side()
     if p.peek() != "=":
         raise p.error("expected '='")

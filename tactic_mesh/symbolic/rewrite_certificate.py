@@ -62,7 +62,16 @@ import attrs
 
 from tactic_mesh.kernel.errors import Location, TacticMeshError
 from tactic_mesh.symbolic.eprover import run_eprover
-from tactic_mesh.symbolic.equations import OP, Equation, EquationError, Term, parse_equation, show
+from tactic_mesh.symbolic.equations import (
+    MAX_DEPTH,
+    OP,
+    Equation,
+    EquationError,
+    EquationParser,
+    Term,
+    parse_equation,
+    show,
+)
 from tactic_mesh.symbolic.terms import CONST, is_var, match, rename, replace, resolve, substitute, subterms, unify
 from tactic_mesh.symbolic.tptp import Clause
 
@@ -594,23 +603,16 @@ def recheck(text: str, file: str = "<certificate>", bounds: Bounds = DEFAULT_BOU
 # Reading certificates
 
 
-class _TermReader:
+class _TermReader(EquationParser):
     """Terms of the certificate: the ETP syntax plus constants ``@name``; columns are 1-based."""
 
     def __init__(self, text: str, line: int, col: int, file: str) -> None:
-        self.text, self.pos, self.line, self.col0, self.file = text, 0, line, col, file
+        super().__init__(text, Location(file, line, col))
+        self.line, self.col0, self.file = line, col, file
 
     def error(self, message: str, pos: int | None = None) -> CertificateError:
         at = self.pos if pos is None else pos
         return CertificateError(message, Location(self.file, self.line, self.col0 + at))
-
-    def skip(self) -> None:
-        while self.pos < len(self.text) and self.text[self.pos] in " \t":
-            self.pos += 1
-
-    def peek(self) -> str:
-        self.skip()
-        return self.text[self.pos] if self.pos < len(self.text) else ""
 
     def at_end(self) -> bool:
         return self.peek() == ""
@@ -624,19 +626,9 @@ class _TermReader:
             raise self.error(f"expected {word!r}")
         self.pos += len(word)
 
-    def side(self, depth: int = 0) -> Term:
-        left = self.atom(depth)
-        if self.peek() == OP:
-            self.pos += 1
-            right = self.atom(depth)
-            if self.peek() == OP:
-                raise self.error(f"ambiguous chain of {OP} (parenthesise it)")
-            return (left, right)
-        return left
-
-    def atom(self, depth: int) -> Term:
-        if depth > 500:
-            raise self.error("a term nested more than 500 deep")
+    def atom(self, depth: int = 0) -> Term:
+        if depth > MAX_DEPTH:
+            raise self.error(f"a term nested more than {MAX_DEPTH} deep")
         c = self.peek()
         if c == "(":
             self.pos += 1

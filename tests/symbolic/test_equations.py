@@ -53,3 +53,10 @@ def test_random_text_never_crashes(text: str) -> None:
     except EquationError:
         return
     assert parse_equation(eq.text()) == eq
+
+
+def test_deep_nesting_is_a_located_error() -> None:
+    deep = "x = " + "(x ◇ " * 600 + "x" + ")" * 600
+    with pytest.raises(EquationError, match="nested more than 200") as err:
+        parse_equation(deep)
+    assert err.value.loc is not None and err.value.loc.col > 200
