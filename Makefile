@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test lint typecheck pytest prove bench laws clean
+.PHONY: setup test lint typecheck pytest prove bench bench-etp laws clean
 
 setup: $(STAMP)
 
@@ -45,6 +45,10 @@ bench: setup
 	$(BIN)/python bench/calculus.py
 	$(BIN)/python bench/codecs.py
 	$(BIN)/python bench/traces.py
+
+# E alone, z3 alone and the full pipeline on the ETP dev implications (about 40 minutes)
+bench-etp: setup
+	$(BIN)/python bench/etp.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
