@@ -68,6 +68,8 @@ def evaluate(t: Term, env: Mapping[str, int], table: Sequence[Sequence[int]]) ->
 class EquationParser:
     """Recursive descent over the ETP syntax (extended by the rewrite-certificate reader)."""
 
+    leaf_in_parentheses = False  # ``(x)``: refused in equations
+
     def __init__(self, text: str, where: Location) -> None:
         self.text, self.pos, self.where = text, 0, where
 
@@ -100,12 +102,16 @@ class EquationParser:
         if c == "(":
             self.pos += 1
             inner = self.side(depth + 1)
-            if isinstance(inner, str):
+            if isinstance(inner, str) and not self.leaf_in_parentheses:
                 raise self.error("parentheses around a variable")
             if self.peek() != ")":
                 raise self.error("expected ')'")
             self.pos += 1
             return inner
+        return self.leaf(c)
+
+    def leaf(self, c: str) -> Term:
+        """A variable (``c`` is the next character)."""
         if c.isalpha() and c.islower() and c.isascii():
             start = self.pos
             while self.pos < len(self.text) and self.text[self.pos].isalnum() and self.text[self.pos].isascii():

@@ -32,7 +32,7 @@ from tactic_mesh.symbolic.admit import admit, intro_line, theorem_text
 from tactic_mesh.symbolic.chains import Chain, Fact, chain_text, derive, derive_instance, fill
 from tactic_mesh.symbolic.equations import Equation, Term, show
 from tactic_mesh.symbolic.refutation import implication_text
-from tactic_mesh.symbolic.terms import is_var, match_pair, substitute, variables
+from tactic_mesh.symbolic.terms import is_var, match_pair, ordered_variables, substitute, variables
 from tactic_mesh.symbolic.tptp import Clause, Source
 
 _counter = itertools.count()
@@ -105,11 +105,6 @@ class _Replay:
         return ReplayedProof(statement, theory, name, len(self.lines) - 1, self.steps, script)
 
 
-def _variables_in_order(lhs: Term, rhs: Term) -> tuple[str, ...]:
-    found = Equation(lhs, rhs).variables()
-    return tuple(v for v in found if is_var(v))
-
-
 def replay(a: Equation, b: Equation, clauses: list[Clause]) -> ReplayedProof:
     """The theory proving ``a ⇒ b`` replayed from E's proof clauses (not yet admitted)."""
     k = next(_counter)
@@ -134,7 +129,7 @@ def replay(a: Equation, b: Equation, clauses: list[Clause]) -> ReplayedProof:
         if chain is None:
             raise ReconstructionError(f"cannot re-derive clause {clause.name} (line {clause.line}) "
                                       f"from {', '.join(_leaves(clause.source)) or 'nothing'}")
-        names = _variables_in_order(literal.lhs, literal.rhs)
+        names = tuple(ordered_variables(literal.lhs, literal.rhs))
         if not names:
             raise ReconstructionError(f"clause {clause.name} (line {clause.line}) is ground")
         positive[clause.name] = run.emit(f"L_{clause.name}", names, literal.lhs, literal.rhs, chain, names[0])

@@ -63,7 +63,6 @@ import attrs
 from tactic_mesh.kernel.errors import Location, TacticMeshError
 from tactic_mesh.symbolic.eprover import run_eprover
 from tactic_mesh.symbolic.equations import (
-    MAX_DEPTH,
     OP,
     Equation,
     EquationError,
@@ -72,7 +71,20 @@ from tactic_mesh.symbolic.equations import (
     parse_equation,
     show,
 )
-from tactic_mesh.symbolic.terms import CONST, is_var, match, rename, replace, resolve, substitute, subterms, unify
+from tactic_mesh.symbolic.terms import (
+    CONST,
+    is_var,
+    match,
+    ordered_variables,
+    rename,
+    replace,
+    resolve,
+    size,
+    substitute,
+    subterms,
+    unify,
+    variables,
+)
 from tactic_mesh.symbolic.tptp import Clause
 
 CHECKED_BY = "rewrite-certificate"
@@ -274,23 +286,8 @@ def candidate_orderings(constants: Sequence[str], bounds: Bounds = DEFAULT_BOUND
 Rule = tuple[Term, Term]
 
 
-def _size(t: Term) -> int:
-    n = 0
-    for _ in subterms(t):
-        n += 1
-    return n
-
-
 def constants_of(t: Term) -> set[str]:
     return {s for _, s in subterms(t) if isinstance(s, str) and not is_var(s)}
-
-
-def _variables_in_order(t: Term) -> list[str]:
-    out: list[str] = []
-    for _, s in subterms(t):
-        if isinstance(s, str) and is_var(s) and s not in out:
-            out.append(s)
-    return out
 
 
 _NAMES = ("x", "y", "z", "w", "u", "v")
@@ -298,8 +295,7 @@ _NAMES = ("x", "y", "z", "w", "u", "v")
 
 def canonical(rule: Rule) -> Rule:
     """The rule with its variables renamed ``x, y, z, w, u, v, x1, x2, …`` in order of occurrence."""
-    olds = _variables_in_order(rule[0])
-    olds += [v for v in _variables_in_order(rule[1]) if v not in olds]
+    olds = ordered_variables(rule[0], rule[1])
     news = [_NAMES[i] if i < len(_NAMES) else f"x{i - len(_NAMES) + 1}" for i in range(len(olds))]
     # rename through a temporary prefix so that new names cannot capture old ones
     temp = {old: f"_{i}" for i, old in enumerate(olds)}
@@ -340,7 +336,7 @@ class _Rewriter:
         return None
 
     def normal_form(self, term: Term) -> Term:
-        if _size(term) > self.bounds.max_term_size:
+        if size(term) > self.bounds.max_term_size:
             raise CertificateError(f"a term has more than {self.bounds.max_term_size} nodes")
         values: list[Term] = []
         # ("eval", t): push t's normal form; ("build", t): rebuild t from its arguments' normal
@@ -376,7 +372,7 @@ class _Rewriter:
         self.steps += 1
         if self.steps > self.bounds.max_steps:
             raise CertificateError(f"normalisation exceeded {self.bounds.max_steps} rewrite steps")
-        if _size(reduct) > self.bounds.max_term_size:
+        if size(reduct) > self.bounds.max_term_size:
             raise CertificateError(f"a reduct has more than {self.bounds.max_term_size} nodes")
         work.append(("cache", original))
         work.append(("eval", reduct))
@@ -465,15 +461,11 @@ def _rule_problem(rule: Rule, order: Ordering) -> str | None:
     lhs, rhs = rule
     if isinstance(lhs, str) and is_var(lhs):
         return "the left side of a rule is a variable"
-    if not variables_of(rhs) <= variables_of(lhs):
+    if not variables(rhs) <= variables(lhs):
         return "the right side of a rule has a variable that is not on its left side"
     if not order.greater(lhs, rhs):
         return f"the rule does not decrease in the ordering {order.text()}"
     return None
-
-
-def variables_of(t: Term) -> set[str]:
-    return {s for _, s in subterms(t) if isinstance(s, str) and is_var(s)}
 
 
 def _check_system(a: Equation, b: Equation, rules: Sequence[Rule], bounds: Bounds) -> tuple[int, Term, Term]:
@@ -526,7 +518,7 @@ def _candidate_equations(clauses: Sequence[Clause], bounds: Bounds) -> list[Rule
         if unit is None or not unit.positive:
             continue
         for side in (unit.lhs, unit.rhs):
-            if _size(side) > bounds.max_rule_size:
+            if size(side) > bounds.max_rule_size:
                 raise CertificateError(f"clause {clause.name} has a side of more than {bounds.max_rule_size} nodes")
         if unit.lhs != unit.rhs:
             equations.append((unit.lhs, unit.rhs))
@@ -626,17 +618,10 @@ class _TermReader(EquationParser):
             raise self.error(f"expected {word!r}")
         self.pos += len(word)
 
-    def atom(self, depth: int = 0) -> Term:
-        if depth > MAX_DEPTH:
-            raise self.error(f"a term nested more than {MAX_DEPTH} deep")
-        c = self.peek()
-        if c == "(":
-            self.pos += 1
-            inner = self.side(depth + 1)
-            if self.peek() != ")":
-                raise self.error("expected ')'")
-            self.pos += 1
-            return inner
+    leaf_in_parentheses = True
+
+    def leaf(self, c: str) -> Term:
+        """A variable or a constant ``@name`` (names may contain ``_`` and ``'``)."""
         start = self.pos
         if c == CONST:
             self.pos += 1
@@ -768,7 +753,7 @@ def _read_rule(line: _Line, file: str, bounds: Bounds) -> Rule:
     rhs = r.side()
     r.end()
     for side in (lhs, rhs):
-        if _size(side) > bounds.max_rule_size:
+        if size(side) > bounds.max_rule_size:
             raise CertificateError(f"a rule side has more than {bounds.max_rule_size} nodes",
                                    Location(file, line.number, line.col))
     return lhs, rhs

@@ -21,7 +21,8 @@ def is_var(t: Term) -> bool:
 
 
 def size(t: Term) -> int:
-    return 1 if isinstance(t, str) else 1 + size(t[0]) + size(t[1])
+    """The number of nodes (iteratively: terms may be deep)."""
+    return sum(1 for _ in subterms(t))
 
 
 def subterms(t: Term, path: Path = ()) -> Iterator[tuple[Path, Term]]:
@@ -53,6 +54,16 @@ def replace(t: Term, path: Path, by: Term) -> Term:
 
 def variables(t: Term) -> set[str]:
     return {s for _, s in subterms(t) if isinstance(s, str) and is_var(s)}
+
+
+def ordered_variables(*ts: Term) -> list[str]:
+    """The variables of ``ts`` in order of first occurrence (constants left out)."""
+    out: list[str] = []
+    for t in ts:
+        for _, s in subterms(t):
+            if isinstance(s, str) and is_var(s) and s not in out:
+                out.append(s)
+    return out
 
 
 def substitute(t: Term, subst: Mapping[str, Term]) -> Term:
@@ -155,6 +166,7 @@ __all__ = [
     "is_var",
     "match",
     "match_pair",
+    "ordered_variables",
     "rename",
     "replace",
     "resolve",
