@@ -11,6 +11,8 @@
   set is kept for the rewrite certificate below;
 * ``finite-model`` — z3 finds a counter-model of size ≤ 4, re-checked in Python and refuted by a
   theory the kernel admits (``symbolic.finite_models``, ``symbolic.refutation``);
+* ``linear-over-Z`` — an infinite counter-model ``x ◇ y = p·x + q·y + k`` over ℤ; ``a`` holds by a
+  normalisation the kernel evaluates, ``b`` fails by one evaluation (``symbolic.linear_models``);
 * ``model-family`` — structured finite magmas beyond brute force (affine maps mod ``n``, affine
   maps on ``(Z_q)²``, tables of size ≥ 5 from a SAT encoding; ``symbolic.model_families``),
   refuted the same way;
@@ -36,6 +38,7 @@ from tactic_mesh.symbolic.eprover import EResult, run_eprover
 from tactic_mesh.symbolic.equations import Equation
 from tactic_mesh.symbolic.finite_models import FiniteModel, find_counter_model
 from tactic_mesh.symbolic.instances import prove_by_instance
+from tactic_mesh.symbolic.linear_models import find_linear_model, refute_linear
 from tactic_mesh.symbolic.model_families import search_families
 from tactic_mesh.symbolic.reconstruction import prove_by_eprover_proof
 from tactic_mesh.symbolic.refutation import implication_text, refute
@@ -56,7 +59,7 @@ class Verdict:
     checked_by: str = ""  # kernel | rewrite-certificate
     reason: str = ""  # why unknown / error
     statement: str = ""
-    certificate_kind: str = ""  # proof-term | finite-model | rewrite-system
+    certificate_kind: str = ""  # proof-term | finite-model | infinite-model | rewrite-system
 
 
 @attrs.define
@@ -166,6 +169,27 @@ def _finite_model(run: _Run) -> Verdict | None:
     return _refuted_by(run, model, "finite-model")
 
 
+def _linear_over_z(run: _Run) -> Verdict | None:
+    if run.e_result is not None and run.e_result.status == "Theorem":
+        return None
+    try:
+        found = find_linear_model(run.a, run.b)
+    except RuntimeError as err:  # a witness that does not refute b: no verdict on it
+        run.reasons.append(f"linear-over-Z: {err}")
+        return None
+    if found is None:
+        run.reasons.append("linear-over-Z: no affine model over ℤ with small coefficients")
+        return None
+    model, values = found
+    try:
+        refutation = refute_linear(run.a, run.b, model, values)
+    except TacticMeshError as err:
+        run.reasons.append(f"linear-over-Z: {err.message}")
+        return None
+    return run.verdict("refuted", f"linear-over-Z ({model.describe()})", refutation.theory, "kernel",
+                       "infinite-model")
+
+
 def _model_family(run: _Run) -> Verdict | None:
     if run.e_result is not None and run.e_result.status == "Theorem":
         return None
@@ -185,6 +209,7 @@ EXPERTS: tuple[tuple[str, Expert], ...] = (
     ("instance", _instance),
     ("eprover", _eprover),
     ("finite-model", _finite_model),
+    ("linear-over-Z", _linear_over_z),
     ("model-family", _model_family),
     ("rewrite-certificate", _rewrite_certificate),
     ("eprover", _eprover_again),

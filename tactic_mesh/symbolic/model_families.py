@@ -164,24 +164,24 @@ def _words(t: Term, prefix: str, var_words: dict[str, Words], const_words: Words
 
 
 @attrs.frozen
-class _LinearForm:
+class LinearForm:
     """An equation as (per variable: words left, words right) and (constant words left, right)."""
     variables: tuple[tuple[Words, Words], ...]
     constant: tuple[Words, Words]
 
 
-def _linear_form(eq: Equation) -> _LinearForm:
+def linear_form(eq: Equation) -> LinearForm:
     lv: dict[str, Words] = {}
     rv: dict[str, Words] = {}
     lc: Words = []
     rc: Words = []
     _words(eq.lhs, "", lv, lc)
     _words(eq.rhs, "", rv, rc)
-    return _LinearForm(tuple((lv.get(v, []), rv.get(v, [])) for v in eq.variables()), (lc, rc))
+    return LinearForm(tuple((lv.get(v, []), rv.get(v, [])) for v in eq.variables()), (lc, rc))
 
 
 def _affine_models(a: Equation, b: Equation, deadline: _Deadline, max_tuples: int) -> Iterator[FamilyModel]:
-    fa, fb = _linear_form(a), _linear_form(b)
+    fa, fb = linear_form(a), linear_form(b)
     k = _cost_variables(a)
     for n in range(2, AFFINE_MAX + 1):
         if n ** k > max_tuples or deadline.over():
@@ -272,7 +272,7 @@ class _Words:
 
 
 def _matrix_models(a: Equation, b: Equation, deadline: _Deadline, max_tuples: int) -> Iterator[FamilyModel]:
-    fa, fb = _linear_form(a), _linear_form(b)
+    fa, fb = linear_form(a), linear_form(b)
     k = _cost_variables(a)
     for q in MATRIX_MODULI:
         n = q * q
