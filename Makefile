@@ -46,8 +46,10 @@ bench: setup
 	$(BIN)/python bench/codecs.py
 	$(BIN)/python bench/traces.py
 
-# E alone, z3 alone and the full pipeline on the ETP dev implications (about 40 minutes)
+# E alone, z3 alone and the full pipeline on the ETP dev implications (about 40 minutes), and the
+# cost of counter-model certificates over ℤ versus finite carriers
 bench-etp: setup
+	$(BIN)/python bench/linear_models.py
 	$(BIN)/python bench/etp.py
 
 clean:

@@ -107,8 +107,6 @@ def evaluate(t: Term, env: dict[str, int], model: AffineZ) -> int:
 def find_linear_model(a: Equation, b: Equation, bound: int = MAX_COEFFICIENT) -> tuple[AffineZ, dict[str, int]] | None:
     """The smallest (by ``|p| + |q| + |k|``) affine magma over ℤ with ``|p|, |q| ≤ bound`` in which
     ``a`` holds and ``b`` fails, with values where ``b`` fails — re-evaluated here."""
-    if a.lhs == a.rhs and b.lhs == b.rhs:
-        return None
     candidates = sorted(
         (AffineZ(p, q, k) for p in range(-bound, bound + 1) for q in range(-bound, bound + 1) for k in CONSTANTS),
         key=lambda m: (abs(m.p) + abs(m.q) + abs(m.k), m.p < 0, m.q < 0, m.k < 0, abs(m.p), m.p, m.q),
