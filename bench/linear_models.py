@@ -29,9 +29,9 @@ from tactic_mesh.symbolic.linear_models import AffineZ, find_linear_model, refut
 from tactic_mesh.symbolic.refutation import refute
 
 CASES = (
-    # (hypothesis, conclusion): both refuted by x ◇ y = -x - y
+    # (hypothesis, conclusion), with the first affine model over ℤ the search finds
     ("x = (y ◇ x) ◇ y", "x = (y ◇ z) ◇ ((x ◇ w) ◇ w)"),  # a has 2 variables
-    ("x = (x ◇ y) ◇ (z ◇ (y ◇ z))", "x ◇ y = (x ◇ y) ◇ x"),  # a has 3 variables
+    ("x = (x ◇ y) ◇ (z ◇ (y ◇ z))", "x ◇ y = (x ◇ y) ◇ x"),  # a has 3 variables; x ◇ y = -x
 )
 SIZES = (5, 7, 9, 11, 13)
 

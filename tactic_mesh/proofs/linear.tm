@@ -3,8 +3,8 @@
    certificate (`symbolic/linear_models.py`) is this file followed by a few declarations and
    re-checks with `tactic-mesh check FILE` anywhere.
 
-   * `Int` is Lean's representation (`ofNat n`, `negSucc n` = -(n+1)).  An integer is handled
-     through two naturals: `Int.pos x - Int.neg x = x` and `Int.ofPair a b = a - b`.
+   * `Int` has Lean's constructors (`ofNat n`, `negSucc n` = -(n+1)).  An integer is handled
+     through two naturals: `Int.posPart x - Int.negPart x = x` and `Int.ofPair a b = a - b`.
    * The coefficients are given as naturals `p = pp - pn`, `q = qp - qn`, `k = kp - kn`; the
      operation `Lin.op` computes `p·x + q·y + k` as `ofPair` of two natural combinations.
    * A law's sides are syntax trees `Lin.Tm` (variables are indices into an environment).  `Lin.nf`
@@ -66,9 +66,9 @@ inductive Int : Type where
   | ofNat (n : Nat) : Int
   | negSucc (n : Nat) : Int
 
-def Int.pos (x : Int) : Nat := Int.rec (motive := fun _ => Nat) (fun n => n) (fun _ => 0) x
+def Int.posPart (x : Int) : Nat := Int.rec (motive := fun _ => Nat) (fun n => n) (fun _ => 0) x
 
-def Int.neg (x : Int) : Nat := Int.rec (motive := fun _ => Nat) (fun _ => 0) (fun n => n + 1) x
+def Int.negPart (x : Int) : Nat := Int.rec (motive := fun _ => Nat) (fun _ => 0) (fun n => n + 1) x
 
 -- `ofPair a b` is `a - b`
 def Int.ofPair (a b : Nat) : Int :=
@@ -76,7 +76,7 @@ def Int.ofPair (a b : Nat) : Int :=
     (fun b => Nat.rec (motive := fun _ => Int) (Int.ofNat 0) (fun k _ => Int.negSucc k) b)
     (fun a' ih b => Nat.rec (motive := fun _ => Int) (Int.ofNat (a' + 1)) (fun k _ => ih k) b) a b
 
-theorem Int.ofPair_pos_neg (x : Int) : Int.ofPair (Int.pos x) (Int.neg x) = x := by
+theorem Int.ofPair_pos_neg (x : Int) : Int.ofPair (Int.posPart x) (Int.negPart x) = x := by
   cases x
   intro n
   cases n
@@ -99,7 +99,7 @@ theorem Int.ofPair_eq (a b c d : Nat) (h : a + d = b + c) : Int.ofPair a b = Int
         (Eq.trans (congrArg (fun s => Int.ofPair (c + b) s) (Lin.add_comm b d))
           (Int.ofPair_add_add c d b))))
 
-theorem Int.ofPair_diff (a : Nat) : ∀ b : Nat, Int.pos (Int.ofPair a b) + b = Int.neg (Int.ofPair a b) + a := by
+theorem Int.ofPair_diff (a : Nat) : ∀ b : Nat, Int.posPart (Int.ofPair a b) + b = Int.negPart (Int.ofPair a b) + a := by
   induction a
   intro b
   cases b
@@ -114,7 +114,7 @@ theorem Int.ofPair_diff (a : Nat) : ∀ b : Nat, Int.pos (Int.ofPair a b) + b = 
 
 -- `x` is the integer `a - b` (in the form `ofPair` gives): two integers differ when one is and
 -- the other is not; the kernel decides both by evaluation
-def Int.code (x : Int) (a b : Nat) : Bool := Bool.and (Nat.beq (Int.pos x) a) (Nat.beq (Int.neg x) b)
+def Int.code (x : Int) (a b : Nat) : Bool := Bool.and (Nat.beq (Int.posPart x) a) (Nat.beq (Int.negPart x) b)
 
 theorem Int.ne_of_code (x y : Int) (a b : Nat) (hx : Int.code x a b = Bool.false) (hy : Int.code y a b = Bool.true) :
     x ≠ y :=
@@ -188,7 +188,7 @@ def Lin.nth (env : List Int) (i : Nat) : Int :=
 
 def Lin.atoms (env : List Int) : List Nat :=
   List.rec (motive := fun _ => List Nat) List.nil
-    (fun x _ ih => List.cons (Int.pos x) (List.cons (Int.neg x) ih)) env
+    (fun x _ ih => List.cons (Int.posPart x) (List.cons (Int.negPart x) ih)) env
 
 def Lin.ePos (i : Nat) : List Nat :=
   Nat.rec (motive := fun _ => List Nat) (List.cons 1 List.nil) (fun _ ih => List.cons 0 (List.cons 0 ih)) i
@@ -197,38 +197,38 @@ def Lin.eNeg (i : Nat) : List Nat :=
   Nat.rec (motive := fun _ => List Nat) (List.cons 0 (List.cons 1 List.nil))
     (fun _ ih => List.cons 0 (List.cons 0 ih)) i
 
-theorem Lin.dot_ePos (i : Nat) : ∀ env : List Int, Lin.dot (Lin.ePos i) (Lin.atoms env) = Int.pos (Lin.nth env i) := by
+theorem Lin.dot_ePos (i : Nat) : ∀ env : List Int, Lin.dot (Lin.ePos i) (Lin.atoms env) = Int.posPart (Lin.nth env i) := by
   induction i
   intro env
   cases env
   rfl
   intro x r
-  exact Lin.one_mul (Int.pos x)
+  exact Lin.one_mul (Int.posPart x)
   intro k ih env
   cases env
   rfl
   intro x r
-  show 0 * Int.pos x + (0 * Int.neg x + Lin.dot (Lin.ePos k) (Lin.atoms r)) = Int.pos (Lin.nth r k)
-  rw [Lin.zero_mul (Int.pos x), Lin.zero_mul (Int.neg x), Lin.zero_add (Lin.dot (Lin.ePos k) (Lin.atoms r))]
-  rw [Lin.zero_add (Lin.dot (Lin.ePos k) (Lin.atoms r))]
+  show 0 * Int.posPart x + (0 * Int.negPart x + Lin.dot (Lin.ePos k) (Lin.atoms r)) = Int.posPart (Lin.nth r k)
+  rw [Lin.zero_mul (Int.posPart x), Lin.zero_mul (Int.negPart x), Lin.zero_add (Lin.dot (Lin.ePos k) (Lin.atoms r)),
+    Lin.zero_add (Lin.dot (Lin.ePos k) (Lin.atoms r))]
   exact ih r
 
-theorem Lin.dot_eNeg (i : Nat) : ∀ env : List Int, Lin.dot (Lin.eNeg i) (Lin.atoms env) = Int.neg (Lin.nth env i) := by
+theorem Lin.dot_eNeg (i : Nat) : ∀ env : List Int, Lin.dot (Lin.eNeg i) (Lin.atoms env) = Int.negPart (Lin.nth env i) := by
   induction i
   intro env
   cases env
   rfl
   intro x r
-  show 0 * Int.pos x + 1 * Int.neg x = Int.neg x
-  rw [Lin.zero_mul (Int.pos x), Lin.zero_add (1 * Int.neg x)]
-  exact Lin.one_mul (Int.neg x)
+  show 0 * Int.posPart x + 1 * Int.negPart x = Int.negPart x
+  rw [Lin.zero_mul (Int.posPart x), Lin.zero_add (1 * Int.negPart x)]
+  exact Lin.one_mul (Int.negPart x)
   intro k ih env
   cases env
   rfl
   intro x r
-  show 0 * Int.pos x + (0 * Int.neg x + Lin.dot (Lin.eNeg k) (Lin.atoms r)) = Int.neg (Lin.nth r k)
-  rw [Lin.zero_mul (Int.pos x), Lin.zero_mul (Int.neg x), Lin.zero_add (Lin.dot (Lin.eNeg k) (Lin.atoms r))]
-  rw [Lin.zero_add (Lin.dot (Lin.eNeg k) (Lin.atoms r))]
+  show 0 * Int.posPart x + (0 * Int.negPart x + Lin.dot (Lin.eNeg k) (Lin.atoms r)) = Int.negPart (Lin.nth r k)
+  rw [Lin.zero_mul (Int.posPart x), Lin.zero_mul (Int.negPart x), Lin.zero_add (Lin.dot (Lin.eNeg k) (Lin.atoms r)),
+    Lin.zero_add (Lin.dot (Lin.eNeg k) (Lin.atoms r))]
   exact ih r
 
 -- The affine operation --------------------------------------------------------------------------
@@ -243,13 +243,13 @@ structure Lin.Affine where
   kp : Nat
   kn : Nat
 
--- `p·a - p'·b`'s positive part when `p = p - p'`… written once: `lin p n a b = p·a + n·b`
+-- `lin p n a b = p·a + n·b`: with `p = pp - pn` and `x = a - b`, `p·x = lin pp pn a b - lin pp pn b a`
 def Lin.lin (p n a b : Nat) : Nat := p * a + n * b
 
 -- `x ◇ y = p·x + q·y + k`
 def Lin.op (c : Lin.Affine) (x y : Int) : Int :=
-  Int.ofPair (Lin.lin c.pp c.pn (Int.pos x) (Int.neg x) + Lin.lin c.qp c.qn (Int.pos y) (Int.neg y) + c.kp)
-    (Lin.lin c.pp c.pn (Int.neg x) (Int.pos x) + Lin.lin c.qp c.qn (Int.neg y) (Int.pos y) + c.kn)
+  Int.ofPair (Lin.lin c.pp c.pn (Int.posPart x) (Int.negPart x) + Lin.lin c.qp c.qn (Int.posPart y) (Int.negPart y) + c.kp)
+    (Lin.lin c.pp c.pn (Int.negPart x) (Int.posPart x) + Lin.lin c.qp c.qn (Int.negPart y) (Int.posPart y) + c.kn)
 
 theorem Lin.lin_add (p n a b c d : Nat) : Lin.lin p n a b + Lin.lin p n c d = Lin.lin p n (a + c) (b + d) := by
   show p * a + n * b + (p * c + n * d) = p * (a + c) + n * (b + d)
@@ -269,8 +269,8 @@ theorem Lin.op_ofPair (c : Lin.Affine) (a b d e : Nat) :
         (Lin.lin c.pp c.pn b a + Lin.lin c.qp c.qn e d + c.kn) := by
   apply Int.ofPair_eq
   rw [Lin.add3, Lin.add3]
-  rw [Lin.lin_step c.pp c.pn a b (Int.pos (Int.ofPair a b)) (Int.neg (Int.ofPair a b)) (Int.ofPair_diff a b)]
-  rw [Lin.lin_step c.qp c.qn d e (Int.pos (Int.ofPair d e)) (Int.neg (Int.ofPair d e)) (Int.ofPair_diff d e)]
+  rw [Lin.lin_step c.pp c.pn a b (Int.posPart (Int.ofPair a b)) (Int.negPart (Int.ofPair a b)) (Int.ofPair_diff a b)]
+  rw [Lin.lin_step c.qp c.qn d e (Int.posPart (Int.ofPair d e)) (Int.negPart (Int.ofPair d e)) (Int.ofPair_diff d e)]
   rw [Lin.add_comm c.kp c.kn]
 
 -- Terms, their values and their normal forms ------------------------------------------------------

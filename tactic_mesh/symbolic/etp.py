@@ -38,7 +38,7 @@ from tactic_mesh.symbolic.eprover import EResult, run_eprover
 from tactic_mesh.symbolic.equations import Equation
 from tactic_mesh.symbolic.finite_models import FiniteModel, find_counter_model
 from tactic_mesh.symbolic.instances import prove_by_instance
-from tactic_mesh.symbolic.linear_models import find_linear_model, refute_linear
+from tactic_mesh.symbolic.linear_models import find_linear_model, refute_linear, seconds_needed
 from tactic_mesh.symbolic.model_families import search_families
 from tactic_mesh.symbolic.reconstruction import prove_by_eprover_proof
 from tactic_mesh.symbolic.refutation import implication_text, refute
@@ -181,6 +181,9 @@ def _linear_over_z(run: _Run) -> Verdict | None:
         run.reasons.append("linear-over-Z: no affine model over ℤ with small coefficients")
         return None
     model, values = found
+    if run.remaining() < seconds_needed():
+        run.reasons.append(f"linear-over-Z: {model.describe()} refutes it, but no time is left to certify it")
+        return None
     try:
         refutation = refute_linear(run.a, run.b, model, values)
     except TacticMeshError as err:

@@ -30,13 +30,13 @@ import attrs
 from tactic_mesh.kernel.environment import Environment
 from tactic_mesh.kernel.prelude import prelude
 from tactic_mesh.symbolic.admit import admit
-from tactic_mesh.symbolic.equations import Equation, Term, show
-from tactic_mesh.symbolic.model_families import LinearForm, Words, linear_form
-from tactic_mesh.symbolic.refutation import Refutation, implication_text
+from tactic_mesh.symbolic.equations import Equation, Term
+from tactic_mesh.symbolic.model_families import LinearForm, WordValues, linear_form
+from tactic_mesh.symbolic.refutation import Refutation, forall_text, implication_text, refutation_lines
 
 THEORY_FILE = "linear.tm"
 MAX_COEFFICIENT = 6  # |p|, |q| searched
-CONSTANTS = (0, 1, -1)  # k searched
+CONSTANTS = (0, 1)  # k searched: k only scales the constant terms, so -1 succeeds exactly when 1 does
 
 _counter = itertools.count()
 
@@ -60,15 +60,12 @@ class AffineZ:
 Form = tuple[tuple[int, ...], int]  # coefficients of the equation's variables, constant
 
 
-def _value(words: Words, model: AffineZ) -> int:
-    return sum(model.p ** w.count("A") * model.q ** w.count("B") for w in words)
-
-
 def difference(eq: Equation | LinearForm, model: AffineZ) -> Form:
     """The affine form ``lhs - rhs`` of ``eq`` in ``model`` (variables in ``eq.variables()``)."""
     form = linear_form(eq) if isinstance(eq, Equation) else eq
-    coefficients = tuple(_value(left, model) - _value(right, model) for left, right in form.variables)
-    constant = model.k * (_value(form.constant[0], model) - _value(form.constant[1], model))
+    value = WordValues(model.p, model.q).total
+    coefficients = tuple(value(left) - value(right) for left, right in form.variables)
+    constant = model.k * (value(form.constant[0]) - value(form.constant[1]))
     return coefficients, constant
 
 
@@ -77,9 +74,10 @@ def holds(eq: Equation | LinearForm, model: AffineZ) -> bool:
     return constant == 0 and not any(coefficients)
 
 
-def witness(eq: Equation, model: AffineZ) -> dict[str, int] | None:
-    """Values (0 or 1) of ``eq``'s variables where it fails in ``model``; None when it holds."""
-    coefficients, constant = difference(eq, model)
+def witness(eq: Equation, model: AffineZ, form: LinearForm | None = None) -> dict[str, int] | None:
+    """Values (0 or 1) of ``eq``'s variables where it fails in ``model``; None when it holds
+    (``form``: ``eq``'s linear form, when the caller has it already)."""
+    coefficients, constant = difference(form if form is not None else eq, model)
     names = eq.variables()
     if constant:
         return dict.fromkeys(names, 0)
@@ -111,11 +109,11 @@ def find_linear_model(a: Equation, b: Equation, bound: int = MAX_COEFFICIENT) ->
         (AffineZ(p, q, k) for p in range(-bound, bound + 1) for q in range(-bound, bound + 1) for k in CONSTANTS),
         key=lambda m: (abs(m.p) + abs(m.q) + abs(m.k), m.p < 0, m.q < 0, m.k < 0, abs(m.p), m.p, m.q),
     )
-    form_a = linear_form(a)
+    form_a, form_b = linear_form(a), linear_form(b)
     for model in candidates:
         if not holds(form_a, model):
             continue
-        values = witness(b, model)
+        values = witness(b, model, form_b)
         if values is None:
             continue
         if evaluate(b.lhs, values, model) == evaluate(b.rhs, values, model):  # never trust the algebra
@@ -128,6 +126,15 @@ def find_linear_model(a: Equation, b: Equation, bound: int = MAX_COEFFICIENT) ->
 
 def theory_text() -> str:
     return resources.files("tactic_mesh.proofs").joinpath(THEORY_FILE).read_text(encoding="utf-8")
+
+
+THEORY_SECONDS = 3.0  # about what checking the theory costs, once per process
+CERTIFICATE_SECONDS = 0.5  # about what one certificate costs on top of it (laws of ≤ 4 operations)
+
+
+def seconds_needed() -> float:
+    """A rough cost of the next certificate in this process: the theory is checked only once."""
+    return CERTIFICATE_SECONDS + (0.0 if theory_env.cache_info().currsize else THEORY_SECONDS)
 
 
 @functools.cache
@@ -171,20 +178,19 @@ def certificate_text(a: Equation, b: Equation, model: AffineZ, values: dict[str,
     pos, neg = _parts(right)
     args = " ".join(_int(values[v]) for v in b.variables())
     statement = f"¬ ({implication_text(a, b)})"
+    binders = " ".join(f"v{i}" for i in range(len(names_a)))  # fresh: no variable can capture a name
     lines = [
         f"-- {model.describe()}",
         f"instance instMagma{m} : Magma Int := ⟨Lin.op {_affine_text(model)}⟩",
         "",
-        f"theorem {m}.law : ∀ {' '.join(names_a)} : Int, {show(a.lhs, top=True)} = {show(a.rhs, top=True)} :=",
-        f"  fun {' '.join(names_a)} => Lin.law {_affine_text(model)} {_tm(a.lhs, index)} {_tm(a.rhs, index)} {pad} rfl",
-        f"    [{', '.join(names_a)}]",
+        f"theorem {m}.law : {forall_text(a, 'Int')} :=",
+        f"  fun {binders} => Lin.law {_affine_text(model)} {_tm(a.lhs, index)} {_tm(a.rhs, index)} {pad} rfl",
+        f"    [{binders.replace(' ', ', ')}]",
         "",
         f"theorem {m}.fails : {_at(b.lhs, values)} ≠ {_at(b.rhs, values)} :=",
         f"  Int.ne_of_code {_at(b.lhs, values)} {_at(b.rhs, values)} {pos} {neg} rfl rfl",
         "",
-        f"theorem {m}.refutation : {statement} :=",
-        f"  fun h => {m}.fails (h Int {m}.law {args})",
-        "",
+        *refutation_lines(f"{m}.refutation", statement, "Int", f"{m}.law", f"{m}.fails", args),
     ]
     return "\n".join(lines), statement, f"{m}.refutation"
 
@@ -200,10 +206,13 @@ def refute_linear(a: Equation, b: Equation, model: AffineZ, values: dict[str, in
 
 __all__ = [
     "AffineZ",
+    "certificate_text",
     "difference",
+    "evaluate",
     "find_linear_model",
     "holds",
     "refute_linear",
+    "seconds_needed",
     "theory_env",
     "theory_text",
     "witness",

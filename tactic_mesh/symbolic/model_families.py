@@ -180,6 +180,28 @@ def linear_form(eq: Equation) -> LinearForm:
     return LinearForm(tuple((lv.get(v, []), rv.get(v, [])) for v in eq.variables()), (lc, rc))
 
 
+class WordValues:
+    """The coefficient a sum of monomials gets under ``x ◇ y = p·x + q·y``: ``p`` per ``A`` step and
+    ``q`` per ``B`` step of each word, summed — exactly, or mod ``modulus``; cached per word."""
+
+    def __init__(self, p: int, q: int, modulus: int | None = None) -> None:
+        self.p, self.q, self.modulus = p, q, modulus
+        self._cache: dict[str, int] = {}
+
+    def word(self, w: str) -> int:
+        x = self._cache.get(w)
+        if x is None:
+            a, b = w.count("A"), w.count("B")
+            x = (self.p ** a * self.q ** b if self.modulus is None
+                 else pow(self.p, a, self.modulus) * pow(self.q, b, self.modulus) % self.modulus)
+            self._cache[w] = x
+        return x
+
+    def total(self, words: Words) -> int:
+        total = sum(self.word(w) for w in words)
+        return total if self.modulus is None else total % self.modulus
+
+
 def _affine_models(a: Equation, b: Equation, deadline: _Deadline, max_tuples: int) -> Iterator[FamilyModel]:
     fa, fb = linear_form(a), linear_form(b)
     k = _cost_variables(a)
@@ -188,17 +210,7 @@ def _affine_models(a: Equation, b: Equation, deadline: _Deadline, max_tuples: in
             return
         for p in range(n):
             for q in range(n):
-                powers: dict[str, int] = {}
-
-                def value(words: Words, n: int = n, p: int = p, q: int = q, powers: dict[str, int] = powers) -> int:
-                    total = 0
-                    for w in words:
-                        x = powers.get(w)
-                        if x is None:
-                            x = pow(p, w.count("A"), n) * pow(q, w.count("B"), n) % n
-                            powers[w] = x
-                        total += x
-                    return total % n
+                value = WordValues(p, q, n).total
 
                 if any(value(left) != value(right) for left, right in fa.variables):
                     continue

@@ -75,10 +75,11 @@ class Refutation:
 
 def implication_text(a: Equation, b: Equation, carrier: str = "G") -> str:
     """``∀ (G : Type) [Magma G], (∀ xs : G, a) → ∀ ys : G, b``."""
-    return (f"∀ ({carrier} : Type) [Magma {carrier}], ({_forall(a, carrier)}) → {_forall(b, carrier)}")
+    return (f"∀ ({carrier} : Type) [Magma {carrier}], ({forall_text(a, carrier)}) → {forall_text(b, carrier)}")
 
 
-def _forall(eq: Equation, carrier: str) -> str:
+def forall_text(eq: Equation, carrier: str) -> str:
+    """``∀ xs : carrier, lhs = rhs``."""
     names = " ".join(eq.variables())
     return f"∀ {names} : {carrier}, {show(eq.lhs, top=True)} = {show(eq.rhs, top=True)}"
 
@@ -177,7 +178,7 @@ def refutation_theory(a: Equation, b: Equation, model: FiniteModel, method: str 
             "",
             f"instance instMagma{m} : Magma {m} := ⟨{m}.op⟩",
             "",
-            f"theorem {m}.law : {_forall(a, m)} := by",
+            f"theorem {m}.law : {forall_text(a, m)} := by",
             f"  intro {names_a}",
             f"  {cases} <;> rfl",
             "",
@@ -188,11 +189,15 @@ def refutation_theory(a: Equation, b: Equation, model: FiniteModel, method: str 
         f"theorem {m}.ne : {m}.e{i} ≠ {m}.e{j} :=",
         f"  fun h => Eq.rec (motive := fun b _ => {m}.rec (motive := fun _ => Prop) {motive} b) True.intro h",
         "",
-        f"theorem {m}.refutation : {statement} :=",
-        f"  fun h => {m}.ne (h {m} {m}.law {args})",
-        "",
+        *refutation_lines(f"{m}.refutation", statement, m, f"{m}.law", f"{m}.ne", args),
     ]
     return Refutation(statement, "\n".join(head + body + tail), f"{m}.refutation")
+
+
+def refutation_lines(name: str, statement: str, carrier: str, law: str, fails: str, args: str) -> list[str]:
+    """``theorem name : ¬ (…) := fun h => fails (h carrier law args)``: the hypothesis, given the
+    model and the proof that ``a`` holds in it, yields ``b`` at the witness, which ``fails`` refutes."""
+    return [f"theorem {name} : {statement} :=", f"  fun h => {fails} (h {carrier} {law} {args})", ""]
 
 
 def _and_tree(items: list[str]) -> str:
@@ -322,12 +327,12 @@ def _reflection_lines(a: Equation, model: FiniteModel, m: str) -> list[str]:
         "",
         f"theorem {m}.check_ok : {m}.check = Bool.true := rfl",
         "",
-        f"theorem {m}.strong : {_forall(strong, m)} :=",
+        f"theorem {m}.strong : {forall_text(strong, m)} :=",
         f"  fun {' '.join(names)} => {m}.eq_of_toNat {left} {right} (Eq.trans {_eval_proof(strong.lhs, m)}",
         f"    (Eq.trans ({m}.nat_eq_of_beq {_on_nat(strong.lhs, m, nat)} {_on_nat(strong.rhs, m, nat)} {chain})",
         f"      (Eq.symm {_eval_proof(strong.rhs, m)})))",
         "",
-        f"theorem {m}.law : {_forall(a, m)} :=",
+        f"theorem {m}.law : {forall_text(a, m)} :=",
         f"  fun {' '.join(a.variables())} => {m}.strong {' '.join(_arg(subst.get(v, v)) for v in names)}",
         "",
     ]
@@ -365,8 +370,10 @@ __all__ = [
     "Refutation",
     "Term",
     "check_refutation",
+    "forall_text",
     "implication_text",
     "law_tuples",
+    "refutation_lines",
     "refutation_theory",
     "refute",
     "strengthen",

@@ -9,6 +9,9 @@ import pytest
 
 from tactic_mesh.cli.check import check_files
 from tactic_mesh.kernel.commands import Options
+from tactic_mesh.kernel.errors import TacticMeshError
+from tactic_mesh.symbolic.admit import admit
+from tactic_mesh.symbolic.linear_models import theory_env
 
 LINEAR = Path(__file__).resolve().parents[2] / "tactic_mesh" / "proofs" / "linear.tm"
 
@@ -27,11 +30,18 @@ def test_every_declaration_is_admitted_without_axioms(results) -> None:
 
 
 def test_the_soundness_statement_is_the_documented_one() -> None:
-    text = LINEAR.read_text(encoding="utf-8")
-    assert ("theorem Lin.law (c : Lin.Affine) (l r : Lin.Tm) (n : Nat)\n"
-            "    (h : Lin.vadd (Lin.vadd (Lin.nf c l).fst (Lin.nf c r).snd) (Lin.zeros n) =\n"
-            "      Lin.vadd (Lin.vadd (Lin.nf c l).snd (Lin.nf c r).fst) (Lin.zeros n))\n"
-            "    (env : List Int) : Lin.den c env l = Lin.den c env r") in text
+    # `Lin.law` proves, for every affine operation and pair of trees whose padded normal forms are
+    # equal, the equality of their values in every environment (checked by the kernel, not by text)
+    statement = (
+        "theorem law_as_documented (c : Lin.Affine) (l r : Lin.Tm) (n : Nat)"
+        " (h : Lin.vadd (Lin.vadd (Lin.nf c l).fst (Lin.nf c r).snd) (Lin.zeros n) ="
+        " Lin.vadd (Lin.vadd (Lin.nf c l).snd (Lin.nf c r).fst) (Lin.zeros n))"
+        " : ∀ env : List Int, Lin.den c env l = Lin.den c env r := Lin.law c l r n h"
+    )
+    env = admit(statement, "statement", theory_env())
+    assert env.find("law_as_documented") is not None
+    with pytest.raises(TacticMeshError):  # and not for free: without `h` it is refused
+        admit(statement.replace(" := Lin.law c l r n h", " := fun env => rfl"), "statement", theory_env())
 
 
 def test_a_broken_lemma_is_refused(tmp_path: Path) -> None:

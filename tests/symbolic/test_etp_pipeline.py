@@ -21,7 +21,7 @@ def test_the_experts_run_in_the_documented_order() -> None:
 
 
 def test_without_small_tables_an_affine_model_over_the_integers_refutes(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # as if no table of size ≤ 4 existed: the next expert is the infinite model over ℤ
     monkeypatch.setattr(etp, "find_counter_model", lambda *args: None)
     verdict = etp.decide(ROW_13_A, ROW_13_B, budget=10.0)
@@ -35,7 +35,10 @@ def test_without_small_tables_an_affine_model_over_the_integers_refutes(
     # and a certificate whose model does not satisfy the hypothesis is refused
     forged = tmp_path / "forged.tm"
     forged.write_text(verdict.certificate.replace("Lin.Affine.mk 0 1 0 1", "Lin.Affine.mk 0 1 1 0"), encoding="utf-8")
+    capsys.readouterr()
     assert main(["check", str(forged), "-q"]) == 1
+    refused = capsys.readouterr()
+    assert ".law" in refused.out + refused.err and ".refutation" in refused.out + refused.err
 
 
 def test_a_true_implication_never_reaches_the_models(monkeypatch: pytest.MonkeyPatch) -> None:
