@@ -109,7 +109,7 @@ class Bounds:
     max_orderings: int = 200  # orderings tried when orienting
     max_constants: int = 4  # constants of R for which precedences are searched
     max_text: int = 2_000_000  # characters of a certificate text
-    max_seconds: float = 60.0  # wall-clock time of checking one orientation of the system (a last resort)
+    max_seconds: float = 60.0  # wall-clock time of the whole check, every orientation tried (a last resort)
 
 
 DEFAULT_BOUNDS = Bounds()
@@ -315,18 +315,18 @@ class _Rewriter:
     """Normal forms under a rule list (innermost, the first rule that matches at a position),
     with variables of the terms normalised read as rigid; shares one step budget."""
 
-    def __init__(self, rules: Sequence[Rule], bounds: Bounds) -> None:
+    def __init__(self, rules: Sequence[Rule], bounds: Bounds, deadline: float) -> None:
         self.rules = list(rules)
         self.bounds = bounds
         self.steps = 0
         self.cache: dict[Term, Term] = {}
-        self.deadline = time.monotonic() + bounds.max_seconds
+        self.deadline = deadline  # of the whole check (time.monotonic)
         self.ticks = 0
 
     def tick(self) -> None:
         self.ticks += 1
-        if self.ticks % 256 == 0 and time.monotonic() > self.deadline:
-            raise CertificateError(f"the check took more than {self.bounds.max_seconds:g} s")
+        if self.ticks % 256 == 0:
+            _check_deadline(self.deadline, self.bounds)
 
     def root_step(self, t: Term) -> Term | None:
         for lhs, rhs in self.rules:
@@ -468,10 +468,17 @@ def _rule_problem(rule: Rule, order: Ordering) -> str | None:
     return None
 
 
-def _check_system(a: Equation, b: Equation, rules: Sequence[Rule], bounds: Bounds) -> tuple[int, Term, Term]:
+def _check_deadline(deadline: float, bounds: Bounds) -> None:
+    if time.monotonic() > deadline:
+        raise CertificateError(f"the check took more than {bounds.max_seconds:g} s")
+
+
+def _check_system(a: Equation, b: Equation, rules: Sequence[Rule], bounds: Bounds,
+                  deadline: float) -> tuple[int, Term, Term]:
     """Steps 2–4 for rules already known to decrease: the number of critical pairs and the
-    normal forms of ``b``'s sides (a ``_Failure`` saying what failed otherwise)."""
-    rewriter = _Rewriter(rules, bounds)
+    normal forms of ``b``'s sides (a ``_Failure`` saying what failed otherwise), within the
+    check's ``deadline``."""
+    rewriter = _Rewriter(rules, bounds, deadline)
     count = 0
     try:
         for i, j, p, s, t in critical_pairs(rules):
@@ -544,6 +551,7 @@ def check_saturation(a: Equation, b: Equation, clauses: Sequence[Clause],
                      bounds: Bounds = DEFAULT_BOUNDS) -> RewriteCertificate:
     """A certificate that ``a`` does not imply ``b`` from the positive unit equations of E's
     saturation (nothing else of it is used), or a ``CertificateError`` saying what failed."""
+    deadline = time.monotonic() + bounds.max_seconds
     equations = _candidate_equations(clauses, bounds)
     constants: set[str] = set()
     for s, t in equations:
@@ -552,6 +560,7 @@ def check_saturation(a: Equation, b: Equation, clauses: Sequence[Clause],
     first_error: CertificateError | None = None
     unoriented: Rule | None = None
     for order in candidate_orderings(sorted(constants), bounds):
+        _check_deadline(deadline, bounds)
         rules, failed = _orient(equations, order)
         if failed is not None:
             unoriented = unoriented or failed
@@ -560,7 +569,7 @@ def check_saturation(a: Equation, b: Equation, clauses: Sequence[Clause],
             continue
         tried.add(tuple(rules))
         try:
-            count, nl, nr = _check_system(a, b, rules, bounds)
+            count, nl, nr = _check_system(a, b, rules, bounds, deadline)
         except CertificateError as err:
             first_error = first_error or err
             continue
@@ -815,7 +824,7 @@ def _read(text: str, file: str, bounds: Bounds) -> RewriteCertificate:
         if problem is not None:
             raise CertificateError(problem, loc)
     try:
-        count, nl, nr = _check_system(a, b, rules, bounds)
+        count, nl, nr = _check_system(a, b, rules, bounds, time.monotonic() + bounds.max_seconds)
     except _Failure as err:
         if isinstance(err.where, int):
             loc = Location(file, rule_lines[err.where].number, rule_lines[err.where].col)
