@@ -42,8 +42,9 @@ def eprover(seconds: float = DEFAULT_SECONDS) -> Term:
     return Foreign("eprover", VRecord((("seconds", VStr(f"{seconds:g}")),)), EPROVER_CONTRACT)
 
 
-def magma_implication(goal: Expr) -> tuple[Equation, Equation] | None:
-    """``(a, b)`` when ``goal`` is ``∀ (G : Type) [Magma G], (∀ xs, a) → ∀ ys, b``."""
+def magma_implication(goal: Expr) -> tuple[Equation, Equation, tuple[str, ...]] | None:
+    """``(a, b, ys)`` when ``goal`` is ``∀ (G : Type) [Magma G], (∀ xs, a) → ∀ ys, b``: the
+    variables are renamed ``x0, x1, …`` in binder order, and ``ys`` lists ``b``'s so."""
     if not (isinstance(goal, Pi) and isinstance(goal.body, Pi) and isinstance(goal.body.body, Pi)):
         return None
     inst, hyp = goal.body, goal.body.body
@@ -52,13 +53,14 @@ def magma_implication(goal: Expr) -> tuple[Equation, Equation] | None:
     found_a, found_b = equation_of(hyp.type, {}), equation_of(hyp.body, {})
     if found_a is None or found_b is None:
         return None
-    return _named(found_a), _named(found_b)
+    b, binders = _named(found_b)
+    return _named(found_a)[0], b, binders
 
 
-def _named(found: tuple[tuple[str, ...], MagmaTerm, MagmaTerm]) -> Equation:
+def _named(found: tuple[tuple[str, ...], MagmaTerm, MagmaTerm]) -> tuple[Equation, tuple[str, ...]]:
     params, lhs, rhs = found
     names = {p: f"x{i}" for i, p in enumerate(params)}
-    return Equation(substitute(lhs, names), substitute(rhs, names))
+    return Equation(substitute(lhs, names), substitute(rhs, names)), tuple(names.values())
 
 
 def _seconds(payload: Value) -> float | str:
@@ -93,12 +95,12 @@ class SymbolicHandler:
         implication = magma_implication(goal)
         if implication is None:
             return Raise(VStr("eprover: the goal is not a magma implication ∀ (G : Type) [Magma G], (∀ …, a) → ∀ …, b"))
-        a, b = implication
+        a, b, binders = implication
         result = run_eprover(a, b, seconds, saturation=False)
         if result.status != "Theorem":
             return Raise(VStr(f"eprover: {result.reason or result.status}"))
         try:
-            proof = replay(a, b, list(result.clauses))
+            proof = replay(a, b, list(result.clauses), binders)
             return Refine(expand("\n".join(proof.script), state))
         except TacticMeshError as err:
             return Raise(VStr(f"eprover: E found a proof but it could not be replayed: {err.message}"))

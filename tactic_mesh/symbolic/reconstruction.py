@@ -47,10 +47,13 @@ class ReplayedProof:
     statement_text: str
     theory: str
     theorem: str
-    lemmas: int
-    steps: int
     script: tuple[str, ...]  # the tactic script proving the statement (intro, have…, exact)
     checked_by: str = "kernel"
+
+    @property
+    def lemmas(self) -> int:
+        """The ``have`` steps between the ``intro`` and the final ``exact``."""
+        return len(self.script) - 2
 
 
 def _leaves(source: Source | str) -> list[str]:
@@ -64,12 +67,10 @@ def _leaves(source: Source | str) -> list[str]:
 
 @attrs.define
 class _Replay:
-    a: Equation
     b: Equation
-    clauses: list[Clause]
+    binders: tuple[str, ...]  # the conclusion's variables in the order the statement binds them
     prefix: str
     lines: list[str] = attrs.field(factory=list)  # the tactic script after the intro
-    steps: int = 0
     skolem: dict[str, str] = attrs.field(factory=dict)  # "@esk1_0" → b's variable
 
     def render(self, t: Term) -> str:
@@ -88,7 +89,6 @@ class _Replay:
         """``have name : ∀ names : G, lhs = rhs := fun names => proof`` (no binders for a goal
         clause: its Skolem constants are b's variables, already introduced)."""
         chain = fill(chain, set(names), filler)
-        self.steps += len(chain)
         eq = f"{show(self._rename(lhs), top=True)} = {show(self._rename(rhs), top=True)}"
         proof = chain_text(chain, filler, self.render)
         if names:
@@ -100,15 +100,17 @@ class _Replay:
 
     def proof(self, statement: str) -> ReplayedProof:
         name = f"{self.prefix}_implication"
-        script = (intro_line(self.b.variables()), *self.lines)
+        script = (intro_line(self.binders), *self.lines)
         theory = theorem_text(name, statement, script)
-        return ReplayedProof(statement, theory, name, len(self.lines) - 1, self.steps, script)
+        return ReplayedProof(statement, theory, name, script)
 
 
-def replay(a: Equation, b: Equation, clauses: list[Clause]) -> ReplayedProof:
-    """The theory proving ``a ⇒ b`` replayed from E's proof clauses (not yet admitted)."""
+def replay(a: Equation, b: Equation, clauses: list[Clause], binders: tuple[str, ...] | None = None) -> ReplayedProof:
+    """The theory proving ``a ⇒ b`` replayed from E's proof clauses (not yet admitted).
+    ``binders``: the conclusion's variables in the order its statement binds them (default
+    ``b.variables()``, the order of ``implication_text``); the script introduces them so."""
     k = next(_counter)
-    run = _Replay(a, b, clauses, f"eproof{k}")
+    run = _Replay(b, binders if binders is not None else b.variables(), f"eproof{k}")
     hypothesis = Fact("h", a.lhs, a.rhs, a.variables())
     by_name = {c.name: c for c in clauses}
     positive: dict[str, Fact] = {}

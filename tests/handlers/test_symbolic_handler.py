@@ -38,8 +38,9 @@ def test_the_goal_is_read_as_an_implication_of_laws() -> None:
     _, e = _start(TRUE)
     found = magma_implication(e)  # type: ignore[arg-type]
     assert found is not None
-    a, b = found
+    a, b, binders = found
     assert a == parse_equation("x0 = x0 ◇ x1") and b == parse_equation("x0 ◇ x1 = (x0 ◇ x2) ◇ x1")
+    assert binders == ("x0", "x1", "x2")
     assert magma_implication(elaborate_closed(ENV, parse_term("∀ n : Nat, n = n"))[0]) is None
 
 
@@ -49,6 +50,19 @@ def test_eprover_closes_the_goal_and_the_kernel_checks_the_term() -> None:
     result = _machine().first(eprover(5), state, HANDLERS)
     assert isinstance(result, Success), result
     assert result.state.is_complete
+    kernel_check(ENV, final_proof_term(result.state), e, ())  # type: ignore[arg-type]
+
+
+@needs_e
+def test_binders_in_another_order_than_their_occurrences() -> None:
+    # the conclusion binds z y x (and an unused w): the replayed script introduces them in that order
+    statement = TRUE.replace("∀ x y z : G, x ◇ y = (x ◇ z) ◇ y", "∀ z y x w : G, x ◇ y = (x ◇ z) ◇ y")
+    state, e = _start(statement)
+    found = magma_implication(e)  # type: ignore[arg-type]
+    assert found is not None and found[2] == ("x0", "x1", "x2", "x3")
+    assert found[1] == parse_equation("x2 ◇ x1 = (x2 ◇ x0) ◇ x1")
+    result = _machine().first(eprover(5), state, HANDLERS)
+    assert isinstance(result, Success), result
     kernel_check(ENV, final_proof_term(result.state), e, ())  # type: ignore[arg-type]
 
 
