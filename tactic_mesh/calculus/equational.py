@@ -21,6 +21,7 @@ from tactic_mesh.calculus.terms import Fail, Term, VStr
 from tactic_mesh.kernel.expr import BVar, Expr, FVar, Pi, const_name, get_app_fn_args
 from tactic_mesh.symbolic.chains import Fact, bidirectional, chain_text
 from tactic_mesh.symbolic.equations import Term as MagmaTerm
+from tactic_mesh.symbolic.terms import ordered_variables
 
 DEFAULT_DEPTH = 4
 MAX_DEPTH = 8
@@ -87,7 +88,7 @@ def eq_search(arg: str, state: ProofState) -> Term:
     chain = bidirectional(goal[1], goal[2], facts, depth, max_size=60, max_terms=20_000)
     if chain is None:
         return Fail(VStr(f"eq_search: no chain of at most {2 * depth} rewrites found"))
-    filler = next(iter(names.values()))
+    filler = ordered_variables(goal[1], goal[2])[0]  # an element of the carrier, for unconstrained binders
     return exact(chain_text(chain, filler))
 
 

@@ -22,6 +22,9 @@ def _theorem(name: str, statement: str, *tactics: str) -> str:
     (f"{LEFT} ∀ a b c : G, (a ◇ b) ◇ c = a ◇ (c ◇ b)", ["intro G inst h a b c", "congr", "exact h a b", "rw [h c b]"]),
     (f"{COMM} ∀ a b c : G, (a ◇ b) ◇ c = c ◇ (b ◇ a)", ["intro G inst h a b c", "eq_search"]),
     (f"{LEFT} ∀ a b c : G, a = ((a ◇ b) ◇ c) ◇ (b ◇ c)", ["intro G inst h a b c", "eq_search 3"]),
+    # a hypothesis binder used on neither side: the chain fills it with an element of G
+    ("∀ (G : Type) [Magma G], (∀ x y : G, x ◇ x = x) → ∀ z : G, (z ◇ z) ◇ (z ◇ z) = z",
+     ["intro G inst h z", "eq_search 2"]),
 ])
 def test_equational_tactics_prove(statement: str, tactics: list[str]) -> None:
     admit(_theorem("T", statement, *tactics), "test")
