@@ -19,7 +19,7 @@ from tactic_mesh.calculus.state import ProofState
 from tactic_mesh.calculus.tactics import exact, refine
 from tactic_mesh.calculus.terms import Fail, Term, VStr
 from tactic_mesh.kernel.expr import BVar, Expr, FVar, Pi, const_name, get_app_fn_args
-from tactic_mesh.symbolic.chains import Fact, bidirectional, chain_text
+from tactic_mesh.symbolic.chains import Chain, Fact, bidirectional, chain_text
 from tactic_mesh.symbolic.equations import Term as MagmaTerm
 from tactic_mesh.symbolic.terms import ordered_variables
 
@@ -62,6 +62,12 @@ def equation_of(ty: Expr, names: dict[int, str]) -> tuple[tuple[str, ...], Magma
     return tuple(bound), lhs, rhs
 
 
+def find_chain(lhs: MagmaTerm, rhs: MagmaTerm, facts: list[Fact], depth: int = DEFAULT_DEPTH) -> Chain | None:
+    """The search ``eq_search depth`` runs: a chain of at most ``2·depth`` rewrites from ``lhs`` to
+    ``rhs`` with ``facts``, or None."""
+    return bidirectional(lhs, rhs, facts, depth, max_size=60, max_terms=20_000)
+
+
 def eq_search(arg: str, state: ProofState) -> Term:
     """The ``eq_search`` tactic on the main goal of ``state``."""
     depth = DEFAULT_DEPTH
@@ -85,11 +91,11 @@ def eq_search(arg: str, state: ProofState) -> Term:
             facts.append(Fact(d.user_name, lhs, rhs, params))
     if not facts:
         return Fail(VStr("eq_search: no equations among the hypotheses"))
-    chain = bidirectional(goal[1], goal[2], facts, depth, max_size=60, max_terms=20_000)
+    chain = find_chain(goal[1], goal[2], facts, depth)
     if chain is None:
         return Fail(VStr(f"eq_search: no chain of at most {2 * depth} rewrites found"))
     filler = ordered_variables(goal[1], goal[2])[0]  # an element of the carrier, for unconstrained binders
     return exact(chain_text(chain, filler))
 
 
-__all__ = ["congr", "eq_search", "equation_of", "symm"]
+__all__ = ["congr", "eq_search", "equation_of", "find_chain", "symm"]
