@@ -11,9 +11,9 @@ import itertools
 import attrs
 
 from tactic_mesh.symbolic.admit import admit, intro_line, theorem_text
-from tactic_mesh.symbolic.equations import Equation, Term, show
+from tactic_mesh.symbolic.equations import Equation, show
 from tactic_mesh.symbolic.refutation import implication_text
-from tactic_mesh.symbolic.terms import match
+from tactic_mesh.symbolic.terms import match_pair
 
 _counter = itertools.count()
 
@@ -30,8 +30,8 @@ def instance_proof_theory(a: Equation, b: Equation) -> InstanceProof | None:
     """The proof of ``a ⇒ b`` when ``b`` (or ``b`` read right to left) is an instance of ``a``."""
     for symmetric in (False, True):
         lhs, rhs = (b.rhs, b.lhs) if symmetric else (b.lhs, b.rhs)
-        subst: dict[str, Term] = {}
-        if not (match(a.lhs, lhs, subst) and match(a.rhs, rhs, subst)):
+        subst = match_pair((a.lhs, a.rhs), (lhs, rhs))
+        if subst is None:
             continue
         filler = b.variables()[0]  # a's variables that b does not constrain: any element will do
         args = " ".join(show(subst.get(v, filler)) for v in a.variables())

@@ -52,6 +52,7 @@ from tactic_mesh.kernel.environment import Environment
 from tactic_mesh.symbolic.admit import admit
 from tactic_mesh.symbolic.equations import Equation, Term, evaluate, show
 from tactic_mesh.symbolic.finite_models import FiniteModel
+from tactic_mesh.symbolic.terms import ordered_variables, substitute, subterms
 
 _counter = itertools.count()
 
@@ -93,14 +94,6 @@ def _op_text(model: FiniteModel, carrier: str) -> str:
 
 # -- strengthening: a law with fewer variables that implies `a` ------------------------------------
 
-def _subterms(t: Term, out: list[Term]) -> None:
-    if isinstance(t, tuple):
-        if t not in out:
-            out.append(t)
-        _subterms(t[0], out)
-        _subterms(t[1], out)
-
-
 def _replace(t: Term, old: Term, new: str) -> Term:
     if t == old:
         return new
@@ -118,9 +111,9 @@ def strengthen(a: Equation, model: FiniteModel) -> tuple[Equation, dict[str, Ter
     used = set(a.variables())
     fresh = (f"v{i}" for i in itertools.count() if f"v{i}" not in used)
     while True:
-        candidates: list[Term] = []
-        _subterms(current.lhs, candidates)
-        _subterms(current.rhs, candidates)
+        # the distinct compound sub-terms, outermost and leftmost first
+        candidates = list(dict.fromkeys(s for side in (current.lhs, current.rhs) for _, s in subterms(side)
+                                        if isinstance(s, tuple)))
         best: tuple[Equation, str, Term] | None = None
         name = next(fresh)
         for s in candidates:
@@ -132,13 +125,7 @@ def strengthen(a: Equation, model: FiniteModel) -> tuple[Equation, dict[str, Ter
         if best is None:
             return current, subst
         current = best[0]
-        subst[best[1]] = _substitute(best[2], subst)  # in terms of a's own variables
-
-
-def _substitute(t: Term, subst: dict[str, Term]) -> Term:
-    if isinstance(t, str):
-        return subst.get(t, t)
-    return (_substitute(t[0], subst), _substitute(t[1], subst))
+        subst[best[1]] = substitute(best[2], subst)  # in terms of a's own variables
 
 
 def law_tuples(a: Equation, model: FiniteModel) -> int:
@@ -235,14 +222,10 @@ def _eval_proof(t: Term, m: str) -> str:
     computed with ``T`` from the numerals of the variables)."""
     if isinstance(t, str):
         return f"(Eq.refl ({m}.toNat {t}))"
-    nat = {v: f"({m}.toNat {v})" for v in _vars(t)}
+    nat = {v: f"({m}.toNat {v})" for v in ordered_variables(t)}
     left, right = _on_carrier(t[0], m), _on_carrier(t[1], m)
     return (f"(Eq.trans ({m}.toNat_op {left} {right}) ({m}.congrT ({m}.toNat {left}) {_on_nat(t[0], m, nat)} "
             f"({m}.toNat {right}) {_on_nat(t[1], m, nat)} {_eval_proof(t[0], m)} {_eval_proof(t[1], m)}))")
-
-
-def _vars(t: Term) -> list[str]:
-    return list(Equation(t, t).variables())
 
 
 def _reflection_lines(a: Equation, model: FiniteModel, m: str) -> list[str]:

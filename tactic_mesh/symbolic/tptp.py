@@ -17,8 +17,8 @@ import attrs
 
 from tactic_mesh.kernel.errors import Location, TacticMeshError
 from tactic_mesh.symbolic.equations import Equation, Term
+from tactic_mesh.symbolic.terms import CONST
 
-CONST = "@"  # the mark of a constant among term leaves
 MAX_DEPTH = 400  # nesting of a term (deeper terms are refused, not recursed into)
 _TOKEN = re.compile(r"\s*(?:(?P<name>[A-Za-z$][A-Za-z0-9_$]*)|(?P<num>\d+)|(?P<str>'(?:[^'\\]|\\.)*')"
                     r"|(?P<sym>!=|[(),\[\]=|~:.!?&]))")
@@ -26,10 +26,6 @@ _TOKEN = re.compile(r"\s*(?:(?P<name>[A-Za-z$][A-Za-z0-9_$]*)|(?P<num>\d+)|(?P<s
 
 class TptpError(TacticMeshError):
     """A line of E's output this reader does not understand (with where it is)."""
-
-
-def is_constant(leaf: str) -> bool:
-    return leaf.startswith(CONST)
 
 
 def _tptp_term(t: Term) -> str:
@@ -226,9 +222,4 @@ def parse_clauses(text: str, file: str = "<eprover>") -> list[Clause]:
     return out
 
 
-def as_equation(literal: Literal) -> Equation:
-    return Equation(literal.lhs, literal.rhs)
-
-
-__all__ = ["CONST", "Clause", "Literal", "Source", "TptpError", "as_equation", "is_constant", "parse_clauses",
-           "problem"]
+__all__ = ["Clause", "Literal", "Source", "TptpError", "parse_clauses", "problem"]
