@@ -74,6 +74,10 @@ class _Run:
     def remaining(self) -> float:
         return self.budget - (time.monotonic() - self.started)
 
+    def e_proved(self) -> bool:
+        """E found a proof: no counter-model exists, the refuting experts need not run."""
+        return self.e_result is not None and self.e_result.status == "Theorem"
+
     def verdict(self, verdict: str, expert: str, certificate: str, checked_by: str, kind: str) -> Verdict:
         statement = implication_text(self.a, self.b)
         if verdict == "refuted":
@@ -117,7 +121,7 @@ def _eprover_run(run: _Run, seconds: float) -> Verdict | None:
 
 def _eprover(run: _Run) -> Verdict | None:
     """A short run first: E proves every true row of the dev file within a fraction of a second."""
-    return _eprover_run(run, min(E_FIRST, max(1.0, run.remaining())))
+    return _eprover_run(run, E_FIRST)
 
 
 def _eprover_again(run: _Run) -> Verdict | None:
@@ -155,8 +159,8 @@ def _refuted_by(run: _Run, model: FiniteModel, expert: str) -> Verdict | None:
 
 
 def _finite_model(run: _Run) -> Verdict | None:
-    if run.e_result is not None and run.e_result.status == "Theorem":
-        return None  # E proved it: no counter-model exists
+    if run.e_proved():
+        return None
     per_size = max(1, int(1000 * run.remaining() / 2 / (MAX_MODEL_SIZE - 1)))  # half: the rest for E
     try:
         model = find_counter_model(run.a, run.b, MAX_MODEL_SIZE, per_size)
@@ -170,7 +174,7 @@ def _finite_model(run: _Run) -> Verdict | None:
 
 
 def _linear_over_z(run: _Run) -> Verdict | None:
-    if run.e_result is not None and run.e_result.status == "Theorem":
+    if run.e_proved():
         return None
     try:
         found = find_linear_model(run.a, run.b)
@@ -194,7 +198,7 @@ def _linear_over_z(run: _Run) -> Verdict | None:
 
 
 def _model_family(run: _Run) -> Verdict | None:
-    if run.e_result is not None and run.e_result.status == "Theorem":
+    if run.e_proved():
         return None
     seconds = max(0.5, min(FAMILY_SECONDS, run.remaining() / 2))
     try:

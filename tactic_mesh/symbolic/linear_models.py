@@ -124,6 +124,7 @@ def find_linear_model(a: Equation, b: Equation, bound: int = MAX_COEFFICIENT) ->
 
 # -- the certificate ---------------------------------------------------------------------------------
 
+@functools.cache
 def theory_text() -> str:
     return resources.files("tactic_mesh.proofs").joinpath(THEORY_FILE).read_text(encoding="utf-8")
 
