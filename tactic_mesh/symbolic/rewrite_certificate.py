@@ -297,10 +297,8 @@ def canonical(rule: Rule) -> Rule:
     """The rule with its variables renamed ``x, y, z, w, u, v, x1, x2, …`` in order of occurrence."""
     olds = ordered_variables(rule[0], rule[1])
     news = [_NAMES[i] if i < len(_NAMES) else f"x{i - len(_NAMES) + 1}" for i in range(len(olds))]
-    # rename through a temporary prefix so that new names cannot capture old ones
-    temp = {old: f"_{i}" for i, old in enumerate(olds)}
-    final = {f"_{i}": new for i, new in enumerate(news)}
-    return (substitute(substitute(rule[0], temp), final), substitute(substitute(rule[1], temp), final))
+    names = dict(zip(olds, news, strict=True))  # applied to every leaf at once: no capture
+    return substitute(rule[0], names), substitute(rule[1], names)
 
 
 def term_text(t: Term) -> str:
@@ -382,10 +380,10 @@ def critical_pairs(rules: Sequence[Rule]) -> Iterator[tuple[int, int, tuple[int,
     """``(i, j, p, s, t)``: rule ``j`` (renamed) overlaps rule ``i``'s left side at the
     non-variable position ``p``; ``s`` is rule ``i``'s reduct, ``t`` rule ``j``'s.  The root
     overlap of a rule with itself is left out, and a root overlap of two rules is given once."""
+    renamed = [(rename(l2, "2_"), rename(r2, "2_")) for l2, r2 in rules]  # once, not per rule i
     for i, (l1, r1) in enumerate(rules):
         l1, r1 = rename(l1, "1_"), rename(r1, "1_")
-        for j, (l2, r2) in enumerate(rules):
-            l2, r2 = rename(l2, "2_"), rename(r2, "2_")
+        for j, (l2, r2) in enumerate(renamed):
             for p, sub in subterms(l1):
                 if isinstance(sub, str) and is_var(sub):
                     continue
