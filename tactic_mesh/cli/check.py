@@ -106,57 +106,58 @@ def _line(r: CommandResult) -> str:
     return f"{r.loc}: ok: {what}{extra}"
 
 
-def _recheck_rewrite_certificates(paths: list[str]) -> int:
+REWRITE_CERTIFICATE = "rewrite-certificate"  # the kind of a `.rwc` file's result: not a kernel declaration
+
+
+def _recheck_rewrite_certificates(paths: list[str]) -> list[CommandResult]:
     """``.rwc`` files: rewrite certificates (refutations from a saturation), re-checked by the
-    library's independent checker — not by the kernel, and said so."""
+    library's independent checker — not by the kernel, and said so in each result."""
     from tactic_mesh.kernel.errors import TacticMeshError
     from tactic_mesh.symbolic.rewrite_certificate import recheck
 
-    failed = 0
+    results: list[CommandResult] = []
     for path in paths:
+        where = Location(path, 1, 1)
         try:
-            text = Path(path).read_text(encoding="utf-8")
-            cert = recheck(text, file=path)
+            cert = recheck(Path(path).read_text(encoding="utf-8"), file=path)
         except (OSError, UnicodeDecodeError) as err:
-            print(f"{path}: cannot read the certificate: {err}", file=sys.stderr)
-            failed += 1
+            message = f"cannot read the certificate: {err}"
+            results.append(CommandResult(REWRITE_CERTIFICATE, path, False, message, where))
         except TacticMeshError as err:
-            print(f"{err}", file=sys.stderr)
-            failed += 1
+            results.append(CommandResult(REWRITE_CERTIFICATE, path, False, err.message, err.loc or where))
         else:
-            print(f"{path}: ¬ ({cert.hypothesis.text()} ⟹ {cert.refuted.text()}): rewrite certificate re-checked "
-                  f"({len(cert.rules)} rules, {cert.critical_pairs} critical pairs joinable; checked by the "
-                  "rewrite-certificate checker, not the kernel)")
-    return 1 if failed else 0
+            results.append(CommandResult(
+                REWRITE_CERTIFICATE, path, True, "", where,
+                output=(f"¬ ({cert.hypothesis.text()} ⟹ {cert.refuted.text()}): {len(cert.rules)} rules, "
+                        f"{cert.critical_pairs} critical pairs joinable; checked by the rewrite-certificate "
+                        "checker, not the kernel")))
+    return results
 
 
 def run_check(args: argparse.Namespace) -> int:
     certificates = [f for f in args.files if f.endswith(".rwc")]
-    if certificates:
-        others = [f for f in args.files if not f.endswith(".rwc")]
-        status = _recheck_rewrite_certificates(certificates)
-        if not others:
-            return status
-        args.files = others
-        return max(status, run_check(args))
+    args.files = [f for f in args.files if not f.endswith(".rwc")]
     options = Options(allow_sorry=args.allow_sorry, forbid_axioms=args.forbid_axioms)
     trace = None
     if args.trace:
         from tactic_mesh.handlers.artifacts import TraceWriter
 
         trace = TraceWriter(Path(args.trace), [Path(f) for f in args.files])
-    results = check_files(args.files, options, show_progress=not args.json, trace=trace)
+    results = check_files(args.files, options, show_progress=not args.json, trace=trace) if args.files else []
+    results += _recheck_rewrite_certificates(certificates)
     if trace is not None:  # an artifact that could not be written fails its declaration
         for name, message in trace.errors:
             results.append(CommandResult("trace", name, False, message, Location(args.trace, 1, 1)))
     failed = [r for r in results if not r.ok]
-    declarations = [r for r in results if not r.kind.startswith("#") and r.kind != "universe"]
+    declarations = [r for r in results
+                    if not r.kind.startswith("#") and r.kind not in ("universe", REWRITE_CERTIFICATE)]
     if args.json:
         payload = {
             "ok": not failed,
             "checked": len(declarations),
             "failed": len(failed),
             "kernel_rechecked": True,
+            "rewrite_certificates": len(certificates),  # checked by their own checker, not the kernel
             **({"artifacts": [{"theorem": n, "assembly": str(a), "proof_term": str(p)} for n, a, p in trace.written]}
                if trace is not None else {}),
             "results": [r.to_json() for r in results],
@@ -175,6 +176,9 @@ def run_check(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     print(f"all {len(declarations)} declarations checked: {KERNEL_NOTE}")
+    if certificates:
+        print(f"{len(certificates)} rewrite certificate(s) re-checked by the rewrite-certificate checker, "
+              "not the kernel")
     if trace is not None:
         print(f"{len(trace.written)} theorem(s) traced into {args.trace}: each proof term was rebuilt by a "
               "sequential replay of its assembly and re-checked by the kernel")

@@ -53,6 +53,12 @@ def test_rows_are_decided_with_certificates(tmp_path: Path, capsys: pytest.Captu
                        encoding="utf-8")
     assert main(["check", str(damaged)]) == 1
     assert f"{damaged}:" in capsys.readouterr().err
+    # with --json, theories and rewrite certificates together are one JSON document
+    assert main(["check", "--json", records[0]["certificate"], records[4]["certificate"]]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["ok"] and payload["rewrite_certificates"] == 1
+    rwc = [r for r in payload["results"] if r["kind"] == "rewrite-certificate"]
+    assert len(rwc) == 1 and "not the kernel" in rwc[0]["output"]
     root = ET.fromstring(plot.read_text(encoding="utf-8"))
     assert sum(1 for e in root.iter() if e.tag.endswith("rect") and e.get("class") == "proved") == 1
 
