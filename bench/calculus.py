@@ -45,17 +45,9 @@ if str(ROOT) not in sys.path:  # run as `python bench/calculus.py` without insta
 
 from report import finish, fmt_s, header, say, spread, timed, to_stderr  # noqa: E402
 
-from tactic_mesh.calculus.kernel_handler import KernelHandler  # noqa: E402
-from tactic_mesh.calculus.machine import (  # noqa: E402
-    Budget,
-    Forward,
-    HandlerResult,
-    Machine,
-    Success,
-    collect,
-)
+from tactic_mesh.calculus.machine import Budget, Machine, collect  # noqa: E402
+from tactic_mesh.calculus.outcomes import Success  # noqa: E402
 from tactic_mesh.calculus.state import ProofState  # noqa: E402
-from tactic_mesh.calculus.tactic_block import prove_by_block  # noqa: E402
 from tactic_mesh.calculus.terms import (  # noqa: E402
     Bind,
     Choice,
@@ -70,6 +62,9 @@ from tactic_mesh.calculus.terms import (  # noqa: E402
     VUnit,
     VVar,
 )
+from tactic_mesh.handlers.blocks import prove_by_block  # noqa: E402
+from tactic_mesh.handlers.kernel import KernelHandler  # noqa: E402
+from tactic_mesh.handlers.protocol import Forward, HandlerResult  # noqa: E402
 from tactic_mesh.kernel.commands import CommandResult, FileChecker  # noqa: E402
 from tactic_mesh.kernel.deep import run_deep  # noqa: E402
 from tactic_mesh.kernel.environment import Environment  # noqa: E402
@@ -759,8 +754,8 @@ def bench_prove() -> dict[str, Any]:
     """Automatic search on the required examples (nodes, time), and `tactic-mesh prove` end to end."""
     import subprocess
 
-    from tactic_mesh.calculus.search import Searcher
     from tactic_mesh.cli.prove import _library_env
+    from tactic_mesh.handlers.search import Searcher
     from tactic_mesh.kernel.elab import elaborate_closed
     from tactic_mesh.kernel.syntax import parse_term
 

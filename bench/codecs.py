@@ -47,7 +47,6 @@ if str(ROOT) not in sys.path:  # run as `python bench/codecs.py` without install
 
 from report import finish, fmt_s, header, say, timed, to_stderr  # noqa: E402
 
-from tactic_mesh.calculus import tactic_block  # noqa: E402
 from tactic_mesh.calculus.state import ProofState, Provenance  # noqa: E402
 from tactic_mesh.calculus.steppack import Coupling, CouplingKind, ResidualBuilder, StateDelta, StepPack  # noqa: E402
 from tactic_mesh.calculus.terms import Op, Pure, Term, VNum, seq  # noqa: E402
@@ -68,6 +67,7 @@ from tactic_mesh.codecs.json_base import (  # noqa: E402
 from tactic_mesh.codecs.json_limits import _pairs_unique, check_text, dump_text, parse_text  # noqa: E402
 from tactic_mesh.codecs.json_records import read_records, write_record  # noqa: E402
 from tactic_mesh.codecs.json_state import COUPLING_KINDS, StateReader, StateWriter  # noqa: E402
+from tactic_mesh.handlers import blocks as tactic_block  # noqa: E402
 from tactic_mesh.kernel.commands import FileChecker  # noqa: E402
 from tactic_mesh.kernel.deep import run_deep  # noqa: E402
 from tactic_mesh.kernel.environment import Environment  # noqa: E402
@@ -362,8 +362,8 @@ def bench_dsl(runs: int) -> dict[str, Any]:
     `.tac` text; parse it (lines/s), against splitting the same tactic text with the `.tm` splitter."""
     from importlib import resources
 
-    from tactic_mesh.calculus.tactic_block import defer_seq
     from tactic_mesh.calculus.tactic_syntax import split_tactics
+    from tactic_mesh.calculus.tactics import defer_seq
     from tactic_mesh.codecs.dsl import parse_program, print_program
 
     text = resources.files("tactic_mesh.proofs").joinpath("tactics.tm").read_text(encoding="utf-8")

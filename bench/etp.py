@@ -23,7 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from tactic_mesh.symbolic.equations import data_dir, parse_equation
+from tactic_mesh.calculus.magma.equations import data_dir, parse_equation
 
 Row = tuple[str, str, str, str]  # lhs, rhs, holds, stratum
 

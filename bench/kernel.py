@@ -75,7 +75,7 @@ SEED = 20240611
 _COLD_PRELUDE = """
 import time
 t0 = time.perf_counter()
-from tactic_mesh.kernel.prelude import check_prelude
+from tactic_mesh.kernel.prelude import check_prelude  # noqa: E402
 t1 = time.perf_counter()
 env, results = check_prelude()
 t2 = time.perf_counter()

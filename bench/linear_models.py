@@ -23,7 +23,7 @@ import statistics
 import time
 from collections.abc import Callable
 
-from tactic_mesh.symbolic.equations import parse_equation
+from tactic_mesh.calculus.magma.equations import parse_equation
 from tactic_mesh.symbolic.finite_models import FiniteModel
 from tactic_mesh.symbolic.linear_models import AffineZ, find_linear_model, refute_linear, theory_env
 from tactic_mesh.symbolic.refutation import refute

@@ -38,8 +38,8 @@ if str(ROOT) not in sys.path:  # run as `python bench/traces.py` without install
 from report import finish, fmt_s, header, say, spread, timed, to_stderr  # noqa: E402
 
 from tactic_mesh.cli.check import check_files  # noqa: E402
-from tactic_mesh.handlers.artifacts import TraceWriter, environment_for, read_header, replay_artifact  # noqa: E402
 from tactic_mesh.kernel.commands import CommandResult, Options  # noqa: E402
+from tactic_mesh.proofs.artifacts import TraceWriter, environment_for, read_header, replay_artifact  # noqa: E402
 
 FILES = [ROOT / "tactic_mesh" / "proofs" / "basics.tm", ROOT / "tactic_mesh" / "proofs" / "tactics.tm"]
 MB = 1e6

@@ -44,9 +44,9 @@ import re
 
 import attrs
 
-from tactic_mesh.calculus.kernel_handler import KernelHandler
+from tactic_mesh.calculus.combinators import refine
+from tactic_mesh.calculus.goals import goal_elaborator
 from tactic_mesh.calculus.state import ProofState
-from tactic_mesh.calculus.tactics import refine
 from tactic_mesh.calculus.terms import Term
 from tactic_mesh.kernel import level as lv
 from tactic_mesh.kernel.environment import ConstructorInfo, InductiveInfo, RecursorInfo
@@ -123,7 +123,7 @@ def plan_elim(tactic: str, var: str, state: ProofState) -> ElimPlan:
     hyp = lctx.find_by_name(var)
     if hyp is None:
         raise ElimError(f"{tactic}: unknown hypothesis '{var}'")
-    checker = KernelHandler.elaborator(state, goal).tc
+    checker = goal_elaborator(state, goal).tc
     show = _Shower(state, lctx)
     hyp_type = mctx.instantiate(hyp.type)
     ty = checker.whnf(hyp_type)

@@ -15,13 +15,13 @@ is the general ``rw`` tactic.
 
 from __future__ import annotations
 
+from tactic_mesh.calculus.combinators import exact, refine
+from tactic_mesh.calculus.magma.chains import Chain, Fact, bidirectional, chain_text
+from tactic_mesh.calculus.magma.equations import Term as MagmaTerm
+from tactic_mesh.calculus.magma.terms import ordered_variables
 from tactic_mesh.calculus.state import ProofState
-from tactic_mesh.calculus.tactics import exact, refine
 from tactic_mesh.calculus.terms import Fail, Term, VStr
 from tactic_mesh.kernel.expr import BVar, Expr, FVar, Pi, const_name, get_app_fn_args
-from tactic_mesh.symbolic.chains import Chain, Fact, bidirectional, chain_text
-from tactic_mesh.symbolic.equations import Term as MagmaTerm
-from tactic_mesh.symbolic.terms import ordered_variables
 
 DEFAULT_DEPTH = 4
 MAX_DEPTH = 8

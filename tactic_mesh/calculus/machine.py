@@ -40,6 +40,7 @@ from typing import Generic, Protocol, TypeVar
 import attrs
 from immutables import Map
 
+from tactic_mesh.calculus.outcomes import Failure, Interrupted, OutOfFuel, Panic, ReplayIncompatible, Stop, Success
 from tactic_mesh.calculus.terms import (
     Bind,
     Choice,
@@ -63,88 +64,9 @@ from tactic_mesh.calculus.terms import (
     VUnit,
     VVar,
 )
+from tactic_mesh.handlers.protocol import Forward, Handler, Raise, Refine
 
 S = TypeVar("S")
-
-# ---------------------------------------------------------------------------------------------
-# outcomes
-# ---------------------------------------------------------------------------------------------
-
-
-@attrs.frozen
-class Success(Generic[S]):
-    value: Value
-    state: S
-
-
-@attrs.frozen
-class Failure:
-    reason: Value
-
-
-@attrs.frozen
-class Panic:
-    reason: str
-
-
-@attrs.frozen
-class OutOfFuel:
-    steps: int
-
-
-@attrs.frozen
-class Interrupted:
-    seconds: float
-
-
-@attrs.frozen
-class ReplayIncompatible:
-    field: str
-    expected: str
-    found: str
-
-
-Stop = Failure | Panic | OutOfFuel | Interrupted | ReplayIncompatible
-
-_NEXT = VStr("\x00next")  # internal: backtrack to the next alternative without a new reason
-
-# ---------------------------------------------------------------------------------------------
-# handlers
-# ---------------------------------------------------------------------------------------------
-
-
-@attrs.frozen
-class Forward:
-    """The handler does not handle this operation: ask the next one outward."""
-
-
-@attrs.frozen
-class Raise:
-    """The operation failed catchably."""
-
-    reason: Value
-
-
-@attrs.frozen
-class Refine:
-    """A ``foreign`` computation whose refinement into the core is known: run ``program`` (closed,
-    computed from the current state) in its place."""
-
-    program: Term
-
-
-HandlerResult = tuple[Value, S] | Forward | Raise | Refine | Panic | ReplayIncompatible
-
-
-class Handler(Protocol[S]):
-    """Gives meaning to operations (and ``foreign`` symbols) on a state of type ``S``."""
-
-    name: str
-
-    def operation(self, name: str, operands: Sequence[Value], state: S) -> HandlerResult[S]: ...
-
-    def foreign(self, symbol: str, payload: Value, state: S) -> HandlerResult[S]: ...
-
 
 class Focusable(Protocol):
     """States that ``focus`` can narrow: ``narrow`` returns the narrowed state and a token that
@@ -160,6 +82,8 @@ Scorer = Callable[[Term, object], float]
 # ---------------------------------------------------------------------------------------------
 # machine data
 # ---------------------------------------------------------------------------------------------
+
+_NEXT = VStr("\x00next")  # internal: backtrack to the next alternative without a new reason
 
 Env = Map[str, object]  # value variables → Value, fix names → _FixClosure
 

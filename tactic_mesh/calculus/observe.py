@@ -13,9 +13,10 @@ from collections.abc import Mapping, Sequence
 
 import attrs
 
-from tactic_mesh.calculus.machine import Budget, Handler, Machine, Scorer, collect
+from tactic_mesh.calculus.machine import Budget, Machine, Scorer, collect
 from tactic_mesh.calculus.state import ProofState
 from tactic_mesh.calculus.terms import Term
+from tactic_mesh.handlers.protocol import Handler
 from tactic_mesh.kernel.expr import Const, Expr, FVar, MVar, mk_app, replace
 from tactic_mesh.kernel.typechecker import TypeChecker
 from tactic_mesh.kernel.unify import MetaChecker

@@ -9,7 +9,7 @@ from pathlib import Path
 
 
 def run_replay(args: argparse.Namespace) -> int:
-    from tactic_mesh.handlers.artifacts import ArtifactError, artifacts_in, describe_steps, replay_artifact
+    from tactic_mesh.proofs.artifacts import ArtifactError, artifacts_in, describe_steps, replay_artifact
 
     paths = artifacts_in([Path(a) for a in args.artifacts])
     if not paths:
@@ -46,7 +46,7 @@ def run_replay(args: argparse.Namespace) -> int:
 def run_graph(args: argparse.Namespace) -> int:
     from tactic_mesh.calculus.projections import proof_graph
     from tactic_mesh.codecs.graph_render import render
-    from tactic_mesh.handlers.artifacts import ArtifactError, load_checked, read_header
+    from tactic_mesh.proofs.artifacts import ArtifactError, load_checked, read_header
 
     path = Path(args.artifact)
     try:

@@ -15,7 +15,7 @@ from tactic_mesh.kernel.errors import Location, TacticMeshError
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
-    from tactic_mesh.handlers.artifacts import TraceWriter
+    from tactic_mesh.proofs.artifacts import TraceWriter
 
 KERNEL_NOTE = "every accepted declaration was re-checked by the kernel type checker"
 
@@ -24,7 +24,7 @@ def check_files(paths: list[str], options: Options, show_progress: bool = False,
                 trace: TraceWriter | None = None) -> list[CommandResult]:
     """Check the files in order against one growing environment; with ``trace``, every theorem's
     assembly is recorded and written (``--trace DIR``)."""
-    from tactic_mesh.handlers.artifacts import start_environment
+    from tactic_mesh.proofs.library import start_environment
 
     results: list[CommandResult] = []
     files = [Path(p) for p in paths]
@@ -32,7 +32,7 @@ def check_files(paths: list[str], options: Options, show_progress: bool = False,
         env = start_environment(files)
     except TacticMeshError as err:
         return [CommandResult("prelude", "", False, err.message, Location("<prelude>", 1, 1))]
-    from tactic_mesh.calculus.tactic_block import prove_by_block
+    from tactic_mesh.handlers.blocks import prove_by_block
 
     checker = FileChecker(env, options, prove_by_block)
     if trace is not None:
@@ -46,7 +46,7 @@ def check_files(paths: list[str], options: Options, show_progress: bool = False,
             if trace is None:
                 results.extend(run_deep(checker.check_file, path, task.parsed, task.advance))
             else:
-                from tactic_mesh.handlers.artifacts import traced_run
+                from tactic_mesh.proofs.artifacts import traced_run
 
                 def check_one(p: Path = path, t: _Task = task) -> list[CommandResult]:
                     return run_deep(checker.check_file, p, t.parsed, t.advance)
@@ -140,7 +140,7 @@ def run_check(args: argparse.Namespace) -> int:
     options = Options(allow_sorry=args.allow_sorry, forbid_axioms=args.forbid_axioms)
     trace = None
     if args.trace:
-        from tactic_mesh.handlers.artifacts import TraceWriter
+        from tactic_mesh.proofs.artifacts import TraceWriter
 
         trace = TraceWriter(Path(args.trace), [Path(f) for f in args.files])
     results = check_files(args.files, options, show_progress=not args.json, trace=trace) if args.files else []

@@ -28,8 +28,8 @@ REQUIRED = ("lhs_eq", "rhs_eq")
 
 def _decide_row(job: tuple[int, str, str, float]) -> dict[str, Any]:
     """One row, in a worker process: parse, decide, and return a plain record."""
+    from tactic_mesh.calculus.magma.equations import EquationError, parse_equation
     from tactic_mesh.kernel.errors import Location
-    from tactic_mesh.symbolic.equations import EquationError, parse_equation
     from tactic_mesh.symbolic.etp import decide
 
     index, lhs, rhs, budget = job
@@ -112,7 +112,7 @@ def _plot(records: list[dict[str, Any]], path: Path) -> None:
 
 
 def _single(args: argparse.Namespace) -> tuple[list[dict[str, str]], str | None]:
-    from tactic_mesh.symbolic.equations import EquationError, data_dir, load_equations
+    from tactic_mesh.calculus.magma.equations import EquationError, data_dir, load_equations
 
     source = Path(args.equations) if args.equations else (data_dir() or Path("equations.txt")) / "equations.txt"
     if args.equations is None and data_dir() is None:

@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     prove.add_argument("--budget", type=_positive(float), default=5.0, metavar="SECONDS", help="search time budget")
     prove.add_argument("--max-nodes", type=_positive(int), default=2000, metavar="N", help="search node budget")
     prove.add_argument("--json", action="store_true", help="machine-readable output")
+    prove.add_argument("--policy", default="heuristic", metavar="NAME",
+                       help="the search policy (registered policies; default: heuristic)")
     prove.add_argument(
         "--library", choices=("basics", "all"), default="basics",
         help="the lemmas available: basics.tm (default), or all (with tactics.tm: slower start-up)",

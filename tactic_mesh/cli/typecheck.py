@@ -12,8 +12,8 @@ def run_typecheck(args: argparse.Namespace) -> int:
     error naming the sub-term.  Files are read in order, each seeing the previous ones' theorems.
     Without ``--run`` no block runs: each theorem enters the environment as ``sorryAx`` so that
     later blocks can use it, and nothing is reported as proved."""
+    from tactic_mesh.handlers.typecheck import typecheck_files
     from tactic_mesh.kernel.errors import TacticMeshError
-    from tactic_mesh.typing.api import typecheck_files
 
     try:
         results = typecheck_files(args.files, run=args.run)

@@ -357,9 +357,9 @@ def program_comments(text: str) -> list[str]:
 
 @functools.cache
 def _tactic_api() -> Any:
-    from tactic_mesh.calculus import tactic_block
+    from tactic_mesh.calculus.tactics import registry
 
-    return tactic_block
+    return registry
 
 
 def _payload_shape_ok(payload: Value) -> bool:

@@ -19,17 +19,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tactic_mesh.calculus.equational import equation_of
-from tactic_mesh.calculus.machine import Forward, HandlerResult, Raise, Refine
+from tactic_mesh.calculus.magma.equations import Equation
+from tactic_mesh.calculus.magma.equations import Term as MagmaTerm
+from tactic_mesh.calculus.magma.terms import substitute
 from tactic_mesh.calculus.state import ProofState
-from tactic_mesh.calculus.tactic_block import expand
+from tactic_mesh.calculus.tactics import expand
 from tactic_mesh.calculus.terms import Contract, Foreign, Term, Value, VRecord, VStr
+from tactic_mesh.handlers.protocol import Forward, HandlerResult, Raise, Refine
 from tactic_mesh.kernel.errors import TacticMeshError
 from tactic_mesh.kernel.expr import Expr, Pi, const_name, get_app_fn_args
 from tactic_mesh.symbolic.eprover import run_eprover
-from tactic_mesh.symbolic.equations import Equation
-from tactic_mesh.symbolic.equations import Term as MagmaTerm
 from tactic_mesh.symbolic.reconstruction import replay
-from tactic_mesh.symbolic.terms import substitute
 
 EPROVER_CONTRACT = Contract(
     effects=frozenset({"Elaborate", "AssignMetavar"}), consumes_goals=1, produces_goals=0,

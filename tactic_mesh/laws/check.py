@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, Phase, assume, find, settings
 from hypothesis.errors import HypothesisWarning, NoSuchExample
 
 from tactic_mesh.calculus.effects import Sort as VSort
-from tactic_mesh.calculus.kernel_handler import KernelHandler
+from tactic_mesh.calculus.goals import show_in_goal
 from tactic_mesh.calculus.observe import Observation
 from tactic_mesh.calculus.state import ProofState
-from tactic_mesh.calculus.tactic_block import goals_text as block_goals_text
+from tactic_mesh.calculus.tactics import goals_text as block_goals_text
 from tactic_mesh.calculus.terms import Term
 from tactic_mesh.codecs.dsl import print_program
 from tactic_mesh.laws.catalogue import LAWS
@@ -66,7 +66,7 @@ def _shown(name: str, ing: Ingredients, state: ProofState) -> str:
     if name in ("i", "j"):
         goal = ing.positions(state)[0 if name == "i" else 1]
         target = state.metavar_graph.instantiate(state.metavar_graph.decl(goal).type)
-        return f"{value} (goal {state.obligation_id(goal)}: {KernelHandler.show(state, goal, target)})"
+        return f"{value} (goal {state.obligation_id(goal)}: {show_in_goal(state, goal, target)})"
     return repr(value)
 
 

@@ -6,7 +6,7 @@ instance runs on, and the fuel each side is given.
 
 from __future__ import annotations
 
-from tactic_mesh.calculus.kernel_handler import KernelHandler
+from tactic_mesh.calculus.goals import show_in_goal
 from tactic_mesh.calculus.state import ProofState
 from tactic_mesh.calculus.steppack import coupling_of
 from tactic_mesh.calculus.terms import Focus, free_value_vars
@@ -122,6 +122,6 @@ def show_unfocused(ing: Ingredients, before: ProofState, after: ProofState) -> l
     """``unfocused_goals`` for people: each goal outside the focus, as ``after`` sees it."""
     lines = []
     for g, assigned, _context, target in unfocused_goals(ing, before, after):
-        shown = "assigned" if assigned else "⊢ " + KernelHandler.show(after, g, target)
+        shown = "assigned" if assigned else "⊢ " + show_in_goal(after, g, target)
         lines.append(f"{before.obligation_id(g)}: {shown}")
     return lines

@@ -15,11 +15,12 @@ from pathlib import Path
 import attrs
 from hypothesis import strategies as st
 
-from tactic_mesh.calculus.machine import Budget, Success
+from tactic_mesh.calculus.combinators import MAIN, exact, intro, refine, try_
+from tactic_mesh.calculus.machine import Budget
+from tactic_mesh.calculus.outcomes import Success
 from tactic_mesh.calculus.state import ProofState
-from tactic_mesh.calculus.tactic_block import HANDLERS, defer, defer_seq, prove_by_block, tactic_machine
 from tactic_mesh.calculus.tactic_syntax import split_block, split_tactics
-from tactic_mesh.calculus.tactics import MAIN, exact, intro, refine, try_
+from tactic_mesh.calculus.tactics import HANDLERS, defer, defer_seq
 from tactic_mesh.calculus.terms import (
     Bind,
     Choice,
@@ -36,6 +37,8 @@ from tactic_mesh.calculus.terms import (
     VVar,
     seq,
 )
+from tactic_mesh.handlers.blocks import prove_by_block, tactic_machine
+from tactic_mesh.handlers.typecheck import initial_state
 from tactic_mesh.kernel.commands import FileChecker
 from tactic_mesh.kernel.deep import run_deep
 from tactic_mesh.kernel.environment import Environment
@@ -43,7 +46,6 @@ from tactic_mesh.kernel.expr import Const, Expr, get_app_fn
 from tactic_mesh.kernel.prelude import prelude
 from tactic_mesh.laws.run import HANDLER_NAMES
 from tactic_mesh.laws.schema import H_VAR, K_VAR, Ingredients
-from tactic_mesh.typing.api import initial_state
 
 PROOFS = Path(__file__).resolve().parents[1] / "proofs"
 

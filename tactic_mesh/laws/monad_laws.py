@@ -3,7 +3,7 @@ fixpoint unfolding (DESIGN §6, first rows of the table)."""
 
 from __future__ import annotations
 
-from tactic_mesh.calculus.tactics import ifte
+from tactic_mesh.calculus.combinators import ifte
 from tactic_mesh.calculus.terms import Bind, Pure, VVar
 from tactic_mesh.laws.conditions import h_ignores_x, t_succeeds, within_fuel
 from tactic_mesh.laws.law import Law

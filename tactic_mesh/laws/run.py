@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tactic_mesh.calculus.kernel_handler import KernelHandler
-from tactic_mesh.calculus.machine import Forward, Handler, HandlerResult, Raise, Scorer
+from tactic_mesh.calculus.machine import Scorer
 from tactic_mesh.calculus.observe import Observation, observe, same_state
 from tactic_mesh.calculus.state import ProofState
-from tactic_mesh.calculus.tactic_block import TacticHandler
 from tactic_mesh.calculus.terms import Foreign, Op, Term, Value, VStr
+from tactic_mesh.handlers.kernel import KernelHandler
+from tactic_mesh.handlers.protocol import Forward, Handler, HandlerResult, Raise
+from tactic_mesh.handlers.tactic import TacticHandler
 
 LAW_FUEL = 20_000  # machine steps per side of an instance
 LAW_LIMIT = 8  # successes compared per side

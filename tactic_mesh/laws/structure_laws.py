@@ -3,7 +3,7 @@ scored choice (DESIGN §6, last rows of the table)."""
 
 from __future__ import annotations
 
-from tactic_mesh.calculus.tactics import progress
+from tactic_mesh.calculus.combinators import progress
 from tactic_mesh.calculus.terms import Bind, Focus, Handle, Pure
 from tactic_mesh.laws.conditions import (
     disconnected,

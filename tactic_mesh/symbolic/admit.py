@@ -23,7 +23,7 @@ def theorem_text(name: str, statement: str, script: tuple[str, ...] | list[str])
 def admit(theory: str, origin: str, env: Environment | None = None) -> Environment:
     """Check every declaration of ``theory`` on top of ``env`` (default: the prelude); the
     extended environment, or ``TacticMeshError`` naming the first declaration refused."""
-    from tactic_mesh.calculus.tactic_block import prove_by_block
+    from tactic_mesh.handlers.blocks import prove_by_block
 
     checker = FileChecker(env if env is not None else prelude(), tactic_runner=prove_by_block)
     results = run_deep(checker.check_text, theory, f"<{origin}>")

@@ -20,7 +20,7 @@ import time
 
 import attrs
 
-from tactic_mesh.symbolic.equations import Equation
+from tactic_mesh.calculus.magma.equations import Equation
 from tactic_mesh.symbolic.tptp import Clause, TptpError, parse_clauses, problem
 
 BINARY_ENV = "TACTIC_MESH_EPROVER"  # overrides the binary (tests point it at a missing or broken one)

@@ -33,9 +33,9 @@ from collections.abc import Callable
 
 import attrs
 
+from tactic_mesh.calculus.magma.equations import Equation
 from tactic_mesh.kernel.errors import TacticMeshError
 from tactic_mesh.symbolic.eprover import EResult, run_eprover
-from tactic_mesh.symbolic.equations import Equation
 from tactic_mesh.symbolic.finite_models import FiniteModel, find_counter_model
 from tactic_mesh.symbolic.instances import prove_by_instance
 from tactic_mesh.symbolic.linear_models import find_linear_model, refute_linear, seconds_needed

@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from tactic_mesh.symbolic.equations import Equation, Term, evaluate
+from tactic_mesh.calculus.magma.equations import Equation, Term, evaluate
 
 
 @attrs.frozen

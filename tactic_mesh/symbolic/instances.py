@@ -10,10 +10,10 @@ import itertools
 
 import attrs
 
+from tactic_mesh.calculus.magma.equations import Equation, show
+from tactic_mesh.calculus.magma.terms import match_pair
 from tactic_mesh.symbolic.admit import admit, intro_line, theorem_text
-from tactic_mesh.symbolic.equations import Equation, show
 from tactic_mesh.symbolic.refutation import implication_text
-from tactic_mesh.symbolic.terms import match_pair
 
 _counter = itertools.count()
 

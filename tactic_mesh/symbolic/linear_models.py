@@ -27,10 +27,10 @@ from importlib import resources
 
 import attrs
 
+from tactic_mesh.calculus.magma.equations import Equation, Term
 from tactic_mesh.kernel.environment import Environment
 from tactic_mesh.kernel.prelude import prelude
 from tactic_mesh.symbolic.admit import admit
-from tactic_mesh.symbolic.equations import Equation, Term
 from tactic_mesh.symbolic.model_families import LinearForm, WordValues, linear_form
 from tactic_mesh.symbolic.refutation import Refutation, forall_text, implication_text, refutation_lines
 

@@ -46,7 +46,7 @@ from functools import cache
 
 import attrs
 
-from tactic_mesh.symbolic.equations import Equation, Term, evaluate
+from tactic_mesh.calculus.magma.equations import Equation, Term, evaluate
 from tactic_mesh.symbolic.finite_models import FiniteModel
 from tactic_mesh.symbolic.refutation import MAX_LAW_TUPLES, law_tuples
 

@@ -27,12 +27,12 @@ import itertools
 
 import attrs
 
+from tactic_mesh.calculus.magma.chains import Chain, Fact, chain_text, derive, derive_instance, fill
+from tactic_mesh.calculus.magma.equations import Equation, Term, show
+from tactic_mesh.calculus.magma.terms import is_var, match_pair, ordered_variables, substitute, variables
 from tactic_mesh.kernel.errors import TacticMeshError
 from tactic_mesh.symbolic.admit import admit, intro_line, theorem_text
-from tactic_mesh.symbolic.chains import Chain, Fact, chain_text, derive, derive_instance, fill
-from tactic_mesh.symbolic.equations import Equation, Term, show
 from tactic_mesh.symbolic.refutation import implication_text
-from tactic_mesh.symbolic.terms import is_var, match_pair, ordered_variables, substitute, variables
 from tactic_mesh.symbolic.tptp import Clause, Source
 
 _counter = itertools.count()

@@ -48,11 +48,11 @@ import itertools
 
 import attrs
 
+from tactic_mesh.calculus.magma.equations import Equation, Term, evaluate, show
+from tactic_mesh.calculus.magma.terms import ordered_variables, substitute, subterms
 from tactic_mesh.kernel.environment import Environment
 from tactic_mesh.symbolic.admit import admit
-from tactic_mesh.symbolic.equations import Equation, Term, evaluate, show
 from tactic_mesh.symbolic.finite_models import FiniteModel
-from tactic_mesh.symbolic.terms import ordered_variables, substitute, subterms
 
 _counter = itertools.count()
 

@@ -60,18 +60,8 @@ from collections.abc import Iterator, Sequence
 
 import attrs
 
-from tactic_mesh.kernel.errors import Location, TacticMeshError
-from tactic_mesh.symbolic.eprover import run_eprover
-from tactic_mesh.symbolic.equations import (
-    OP,
-    Equation,
-    EquationError,
-    EquationParser,
-    Term,
-    parse_equation,
-    show,
-)
-from tactic_mesh.symbolic.terms import (
+from tactic_mesh.calculus.magma.equations import OP, Equation, EquationError, EquationParser, Term, parse_equation, show
+from tactic_mesh.calculus.magma.terms import (
     CONST,
     is_var,
     match,
@@ -85,6 +75,8 @@ from tactic_mesh.symbolic.terms import (
     unify,
     variables,
 )
+from tactic_mesh.kernel.errors import Location, TacticMeshError
+from tactic_mesh.symbolic.eprover import run_eprover
 from tactic_mesh.symbolic.tptp import Clause
 
 CHECKED_BY = "rewrite-certificate"

@@ -13,9 +13,9 @@ import itertools
 import attrs
 
 from tactic_mesh.calculus.equational import find_chain
+from tactic_mesh.calculus.magma.chains import Fact
+from tactic_mesh.calculus.magma.equations import Equation
 from tactic_mesh.symbolic.admit import admit, intro_line, theorem_text
-from tactic_mesh.symbolic.chains import Fact
-from tactic_mesh.symbolic.equations import Equation
 from tactic_mesh.symbolic.refutation import implication_text
 
 _counter = itertools.count()

@@ -15,9 +15,9 @@ import re
 
 import attrs
 
+from tactic_mesh.calculus.magma.equations import Equation, Term
+from tactic_mesh.calculus.magma.terms import CONST
 from tactic_mesh.kernel.errors import Location, TacticMeshError
-from tactic_mesh.symbolic.equations import Equation, Term
-from tactic_mesh.symbolic.terms import CONST
 
 MAX_DEPTH = 400  # nesting of a term (deeper terms are refused, not recursed into)
 _TOKEN = re.compile(r"\s*(?:(?P<name>[A-Za-z$][A-Za-z0-9_$]*)|(?P<num>\d+)|(?P<str>'(?:[^'\\]|\\.)*')"

@@ -4,20 +4,12 @@
   lattice (join, widening), ``interface_of_state`` and ``conforms``;
 * ``judgment`` — the core rules (``CoreChecker``), Δ (``Delta``), value types, ``Typed``;
 * ``derived`` — the derived tactic vocabulary (``Checker``);
-* ``api`` — ``check``, ``check_block``, ``typecheck_tm``/``typecheck_files``;
-* ``coupling`` — when branch permutation is justified; ``recording`` — a recording handler;
+* ``api`` — ``check``, ``check_block`` (files, which run their blocks: ``handlers/typecheck.py``);
+* ``coupling`` — when branch permutation is justified (the recording handler: ``handlers/recording.py``);
 * ``errors`` — ``TypingError`` (a path into the term and the mismatch) and ``Diagnostic``.
 """
 
-from tactic_mesh.typing.api import (
-    TheoremTyping,
-    TypecheckSession,
-    check,
-    check_block,
-    initial_state,
-    typecheck_files,
-    typecheck_tm,
-)
+from tactic_mesh.typing.api import check, check_block
 from tactic_mesh.typing.coupling import Justification, branch_permutation_justified, coupling_components
 from tactic_mesh.typing.derived import Checker
 from tactic_mesh.typing.errors import Diagnostic, TypingError
@@ -32,7 +24,6 @@ from tactic_mesh.typing.interface import (
     join,
 )
 from tactic_mesh.typing.judgment import Delta, Typed, VType
-from tactic_mesh.typing.recording import RecordingHandler, recording_tactic_machine
 
 __all__ = [
     "Arity",
@@ -42,11 +33,8 @@ __all__ = [
     "EffectRow",
     "Interface",
     "Justification",
-    "RecordingHandler",
     "Shape",
     "Slot",
-    "TheoremTyping",
-    "TypecheckSession",
     "Typed",
     "TypingError",
     "VType",
@@ -55,10 +43,6 @@ __all__ = [
     "check_block",
     "conforms",
     "coupling_components",
-    "initial_state",
     "interface_of_state",
     "join",
-    "recording_tactic_machine",
-    "typecheck_files",
-    "typecheck_tm",
 ]

@@ -44,14 +44,10 @@ from typing import Any
 
 import attrs
 
-from tactic_mesh.calculus.tactic_block import (
-    binder_base_name,
-    calc_steps,
-    decode_call,
-    fresh_binder_name,
-    parse_rules,
-)
 from tactic_mesh.calculus.tactic_syntax import TacticCall, is_elim_with
+from tactic_mesh.calculus.tactics import decode_call, spec_of
+from tactic_mesh.calculus.tactics.calc import calc_steps
+from tactic_mesh.calculus.tactics.common import binder_base_name, fresh_binder_name, parse_rules
 from tactic_mesh.calculus.terms import Foreign
 from tactic_mesh.kernel.environment import ConstructorInfo, InductiveInfo, RecursorInfo
 from tactic_mesh.kernel.errors import Location, TacticMeshError
@@ -206,19 +202,85 @@ class Checker(CoreChecker):
     # -- dispatch -------------------------------------------------------------------------------------
 
     def tactic(self, call: TacticCall, iface: Interface, delta: Delta, path: str) -> Typed:
-        name = call.name
-        rule = _RULES.get(name)
-        if rule is not None:
-            return rule(self, call, iface, delta, path)
+        """The rule of ``call``: the one its tactic registered (``calculus/tactics/``)."""
+        spec = spec_of(call.name)
+        if spec is None:
+            raise self.error(path, f"unknown tactic '{call.name}'", "a tactic of the derived vocabulary", call.name,
+                             self.loc(call))
+        return spec.typing(self, call, iface, delta, path)
+
+    # -- rule shapes the registered rules are built from ---------------------------------------------
+
+    REFINE = REFINE
+    REWRITE = REWRITE
+    TACTIC = TACTIC
+
+    def with_arg(self, call: TacticCall, iface: Interface, path: str, fx: EffectRow,
+                 children: Callable[[str, Slot], Children]) -> Typed:
+        """A tactic with a required argument replacing the main goal by ``children(arg, main)``."""
+        text = self.need(call, path)
+        return self.on_main(call, iface, path, fx, lambda p: children(text, p))
+
+    def seq_rule(self, call: TacticCall, iface: Interface, delta: Delta, path: str) -> Typed:
+        """The call's children in sequence (``once``, ``progress``: as their body)."""
+        r = self.seq(call.children, iface, delta, path)
+        return Typed(r.out, r.effects | TACTIC, r.value, r.failure)
+
+    def try_rule(self, call: TacticCall, iface: Interface, delta: Delta, path: str) -> Typed:
+        r = self.seq(call.children, iface, delta, path)
+        return Typed(join(r.out, iface), r.effects | TACTIC, UNIT)
+
+    def focus_rule(self, call: TacticCall, iface: Interface, delta: Delta, path: str, must_solve: bool) -> Typed:
+        def body(j: Interface, d: Delta) -> Typed:
+            r = self.seq(call.children, j, d, path)
+            r = Typed(r.out, r.effects | TACTIC, r.value, r.failure)
+            return self.done(r.out, r.effects, path, call, call.name) if must_solve and r.out is not None else r
+
+        return self.focus_on("main", call, iface, delta, path, body)
+
+    def case_rule(self, call: TacticCall, iface: Interface, delta: Delta, path: str) -> Typed:
+        words = call.arg.split()
+        if call.name == "case":
+            if not words:
+                raise self.error(f"{path}.arg", "case: expected `case tag x… => tactics`", "a tag", "nothing",
+                                 self.loc(call))
+            tag, names = words[0], words[1:]
+        else:
+            tag, names = "main", words
+        return self.focus_on(tag, call, iface, delta, path, lambda j, d: self.case_body(names, call, j, d, path))
+
+    def then_rule(self, call: TacticCall, iface: Interface, delta: Delta, path: str) -> Typed:
+        """``t <;> u`` = ``focus (t; all_goals u)``."""
+        if not call.children:
+            raise self.error(path, "<;>: expected `t <;> u`", "two tactics", "nothing", self.loc(call))
+
+        def body(j: Interface, d: Delta) -> Typed:
+            head, *rest = call.children
+            r = self.seq(head.children, j, d, f"{path}.children[0]")
+            effects = r.effects | TACTIC
+            for i, then in enumerate(rest, start=1):
+                if r.out is None:
+                    return Typed(None, effects, ANY, r.failure)
+                each = TacticCall("all_goals", "", then.line, then.col, then.children)
+                r = self.all_goals(each, r.out, d, f"{path}.children[{i}]")
+                effects = effects | r.effects
+            return Typed(r.out, effects, UNIT, r.failure)
+
+        return self.focus_on("main", call, iface, delta, path, body)
+
+    def done_rule(self, call: TacticCall, iface: Interface, delta: Delta, path: str) -> Typed:
+        return self.done(iface, TACTIC, path, call, "done")
+
+    def elim_rule(self, call: TacticCall, iface: Interface, delta: Delta, path: str) -> Typed:
+        """``induction x`` / ``cases x`` (``… with | c x… => t…``: then each alternative)."""
         if is_elim_with(call):
             return self.elim_with(call, iface, delta, path)
-        if name in ("induction", "cases"):
-            var = self.need(call, path)
-            return self.on_main(call, iface, path, REFINE, lambda p: self.elim_children(name, var, p, call, path))
-        if name == "|":
-            raise self.error(path, "`| c … =>` alternatives belong to `induction x with` or `cases x with`",
-                             "a tactic", "`|`", self.loc(call))
-        raise self.error(path, f"unknown tactic '{name}'", "a tactic of the derived vocabulary", name, self.loc(call))
+        var = self.need(call, path)
+        return self.on_main(call, iface, path, REFINE, lambda p: self.elim_children(call.name, var, p, call, path))
+
+    def stray_alternative(self, call: TacticCall, iface: Interface, delta: Delta, path: str) -> Typed:
+        raise self.error(path, "`| c … =>` alternatives belong to `induction x with` or `cases x with`",
+                         "a tactic", "`|`", self.loc(call))
 
     def seq(self, calls: tuple[TacticCall, ...], iface: Interface, delta: Delta, path: str) -> Typed:
         """``t₁; t₂; …`` — the children of the call at ``path``."""
@@ -738,136 +800,6 @@ class Checker(CoreChecker):
         if not finals:
             return self.bottom(path, f"{call.name}: fails on every goal", effects, loc=self.loc(call))
         return Typed(join_all(finals), effects, UNIT)
-
-
-# ---------------------------------------------------------------------------------------------
-# the rule table
-# ---------------------------------------------------------------------------------------------
-
-Rule = Callable[[Checker, TacticCall, Interface, Delta, str], Typed]
-
-
-def _main(fx: EffectRow, children: Callable[[Checker, Slot, TacticCall, str], Children]) -> Rule:
-    def rule(ck: Checker, call: TacticCall, iface: Interface, delta: Delta, path: str) -> Typed:
-        return ck.on_main(call, iface, path, fx, lambda p: children(ck, p, call, path))
-
-    return rule
-
-
-def _with_arg(fx: EffectRow, children: Callable[[Checker, str, Slot, TacticCall, str], Children]) -> Rule:
-    def rule(ck: Checker, call: TacticCall, iface: Interface, delta: Delta, path: str) -> Typed:
-        text = ck.need(call, path)
-        return ck.on_main(call, iface, path, fx, lambda p: children(ck, text, p, call, path))
-
-    return rule
-
-
-def _seq_rule(ck: Checker, call: TacticCall, iface: Interface, delta: Delta, path: str) -> Typed:
-    r = ck.seq(call.children, iface, delta, path)
-    return Typed(r.out, r.effects | TACTIC, r.value, r.failure)
-
-
-def _try(ck: Checker, call: TacticCall, iface: Interface, delta: Delta, path: str) -> Typed:
-    r = ck.seq(call.children, iface, delta, path)
-    return Typed(join(r.out, iface), r.effects | TACTIC, UNIT)
-
-
-def _focus(must_solve: bool) -> Rule:
-    def rule(ck: Checker, call: TacticCall, iface: Interface, delta: Delta, path: str) -> Typed:
-        def body(j: Interface, d: Delta) -> Typed:
-            r = ck.seq(call.children, j, d, path)
-            r = Typed(r.out, r.effects | TACTIC, r.value, r.failure)
-            return ck.done(r.out, r.effects, path, call, call.name) if must_solve and r.out is not None else r
-
-        return ck.focus_on("main", call, iface, delta, path, body)
-
-    return rule
-
-
-def _case(ck: Checker, call: TacticCall, iface: Interface, delta: Delta, path: str) -> Typed:
-    words = call.arg.split()
-    if call.name == "case":
-        if not words:
-            raise ck.error(f"{path}.arg", "case: expected `case tag x… => tactics`", "a tag", "nothing", ck.loc(call))
-        tag, names = words[0], words[1:]
-    else:
-        tag, names = "main", words
-    return ck.focus_on(tag, call, iface, delta, path, lambda j, d: ck.case_body(names, call, j, d, path))
-
-
-def _then(ck: Checker, call: TacticCall, iface: Interface, delta: Delta, path: str) -> Typed:
-    """``t <;> u`` = ``focus (t; all_goals u)``."""
-    if not call.children:
-        raise ck.error(path, "<;>: expected `t <;> u`", "two tactics", "nothing", ck.loc(call))
-
-    def body(j: Interface, d: Delta) -> Typed:
-        head, *rest = call.children
-        r = ck.seq(head.children, j, d, f"{path}.children[0]")
-        effects = r.effects | TACTIC
-        for i, then in enumerate(rest, start=1):
-            if r.out is None:
-                return Typed(None, effects, ANY, r.failure)
-            each = TacticCall("all_goals", "", then.line, then.col, then.children)
-            r = ck.all_goals(each, r.out, d, f"{path}.children[{i}]")
-            effects = effects | r.effects
-        return Typed(r.out, effects, UNIT, r.failure)
-
-    return ck.focus_on("main", call, iface, delta, path, body)
-
-
-def _done(ck: Checker, call: TacticCall, iface: Interface, delta: Delta, path: str) -> Typed:
-    return ck.done(iface, TACTIC, path, call, "done")
-
-
-def _intro(ck: Checker, call: TacticCall, iface: Interface, delta: Delta, path: str) -> Typed:
-    names = call.arg.split()
-    return ck.on_main(call, iface, path, REFINE, lambda p: ck.intro_children(p, names or None, call, path))
-
-
-_RULES: dict[str, Rule] = {
-    "intro": _intro,
-    "intros": _main(REFINE, Checker.intros_children),
-    "have": _main(REFINE, Checker.have_children),
-    "contradiction": _main(REFINE, Checker.needs_hypotheses),
-    "assumption": _main(REFINE, Checker.needs_hypotheses),
-    "exact": _with_arg(REFINE, Checker.exact_children),
-    "refine": _with_arg(REFINE, Checker.refine_children),
-    "apply": _with_arg(REFINE, Checker.apply_children),
-    "rfl": _main(REFINE, Checker.rfl_children),
-    "symm": _main(REFINE, lambda ck, p, call, path: ck.rfl_children(p, call, path) or (
-        ck.with_target(ck.child(p, "symm"), None),)),
-    "congr": _main(REFINE, lambda ck, p, call, path: ck.rfl_children(p, call, path) or (
-        ck.with_target(ck.child(p, "congr.0"), None), ck.with_target(ck.child(p, "congr.1"), None))),
-    "eq_search": _main(REFINE, Checker.rfl_children),
-    "exfalso": _main(REFINE, lambda ck, p, call, path: (
-        ck.with_target(ck.child(ck.under_implicits(p), "exfalso"), Const("False")),)),
-    "left": _main(REFINE, lambda ck, p, call, path: ck.or_children(p, 0, call, path)),
-    "right": _main(REFINE, lambda ck, p, call, path: ck.or_children(p, 1, call, path)),
-    "exists": _main(REFINE, Checker.exists_children),
-    "show": _with_arg(REFINE, Checker.show_children),
-    "constructor": _main(REFINE, Checker.constructor_children),
-    "calc": _main(REFINE, Checker.calc_children),
-    "simp": _main(REWRITE, Checker.simp_children),
-    "rw": _main(REWRITE, Checker.rewrite_children),
-    "rewrite": _main(REWRITE, Checker.rewrite_children),
-    "done": _done,
-    "first": lambda ck, call, i, d, p: ck.alternatives(call, i, d, p, then_done=False),
-    "<|>": lambda ck, call, i, d, p: ck.alternatives(call, i, d, p, then_done=False),
-    "orelse": lambda ck, call, i, d, p: ck.alternatives(call, i, d, p, then_done=False),
-    "interleave": lambda ck, call, i, d, p: ck.alternatives(call, i, d, p, then_done=False),
-    "solve": lambda ck, call, i, d, p: ck.alternatives(call, i, d, p, then_done=True),
-    "try": _try,
-    "once": _seq_rule,
-    "progress": _seq_rule,
-    "repeat": lambda ck, call, i, d, p: ck.repeat(call, i, d, p),
-    "focus": _focus(must_solve=False),
-    "·": _focus(must_solve=True),
-    "case": _case,
-    "next": _case,
-    "<;>": _then,
-    "all_goals": lambda ck, call, i, d, p: ck.all_goals(call, i, d, p),
-    "any_goals": lambda ck, call, i, d, p: ck.any_goals(call, i, d, p),
-}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,12 +13,14 @@ from tactic_mesh.calculus.assembly import (
     replay_from,
     tracing,
 )
-from tactic_mesh.calculus.kernel_handler import KernelHandler
-from tactic_mesh.calculus.machine import Machine, Success
-from tactic_mesh.calculus.search import Searcher
+from tactic_mesh.calculus.machine import Machine
+from tactic_mesh.calculus.outcomes import Success
 from tactic_mesh.calculus.state import ProofState
-from tactic_mesh.calculus.tactic_block import HANDLERS, block_start_state, expand, tactic_machine
+from tactic_mesh.calculus.tactics import HANDLERS, expand
 from tactic_mesh.calculus.terms import Op, VExpr, VGoal, VList, VNum, VRecord, VSurface
+from tactic_mesh.handlers.blocks import block_start_state, tactic_machine
+from tactic_mesh.handlers.kernel import KernelHandler
+from tactic_mesh.handlers.search import Searcher
 from tactic_mesh.kernel.elab import elaborate_closed
 from tactic_mesh.kernel.errors import TacticMeshError
 from tactic_mesh.kernel.expr import MVar

@@ -7,12 +7,13 @@ import re
 
 import pytest
 
+from tactic_mesh.calculus.combinators import exact, intro, refine
 from tactic_mesh.calculus.elim import ElimError, elim_program, plan_elim
-from tactic_mesh.calculus.kernel_handler import KernelHandler
-from tactic_mesh.calculus.machine import Machine, Success
+from tactic_mesh.calculus.machine import Machine
+from tactic_mesh.calculus.outcomes import Success
 from tactic_mesh.calculus.state import ProofState
-from tactic_mesh.calculus.tactics import exact, intro, refine
 from tactic_mesh.calculus.terms import Term
+from tactic_mesh.handlers.kernel import KernelHandler
 from tactic_mesh.kernel.commands import CommandResult, FileChecker
 from tactic_mesh.kernel.deep import run_deep
 from tactic_mesh.kernel.elab import elaborate_closed

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from tactic_mesh.calculus.kernel_handler import KernelHandler
-from tactic_mesh.calculus.machine import Failure, Machine, ReplayIncompatible, Success
+from tactic_mesh.calculus.combinators import exact, first, intro, refine, repeat, rfl, try_
+from tactic_mesh.calculus.machine import Machine
+from tactic_mesh.calculus.outcomes import Failure, ReplayIncompatible, Success
 from tactic_mesh.calculus.state import ProofState
-from tactic_mesh.calculus.tactics import exact, first, intro, refine, repeat, rfl, try_
 from tactic_mesh.calculus.terms import Bind, Op, Pure, Term, VExpr, VGoal, VList, VNum, VRecord, VStr, VVar, seq
+from tactic_mesh.handlers.kernel import KernelHandler
 from tactic_mesh.kernel.elab import elaborate_closed
 from tactic_mesh.kernel.prelude import prelude
 from tactic_mesh.kernel.syntax import parse_term

@@ -6,20 +6,8 @@ from collections.abc import Sequence
 
 import attrs
 
-from tactic_mesh.calculus.machine import (
-    Budget,
-    Failure,
-    Forward,
-    HandlerResult,
-    Interrupted,
-    Machine,
-    OutOfFuel,
-    Panic,
-    Raise,
-    Refine,
-    Success,
-    collect,
-)
+from tactic_mesh.calculus.machine import Budget, Machine, collect
+from tactic_mesh.calculus.outcomes import Failure, Interrupted, OutOfFuel, Panic, Success
 from tactic_mesh.calculus.terms import (
     Bind,
     Choice,
@@ -43,6 +31,7 @@ from tactic_mesh.calculus.terms import (
     VVar,
     seq,
 )
+from tactic_mesh.handlers.protocol import Forward, HandlerResult, Raise, Refine
 
 
 @attrs.frozen

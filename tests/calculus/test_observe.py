@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from tactic_mesh.calculus.kernel_handler import KernelHandler
+from tactic_mesh.calculus.combinators import exact, intro, refine, rfl, try_
 from tactic_mesh.calculus.observe import obs_equal, observe
 from tactic_mesh.calculus.state import ProofState
-from tactic_mesh.calculus.tactics import exact, intro, refine, rfl, try_
 from tactic_mesh.calculus.terms import Bind, Choice, Fail, Op, Policy, Pure, VGoal, VSurface, VVar, seq
+from tactic_mesh.handlers.kernel import KernelHandler
 from tactic_mesh.kernel.elab import elaborate_closed
 from tactic_mesh.kernel.prelude import prelude
 from tactic_mesh.kernel.syntax import parse_term
@@ -52,7 +52,7 @@ def test_outcome_classes_are_observed() -> None:
 
 
 def test_different_partial_witnesses_are_not_equal() -> None:
-    from tactic_mesh.calculus.tactics import intro, refine
+    from tactic_mesh.calculus.combinators import intro, refine
 
     state = start("Nat → Nat")
     succ = seq(intro("n"), refine("Nat.succ ?_"))

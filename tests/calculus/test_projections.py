@@ -11,7 +11,7 @@ import pytest
 from tactic_mesh.calculus.assembly import ASSEMBLY_SINK, ProofAssemblyTrace, tracing
 from tactic_mesh.calculus.projections import action_ir, contexts, proof_graph
 from tactic_mesh.calculus.steppack import coupling_of
-from tactic_mesh.calculus.tactic_block import prove_by_block
+from tactic_mesh.handlers.blocks import prove_by_block
 from tactic_mesh.kernel.commands import FileChecker
 from tactic_mesh.kernel.deep import run_deep
 from tactic_mesh.kernel.prelude import prelude
@@ -105,8 +105,9 @@ def test_goal_ids_after_a_checkpoint() -> None:
     was committed at (ids are checkpoint-scoped)."""
     from tactic_mesh.calculus.assembly import assemble
     from tactic_mesh.calculus.state import ProofState
-    from tactic_mesh.calculus.tactic_block import HANDLERS, expand, tactic_machine
+    from tactic_mesh.calculus.tactics import HANDLERS, expand
     from tactic_mesh.calculus.terms import Op, seq
+    from tactic_mesh.handlers.blocks import tactic_machine
     from tactic_mesh.kernel.elab import elaborate_closed
     from tactic_mesh.kernel.syntax import parse_term
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from tactic_mesh.calculus.kernel_handler import KernelHandler
-from tactic_mesh.calculus.machine import Machine, Success
+from tactic_mesh.calculus.combinators import intro, refine
+from tactic_mesh.calculus.goals import goal_elaborator
+from tactic_mesh.calculus.machine import Machine
+from tactic_mesh.calculus.outcomes import Success
 from tactic_mesh.calculus.state import ProofState
 from tactic_mesh.calculus.steppack import CouplingKind, StepPack
-from tactic_mesh.calculus.tactic_block import compile_tactic
 from tactic_mesh.calculus.tactic_syntax import TacticCall
-from tactic_mesh.calculus.tactics import intro, refine
+from tactic_mesh.calculus.tactics import compile_tactic
 from tactic_mesh.calculus.terms import Term, seq
+from tactic_mesh.handlers.kernel import KernelHandler
 from tactic_mesh.kernel.elab import elaborate_closed
 from tactic_mesh.kernel.expr import MVar, NatLit
 from tactic_mesh.kernel.prelude import prelude
@@ -32,7 +34,7 @@ def last_step(state: ProofState) -> StepPack:
 
 
 def witness(state: ProofState, child: int, text: str) -> object:
-    el = KernelHandler.elaborator(state, child)
+    el = goal_elaborator(state, child)
     e = el.elab(parse_term(text), state.metavar_graph.decl(child).type)
     el.synthesize_pending()
     return el.instantiate(e)

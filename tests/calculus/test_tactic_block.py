@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from tactic_mesh.calculus.machine import Success
+from tactic_mesh.calculus.outcomes import Success
 from tactic_mesh.calculus.state import ProofState
-from tactic_mesh.calculus.tactic_block import HANDLERS, expand, prove_by_block, run_block, tactic_machine
 from tactic_mesh.calculus.tactic_syntax import split_block
+from tactic_mesh.calculus.tactics import HANDLERS, expand
 from tactic_mesh.calculus.terms import Bind, Focus, Foreign, Op, VGoal, VSurface
+from tactic_mesh.handlers.blocks import prove_by_block, run_block, tactic_machine
 from tactic_mesh.kernel.commands import CommandResult, FileChecker
 from tactic_mesh.kernel.declarations import Options
 from tactic_mesh.kernel.deep import run_deep

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tactic_mesh.calculus.magma.equations import data_dir
 from tactic_mesh.cli.main import main
-from tactic_mesh.symbolic.equations import data_dir
 
 HEADER = "lhs_eq\trhs_eq\tholds\tlhs_id\trhs_id\tstratum\n"
 ROWS = [

@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from program_strategies import ANY_CHAR, derandomized, programs
 
-from tactic_mesh.calculus.tactic_block import TACTIC_CONTRACT as TACTIC
-from tactic_mesh.calculus.tactic_block import defer, defer_seq
 from tactic_mesh.calculus.tactic_syntax import TacticCall, split_block
+from tactic_mesh.calculus.tactics import defer, defer_seq
+from tactic_mesh.calculus.tactics.registry import TACTIC_CONTRACT as TACTIC
 from tactic_mesh.calculus.terms import (
     Bind,
     Choice,

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tactic_mesh.calculus.kernel_handler import KernelHandler
-from tactic_mesh.calculus.machine import Machine, Success
+from tactic_mesh.calculus.combinators import intro, refine
+from tactic_mesh.calculus.machine import Machine
+from tactic_mesh.calculus.outcomes import Success
 from tactic_mesh.calculus.state import ProofState, Provenance
-from tactic_mesh.calculus.tactics import intro, refine
 from tactic_mesh.calculus.terms import (
     Bind,
     Choice,
@@ -36,6 +36,7 @@ from tactic_mesh.calculus.terms import (
 from tactic_mesh.codecs.json_artifacts import KernelCertificate, KernelExpr, ProofTrace
 from tactic_mesh.codecs.json_base import CodecError, Limits
 from tactic_mesh.codecs.json_envelope import decode, dump_gz, dumps, encode, load_gz, loads, read_document
+from tactic_mesh.handlers.kernel import KernelHandler
 from tactic_mesh.kernel.elab import elaborate_closed
 from tactic_mesh.kernel.expr import App, Const, Lam, MVar, NatLit
 from tactic_mesh.kernel.local_context import LocalContext

@@ -14,12 +14,12 @@ from pathlib import Path
 import attrs
 import pytest
 
-from tactic_mesh.calculus import tactic_block
 from tactic_mesh.calculus.state import ProofState, Provenance
 from tactic_mesh.calculus.steppack import StepPack
 from tactic_mesh.calculus.terms import Term
 from tactic_mesh.codecs.json_artifacts import KernelCertificate, KernelExpr, ProofTrace
 from tactic_mesh.codecs.json_envelope import decode, dump_gz, dumps, encode, load_gz, loads, read_document
+from tactic_mesh.handlers import blocks as tactic_block
 from tactic_mesh.kernel.commands import FileChecker
 from tactic_mesh.kernel.deep import run_deep
 from tactic_mesh.kernel.environment import Environment, TheoremInfo
@@ -180,8 +180,8 @@ def test_programs_of_every_tactic_call_round_trip() -> None:
 
 def test_whole_by_block_programs_round_trip() -> None:
     """Every `by` block of the library as one program (its tactics as deferred nodes)."""
-    from tactic_mesh.calculus.tactic_block import defer_seq
     from tactic_mesh.calculus.tactic_syntax import split_block
+    from tactic_mesh.calculus.tactics import defer_seq
 
     lib = library()
     prov = provenance(lib.env)

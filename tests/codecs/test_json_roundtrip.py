@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 from immutables import Map
 from program_strategies import ANY_CHAR, derandomized, programs
 
-from tactic_mesh.calculus.kernel_handler import KernelHandler
-from tactic_mesh.calculus.machine import Machine, Success
+from tactic_mesh.calculus.combinators import intro, refine
+from tactic_mesh.calculus.machine import Machine
+from tactic_mesh.calculus.outcomes import Success
 from tactic_mesh.calculus.state import ProofState, Provenance
 from tactic_mesh.calculus.steppack import CouplingKind
-from tactic_mesh.calculus.tactics import intro, refine
 from tactic_mesh.calculus.terms import (
     TERM_CLASSES,
     VALUE_CLASSES,
@@ -53,6 +53,7 @@ from tactic_mesh.codecs.json_envelope import (
 )
 from tactic_mesh.codecs.json_expr import EXPR_SHAPES, LEVEL_SHAPES
 from tactic_mesh.codecs.json_program import TERM_SHAPES, TERM_TAG, VALUE_SHAPES, VALUE_TAG
+from tactic_mesh.handlers.kernel import KernelHandler
 from tactic_mesh.kernel import level as lv
 from tactic_mesh.kernel.elab import elaborate_closed
 from tactic_mesh.kernel.errors import TacticMeshError

@@ -12,7 +12,10 @@ from immutables import Map
 from tactic_mesh.calculus.assembly import AssemblyStep, Commit, ProofAssemblyTrace
 from tactic_mesh.cli.main import main
 from tactic_mesh.codecs.json_envelope import dump_gz
-from tactic_mesh.handlers.artifacts import (
+from tactic_mesh.kernel.expr import App, Const, MVar
+from tactic_mesh.kernel.level import LZero
+from tactic_mesh.kernel.mctx import MetavarContext
+from tactic_mesh.proofs.artifacts import (
     ArtifactError,
     assemble_term,
     environment_for,
@@ -20,9 +23,6 @@ from tactic_mesh.handlers.artifacts import (
     read_header,
     replay_artifact,
 )
-from tactic_mesh.kernel.expr import App, Const, MVar
-from tactic_mesh.kernel.level import LZero
-from tactic_mesh.kernel.mctx import MetavarContext
 
 
 @pytest.fixture(scope="module")

@@ -11,13 +11,7 @@ import pytest
 
 from tactic_mesh.cli.main import main
 from tactic_mesh.codecs.json_limits import gzip_text
-from tactic_mesh.handlers.artifacts import (
-    ArtifactError,
-    artifacts_in,
-    read_header,
-    replay_artifact,
-    write_artifacts,
-)
+from tactic_mesh.proofs.artifacts import ArtifactError, artifacts_in, read_header, replay_artifact, write_artifacts
 
 THEOREMS = '''
 theorem two_eq : 2 = 2 := rfl
@@ -205,7 +199,7 @@ def test_incomplete_traces_are_not_written(tmp_path: Path) -> None:
 
 
 def test_file_stems_are_one_to_one() -> None:
-    from tactic_mesh.handlers.artifacts import file_stem
+    from tactic_mesh.proofs.artifacts import file_stem
 
     assert file_stem("Nat.add_comm") == "Nat.add_comm"
     names = ["foo'", "foo_", "foo%27", "a/b", "a_b", ".hidden", "∀x"]

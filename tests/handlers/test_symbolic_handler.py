@@ -5,18 +5,19 @@ from __future__ import annotations
 import pytest
 
 from tactic_mesh.calculus.assembly import final_proof_term, kernel_check
-from tactic_mesh.calculus.kernel_handler import KernelHandler
-from tactic_mesh.calculus.machine import Failure, Machine, Success
+from tactic_mesh.calculus.combinators import exact, first
+from tactic_mesh.calculus.machine import Machine
+from tactic_mesh.calculus.magma.equations import parse_equation
+from tactic_mesh.calculus.outcomes import Failure, Success
 from tactic_mesh.calculus.state import ProofState
-from tactic_mesh.calculus.tactic_block import TacticHandler
-from tactic_mesh.calculus.tactics import exact, first
 from tactic_mesh.calculus.terms import Foreign, VRecord, VStr
+from tactic_mesh.handlers.kernel import KernelHandler
 from tactic_mesh.handlers.symbolic import EPROVER_CONTRACT, SymbolicHandler, eprover, magma_implication
+from tactic_mesh.handlers.tactic import TacticHandler
 from tactic_mesh.kernel.elab import elaborate_closed
 from tactic_mesh.kernel.prelude import prelude
 from tactic_mesh.kernel.syntax import parse_term
 from tactic_mesh.symbolic.eprover import binary
-from tactic_mesh.symbolic.equations import parse_equation
 
 ENV = prelude()
 HANDLERS = ["kernel", "tactic", "symbolic"]

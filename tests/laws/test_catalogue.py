@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tactic_mesh.calculus.tactics import repeat
+from tactic_mesh.calculus.combinators import repeat
 from tactic_mesh.calculus.terms import Bind, Choice, Fix, Op, Policy, Pure, Rec, VGoal, VNum, VVar
 from tactic_mesh.codecs.dsl import print_program
 from tactic_mesh.laws.catalogue import LAWS, law_named
@@ -109,6 +109,6 @@ def test_side_conditions_are_executable() -> None:
 
 
 def _goals(state: object) -> str:
-    from tactic_mesh.calculus.tactic_block import goals_text
+    from tactic_mesh.calculus.tactics import goals_text
 
     return goals_text(state, "")  # type: ignore[arg-type]

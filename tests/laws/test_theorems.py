@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from tactic_mesh.calculus.observe import same_state, witness_with_placeholders
 from tactic_mesh.calculus.state import ProofState
-from tactic_mesh.calculus.tactic_block import compile_tactic, defer
 from tactic_mesh.calculus.tactic_syntax import split_tactics
+from tactic_mesh.calculus.tactics import compile_tactic, defer
 from tactic_mesh.calculus.terms import Term
 from tactic_mesh.codecs.dsl import parse_program, print_program
 from tactic_mesh.codecs.json_envelope import dumps, loads

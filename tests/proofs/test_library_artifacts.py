@@ -9,7 +9,8 @@ from pathlib import Path
 from tactic_mesh.calculus.projections import proof_graph
 from tactic_mesh.cli.check import check_files
 from tactic_mesh.codecs.graph_render import render
-from tactic_mesh.handlers.artifacts import (
+from tactic_mesh.kernel.commands import Options
+from tactic_mesh.proofs.artifacts import (
     TraceWriter,
     artifacts_in,
     environment_for,
@@ -17,7 +18,6 @@ from tactic_mesh.handlers.artifacts import (
     read_header,
     replay_artifact,
 )
-from tactic_mesh.kernel.commands import Options
 
 PROOFS = Path(__file__).resolve().parents[2] / "tactic_mesh" / "proofs"
 

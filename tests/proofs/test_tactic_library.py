@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tactic_mesh.calculus.tactic_block import prove_by_block
 from tactic_mesh.cli.check import check_files
+from tactic_mesh.handlers.blocks import prove_by_block
 from tactic_mesh.kernel.commands import FileChecker, Options
 from tactic_mesh.kernel.declarations import CommandResult
 from tactic_mesh.kernel.deep import run_deep

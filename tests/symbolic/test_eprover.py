@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tactic_mesh.calculus.magma.equations import parse_equation
 from tactic_mesh.symbolic.eprover import BINARY_ENV, binary, run_eprover, version
-from tactic_mesh.symbolic.equations import parse_equation
 
 A = parse_equation("x = x ◇ y")
 TRUE_B = parse_equation("x ◇ y = (x ◇ z) ◇ y")

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tactic_mesh.symbolic.equations import EquationError, data_dir, evaluate, load_equations, parse_equation
+from tactic_mesh.calculus.magma.equations import EquationError, data_dir, evaluate, load_equations, parse_equation
 
 DATA = data_dir()
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from tactic_mesh.calculus.magma.equations import parse_equation
 from tactic_mesh.cli.main import main
 from tactic_mesh.symbolic import etp
-from tactic_mesh.symbolic.equations import parse_equation
 
 ROW_13_A = parse_equation("x = (y ◇ x) ◇ y")
 ROW_13_B = parse_equation("x = (y ◇ z) ◇ ((x ◇ w) ◇ w)")

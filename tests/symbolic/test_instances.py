@@ -7,11 +7,11 @@ import csv
 import attrs
 import pytest
 
+from tactic_mesh.calculus.magma.equations import data_dir, parse_equation
+from tactic_mesh.calculus.magma.terms import match
 from tactic_mesh.kernel.errors import TacticMeshError
 from tactic_mesh.symbolic.admit import admit
-from tactic_mesh.symbolic.equations import data_dir, parse_equation
 from tactic_mesh.symbolic.instances import instance_proof_theory, prove_by_instance
-from tactic_mesh.symbolic.terms import match
 
 
 def test_matching() -> None:

@@ -6,10 +6,10 @@ import random
 
 import pytest
 
+from tactic_mesh.calculus.magma.equations import Equation, Term, parse_equation
 from tactic_mesh.kernel.errors import TacticMeshError
 from tactic_mesh.kernel.prelude import prelude
 from tactic_mesh.symbolic.admit import admit
-from tactic_mesh.symbolic.equations import Equation, Term, parse_equation
 from tactic_mesh.symbolic.linear_models import (
     AffineZ,
     certificate_text,

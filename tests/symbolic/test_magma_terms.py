@@ -4,17 +4,8 @@ from __future__ import annotations
 
 import random
 
-from tactic_mesh.symbolic.equations import Term
-from tactic_mesh.symbolic.terms import (
-    at,
-    match,
-    rename,
-    replace,
-    resolve,
-    subterms,
-    unify,
-    variables,
-)
+from tactic_mesh.calculus.magma.equations import Term
+from tactic_mesh.calculus.magma.terms import at, match, rename, replace, resolve, subterms, unify, variables
 
 
 def test_matching_binds_variables_only() -> None:

@@ -7,8 +7,8 @@ import random
 
 import pytest
 
+from tactic_mesh.calculus.magma.equations import Equation, Term, parse_equation
 from tactic_mesh.symbolic import model_families
-from tactic_mesh.symbolic.equations import Equation, Term, parse_equation
 from tactic_mesh.symbolic.finite_models import FiniteModel, find_counter_model
 from tactic_mesh.symbolic.model_families import (
     FamilyModel,

@@ -7,10 +7,10 @@ import csv
 import attrs
 import pytest
 
+from tactic_mesh.calculus.magma.equations import data_dir, parse_equation
 from tactic_mesh.kernel.errors import TacticMeshError
 from tactic_mesh.symbolic.admit import admit
 from tactic_mesh.symbolic.eprover import binary, run_eprover
-from tactic_mesh.symbolic.equations import data_dir, parse_equation
 from tactic_mesh.symbolic.reconstruction import ReconstructionError, prove_by_eprover_proof, replay
 from tactic_mesh.symbolic.refutation import implication_text
 from tactic_mesh.symbolic.tptp import Clause, Literal

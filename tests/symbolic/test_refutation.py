@@ -6,9 +6,9 @@ import csv
 
 import pytest
 
+from tactic_mesh.calculus.magma.equations import data_dir, parse_equation
 from tactic_mesh.kernel.errors import TacticMeshError
 from tactic_mesh.symbolic import finite_models
-from tactic_mesh.symbolic.equations import data_dir, parse_equation
 from tactic_mesh.symbolic.finite_models import FiniteModel, find_counter_model
 from tactic_mesh.symbolic.refutation import check_refutation, law_tuples, refutation_theory, refute, strengthen
 

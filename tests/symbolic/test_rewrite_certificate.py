@@ -6,9 +6,9 @@ import csv
 
 import pytest
 
+from tactic_mesh.calculus.magma.equations import data_dir, parse_equation
 from tactic_mesh.kernel.errors import Location
 from tactic_mesh.symbolic import eprover
-from tactic_mesh.symbolic.equations import data_dir, parse_equation
 from tactic_mesh.symbolic.rewrite_certificate import (
     Bounds,
     CertificateError,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tactic_mesh.symbolic.equations import parse_equation
+from tactic_mesh.calculus.magma.equations import parse_equation
 from tactic_mesh.symbolic.rewriting import prove_by_rewriting
 
 

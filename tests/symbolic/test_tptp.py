@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from tactic_mesh.symbolic.equations import parse_equation
+from tactic_mesh.calculus.magma.equations import parse_equation
 from tactic_mesh.symbolic.tptp import Source, TptpError, parse_clauses, problem
 
 PROOF = """# SZS output start CNFRefutation

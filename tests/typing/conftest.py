@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from typing_support import BASICS, TACTICS, Library, Sample, TheoremBlock
 
-from tactic_mesh.calculus.machine import Budget, Success
-from tactic_mesh.calculus.tactic_block import HANDLERS, defer_seq, prove_by_block, tactic_machine
+from tactic_mesh.calculus.machine import Budget
+from tactic_mesh.calculus.outcomes import Success
+from tactic_mesh.calculus.tactics import HANDLERS, defer_seq
+from tactic_mesh.handlers.blocks import prove_by_block, tactic_machine
 from tactic_mesh.kernel.commands import FileChecker
 from tactic_mesh.kernel.deep import run_deep
 from tactic_mesh.kernel.environment import Environment

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import pytest
 
+from tactic_mesh.calculus.combinators import exact, intro, refine, repeat, try_
 from tactic_mesh.calculus.effects import Group
 from tactic_mesh.calculus.effects import Sort as VSort
-from tactic_mesh.calculus.machine import Budget, Success
+from tactic_mesh.calculus.machine import Budget
+from tactic_mesh.calculus.outcomes import Success
 from tactic_mesh.calculus.state import ProofState
-from tactic_mesh.calculus.tactic_block import HANDLERS, TACTIC_CONTRACT, defer_seq, tactic_machine
 from tactic_mesh.calculus.tactic_syntax import split_tactics
-from tactic_mesh.calculus.tactics import exact, intro, refine, repeat, try_
+from tactic_mesh.calculus.tactics import HANDLERS, defer_seq
+from tactic_mesh.calculus.tactics.registry import TACTIC_CONTRACT
 from tactic_mesh.calculus.terms import (
     Bind,
     Choice,
@@ -39,6 +41,7 @@ from tactic_mesh.calculus.terms import (
     VVar,
     seq,
 )
+from tactic_mesh.handlers.blocks import tactic_machine
 from tactic_mesh.kernel.elab import elaborate_closed
 from tactic_mesh.kernel.expr import Const, MVar
 from tactic_mesh.kernel.prelude import prelude

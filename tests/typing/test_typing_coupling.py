@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from tactic_mesh.calculus.kernel_handler import KernelHandler
-from tactic_mesh.calculus.machine import Machine, Success
+from tactic_mesh.calculus.combinators import intro, refine
+from tactic_mesh.calculus.machine import Machine
+from tactic_mesh.calculus.outcomes import Success
 from tactic_mesh.calculus.state import ProofState
 from tactic_mesh.calculus.steppack import Coupling, CouplingKind
-from tactic_mesh.calculus.tactics import intro, refine
 from tactic_mesh.calculus.terms import Term, seq
+from tactic_mesh.handlers.kernel import KernelHandler
 from tactic_mesh.kernel.elab import elaborate_closed
 from tactic_mesh.kernel.prelude import prelude
 from tactic_mesh.kernel.syntax import parse_term

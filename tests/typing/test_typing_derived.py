@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tactic_mesh.calculus.machine import Budget, Success
+from tactic_mesh.calculus.machine import Budget
+from tactic_mesh.calculus.outcomes import Success
 from tactic_mesh.calculus.state import ProofState
-from tactic_mesh.calculus.tactic_block import HANDLERS, defer_seq, tactic_machine
 from tactic_mesh.calculus.tactic_syntax import split_block, split_tactics
+from tactic_mesh.calculus.tactics import HANDLERS, defer_seq
+from tactic_mesh.handlers.blocks import tactic_machine
 from tactic_mesh.kernel.commands import FileChecker
 from tactic_mesh.kernel.deep import run_deep
 from tactic_mesh.kernel.elab import elaborate_closed

@@ -19,11 +19,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from typing_support import Sample
 
-from tactic_mesh.calculus.machine import Budget, Panic, ReplayIncompatible, Success, collect
-from tactic_mesh.calculus.tactic_block import HANDLERS, defer, defer_seq
+from tactic_mesh.calculus.combinators import first as first_of
+from tactic_mesh.calculus.combinators import refine, repeat, try_
+from tactic_mesh.calculus.machine import Budget, collect
+from tactic_mesh.calculus.outcomes import Panic, ReplayIncompatible, Success
 from tactic_mesh.calculus.tactic_syntax import TacticCall
-from tactic_mesh.calculus.tactics import first as first_of
-from tactic_mesh.calculus.tactics import refine, repeat, try_
+from tactic_mesh.calculus.tactics import HANDLERS, defer, defer_seq
 from tactic_mesh.calculus.terms import (
     Bind,
     Choice,
@@ -44,9 +45,9 @@ from tactic_mesh.calculus.terms import (
     VSurface,
     VVar,
 )
+from tactic_mesh.handlers.recording import Performed, RecordingHandler, outside, recording_tactic_machine
 from tactic_mesh.kernel.expr import Const
 from tactic_mesh.typing import TypingError, check, conforms
-from tactic_mesh.typing.recording import Performed, RecordingHandler, outside, recording_tactic_machine
 
 T = TypeVar("T")
 
@@ -268,7 +269,7 @@ def test_the_recording_handler_logs_what_its_handler_performs(samples: list[Samp
     typed = check(program, sample.state)
     assert not outside(log, typed.effects)
     # forwarded operations are not performed by the wrapped handler
-    from tactic_mesh.calculus.tactic_block import TacticHandler
+    from tactic_mesh.handlers.tactic import TacticHandler
 
     wrapped = RecordingHandler(TacticHandler())
     wrapped.operation("ViewActiveObligations", (), sample.state)

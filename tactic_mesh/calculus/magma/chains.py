@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterator, Mapping
 
 import attrs
 
-from tactic_mesh.symbolic.equations import Term, show
-from tactic_mesh.symbolic.terms import (
+from tactic_mesh.calculus.magma.equations import Term, show
+from tactic_mesh.calculus.magma.terms import (
     Path,
     Subst,
     is_var,

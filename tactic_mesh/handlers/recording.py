@@ -14,11 +14,12 @@ from typing import Generic, TypeVar
 
 import attrs
 
-from tactic_mesh.calculus.kernel_handler import KernelHandler
-from tactic_mesh.calculus.machine import Budget, Forward, Handler, HandlerResult, Machine
+from tactic_mesh.calculus.machine import Budget, Machine
 from tactic_mesh.calculus.state import ProofState
-from tactic_mesh.calculus.tactic_block import TacticHandler
 from tactic_mesh.calculus.terms import Value
+from tactic_mesh.handlers.kernel import KernelHandler
+from tactic_mesh.handlers.protocol import Forward, Handler, HandlerResult
+from tactic_mesh.handlers.tactic import TacticHandler
 from tactic_mesh.typing.interface import EffectRow
 
 S = TypeVar("S")

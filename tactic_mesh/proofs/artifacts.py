@@ -13,10 +13,8 @@ Nothing is repaired: the first difference is the error.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from collections.abc import Callable, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import quote
@@ -31,22 +29,23 @@ from tactic_mesh.calculus.assembly import (
     replay_from,
     tracing,
 )
-from tactic_mesh.calculus.kernel_handler import KernelHandler
-from tactic_mesh.calculus.machine import Machine, Success
+from tactic_mesh.calculus.machine import Machine
+from tactic_mesh.calculus.outcomes import Success
 from tactic_mesh.calculus.state import KERNEL_VERSION, ProofState, Provenance
 from tactic_mesh.calculus.terms import Op, VExpr, VGoal
 from tactic_mesh.codecs.json_artifacts import KernelCertificate
 from tactic_mesh.codecs.json_base import DEFAULT_LIMITS, CodecError
 from tactic_mesh.codecs.json_envelope import dump_gz, load_gz
 from tactic_mesh.codecs.json_limits import gunzip, parse_text, text_of_bytes
+from tactic_mesh.handlers.kernel import KernelHandler
 from tactic_mesh.kernel.environment import Environment, TheoremDecl
 from tactic_mesh.kernel.errors import Location, TacticMeshError
 from tactic_mesh.kernel.expr import MVar
 from tactic_mesh.kernel.fingerprint import environment_hash
+from tactic_mesh.proofs.library import library_env, start_environment
 
 ASSEMBLY_SUFFIX = "_assembly.json.gz"
 PROOF_TERM_SUFFIX = "_proof_term.json.gz"
-LIBRARIES = {"basics": ("basics.tm",), "all": ("basics.tm", "tactics.tm")}
 Source = tuple[tuple[str, str], ...]
 T = TypeVar("T")
 
@@ -138,37 +137,6 @@ class TraceWriter:
 # ---------------------------------------------------------------------------------------------
 
 
-def start_environment(files: Sequence[Path]) -> Environment:
-    """The environment checking ``files`` starts from: the prelude, unless the first file is the
-    prelude itself (then the empty environment)."""
-    from tactic_mesh.kernel.prelude import prelude
-
-    packaged = Path(str(resources.files("tactic_mesh.proofs").joinpath("prelude.tm")))
-    try:
-        is_prelude = bool(files) and files[0].resolve() == packaged.resolve()
-    except OSError:
-        is_prelude = False
-    return Environment() if is_prelude else prelude()
-
-
-@functools.lru_cache(maxsize=2)
-def library_env(library: str = "basics") -> Environment:
-    """The prelude and the theorem library (``basics.tm``; ``all``: with ``tactics.tm``), each
-    declaration re-checked by the kernel."""
-    from tactic_mesh.calculus.tactic_block import prove_by_block
-    from tactic_mesh.kernel.commands import FileChecker
-    from tactic_mesh.kernel.deep import run_deep
-    from tactic_mesh.kernel.prelude import prelude
-
-    if library not in LIBRARIES:
-        raise ArtifactError(f"unknown library '{library}' (known: {', '.join(LIBRARIES)})")
-    checker = FileChecker(prelude(), tactic_runner=prove_by_block)
-    for name in LIBRARIES[library]:
-        text = resources.files("tactic_mesh.proofs").joinpath(name).read_text(encoding="utf-8")
-        run_deep(checker.check_text, text, f"<library>/{name}")
-    return checker.env
-
-
 _file_envs: dict[tuple[str, str], dict[str, tuple[Environment, TheoremDecl]]] = {}
 
 
@@ -182,7 +150,7 @@ def _digest(files: Sequence[Path]) -> str:
 def _envs_before_theorems(files: Sequence[Path]) -> dict[str, tuple[Environment, TheoremDecl]]:
     """Check ``files`` (as ``tactic-mesh check`` does) and keep, for each theorem, the environment
     before it and its declaration."""
-    from tactic_mesh.calculus.tactic_block import prove_by_block
+    from tactic_mesh.handlers.blocks import prove_by_block
     from tactic_mesh.kernel.commands import FileChecker
     from tactic_mesh.kernel.deep import run_deep
 

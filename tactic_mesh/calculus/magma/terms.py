@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from tactic_mesh.symbolic.equations import Term
+from tactic_mesh.calculus.magma.equations import Term
 
 Path = tuple[int, ...]
 Subst = dict[str, Term]

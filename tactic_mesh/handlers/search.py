@@ -1,14 +1,13 @@
-"""Automatic proof search: best-first over the derived tactic vocabulary.
+"""Automatic proof search: best-first over the derived tactic vocabulary, driven by a
+``SearchPolicy`` (``handlers/policy.py``).
 
-A node is a proof state with the tactic script that reached it.  The next node expanded is the
-one with the fewest open goals, then the shortest script, then the smallest goals.  From a node
-the candidate tactics are: ``intro`` on a ∀/→ goal, ``rfl``, ``assumption``, ``simp`` (also with the
-hypotheses), ``constructor`` /
-``left`` / ``right``, ``induction`` on a variable of an inductive type the goal mentions,
-``rw`` with the equations among the hypotheses (both directions) and with the library's
-``@[simp]`` lemmas, and ``apply`` of library theorems whose conclusion has the goal's head.
-Each candidate runs on the kernel handler; a success is a complete state whose term the caller
-re-checks with the kernel.
+A node is a proof state with the tactic script that reached it; the policy's ``priority`` orders
+the open nodes.  Expanding a node runs the policy's candidates for its main goal as the branches of
+**one** ``choice[scored]`` program, scored by the policy (each branch ``once`` and with its own
+``scoped fuel``, tagged with its index), and every success is a child.  A node whose goals are
+independent of each other is not expanded as a whole: each goal is searched on its own, the others
+masked, and the proof rebuilt by replaying the branches' commits.  A success is a complete state
+whose term the caller (``tactic_mesh.api``) replays and re-checks with the kernel.
 """
 
 from __future__ import annotations
@@ -20,26 +19,19 @@ import time
 import attrs
 
 from tactic_mesh.calculus.assembly import ReplayError, replay_from
-from tactic_mesh.calculus.machine import Budget, Machine, Success
+from tactic_mesh.calculus.machine import Budget, Machine
+from tactic_mesh.calculus.outcomes import Success
 from tactic_mesh.calculus.state import ProofState
 from tactic_mesh.calculus.steppack import CouplingKind, coupling_of
-from tactic_mesh.calculus.tactic_block import HANDLERS, compile_tactic, fresh_binder_name, tactic_machine
-from tactic_mesh.calculus.tactic_syntax import TacticCall
-from tactic_mesh.kernel.environment import InductiveInfo, TheoremInfo
+from tactic_mesh.calculus.tactics import HANDLERS, Candidate, GoalView, compile_tactic
+from tactic_mesh.calculus.terms import Choice, Policy, Pure, Scoped, Term, VNum, seq
+from tactic_mesh.handlers.blocks import tactic_machine
+from tactic_mesh.handlers.policy import HeuristicPolicy, SearchNode, SearchPolicy
 from tactic_mesh.kernel.errors import TacticMeshError
-from tactic_mesh.kernel.expr import (
-    Binding,
-    Const,
-    Expr,
-    Pi,
-    collect_fvars,
-    const_name,
-    expr_size,
-    get_app_fn_args,
-)
 from tactic_mesh.kernel.printer import Printer
 
-STEP_FUEL = 50_000
+STEP_FUEL = 50_000  # machine steps one candidate may take
+STEP_SECONDS = 10.0  # wall clock one expansion may take
 
 
 @attrs.frozen
@@ -64,11 +56,6 @@ def _goal_key(state: ProofState) -> tuple[str, ...]:
         hyps = ", ".join(f"{d.user_name}:{p.print(state.metavar_graph.instantiate(d.type))}" for d in ob.local_context)
         out.append(f"{hyps} ⊢ {p.print(ob.target_type)}")
     return tuple(out)
-
-
-def _score(state: ProofState, depth: int) -> tuple[int, int, int]:
-    size = sum(expr_size(ob.target_type) for ob in state.goals())
-    return (len(state.active_obligations), depth, size)
 
 
 def _solved(state: ProofState) -> bool:
@@ -96,9 +83,15 @@ def bullet(script: tuple[str, ...]) -> list[str]:
 
 
 class Searcher:
-    def __init__(self, max_nodes: int = 2000, seconds: float = 5.0) -> None:
+    """Best-first search with a policy (default: ``heuristic``).  ``max_nodes`` bounds the nodes
+    expanded, ``seconds`` the wall clock, ``step_seconds`` one expansion."""
+
+    def __init__(self, max_nodes: int = 2000, seconds: float = 5.0, policy: SearchPolicy | None = None,
+                 step_seconds: float = STEP_SECONDS) -> None:
         self.max_nodes = max_nodes
         self.seconds = seconds
+        self.step_seconds = step_seconds
+        self.policy: SearchPolicy = policy if policy is not None else HeuristicPolicy()
         self.machine: Machine[ProofState] = tactic_machine()
 
     def search(self, state: ProofState, deadline: float | None = None, max_nodes: int | None = None) -> SearchResult:
@@ -109,19 +102,18 @@ class Searcher:
         deadline = start + self.seconds if deadline is None else deadline
         max_nodes = self.max_nodes if max_nodes is None else max_nodes
         counter = itertools.count()
-        queue: list[tuple[tuple[int, int, int], int, ProofState, tuple[str, ...]]] = []
-        heapq.heappush(queue, (_score(state, 0), next(counter), state, ()))
+        root = SearchNode(state, ())
+        queue: list[tuple[tuple[float, ...], int, SearchNode]] = [(self.policy.priority(root), next(counter), root)]
         seen = {_goal_key(state)}
         expanded = generated = 0
         tried: dict[str, list[int]] = {}
-        best: tuple[tuple[int, int, int], ProofState, tuple[str, ...]] = (_score(state, 0), state, ())
+        best = root  # the furthest it got: fewest goals left, then the longest script
 
         def stop(reason: str, final: ProofState | None = None, script: tuple[str, ...] = ()) -> SearchResult:
-            _, best_state, best_script = best
             return SearchResult(
                 final, script, expanded, generated, time.monotonic() - start, reason,
                 tuple((k, v[0], v[1]) for k, v in sorted(tried.items())),
-                best_script, _goal_key(best_state) if final is None else (),
+                best.script, _goal_key(best.state) if final is None else (),
             )
 
         while queue:
@@ -129,34 +121,33 @@ class Searcher:
                 return stop("node limit reached")
             if time.monotonic() > deadline:
                 return stop("time budget exhausted")
-            _, _, node, script = heapq.heappop(queue)
+            _, _, node = heapq.heappop(queue)
             expanded += 1
-            if _independent_goals(node) and _committed(node):  # solve each goal on its own, the others masked
-                split = self._split(node, deadline, max_nodes - expanded)
+            if _independent_goals(node.state) and _committed(node.state):  # each goal on its own, the others masked
+                split = self._split(node.state, deadline, max_nodes - expanded)
                 expanded += split.expanded
                 generated += split.generated
                 if split.state is not None:
-                    return stop("", split.state, (*script, *split.script))
+                    return stop("", split.state, (*node.script, *split.script))
                 continue  # the goals are independent: one of them cannot be solved (in the budget)
-            for tactic in self.candidates(node, script):
-                child = self.apply(node, tactic)
-                counts = tried.setdefault(tactic.split(" ", 1)[0], [0, 0])
+            seconds = min(self.step_seconds, max(deadline - time.monotonic(), 0.05))
+            for candidate, child in self.expand(node, seconds):
+                counts = tried.setdefault(candidate.call.name, [0, 0])
                 counts[0] += 1
                 if child is None:
                     continue
                 counts[1] += 1
                 generated += 1
-                new_script = (*script, tactic)
+                new = SearchNode(child, (*node.script, candidate.text))
                 if _solved(child):
-                    return stop("", child, new_script)
+                    return stop("", child, new.script)
                 key = _goal_key(child)
                 if key in seen:
                     continue
                 seen.add(key)
-                score = _score(child, len(new_script))
-                if (score[0], -score[1]) < (best[0][0], -best[0][1]):
-                    best = (score, child, new_script)
-                heapq.heappush(queue, (score, next(counter), child, new_script))
+                if (len(child.active_obligations), -new.depth) < (len(best.state.active_obligations), -best.depth):
+                    best = new
+                heapq.heappush(queue, (self.policy.priority(new), next(counter), new))
         return stop("search space exhausted")
 
     def _split(self, state: ProofState, deadline: float, max_nodes: int) -> SearchResult:
@@ -192,76 +183,37 @@ class Searcher:
         )
         return SearchResult(final, tuple(script), expanded, generated, 0.0)
 
-    def apply(self, state: ProofState, tactic: str) -> ProofState | None:
-        name, _, arg = tactic.partition(" ")
-        try:
-            program = compile_tactic(TacticCall(name, arg, 1, 1), state)
-        except TacticMeshError:
-            return None
-        self.machine.budget = Budget(fuel=STEP_FUEL)
-        result = self.machine.first(program, state, HANDLERS)
-        return result.state if isinstance(result, Success) else None
-
-    # -- candidates ------------------------------------------------------------------------------
-
-    def candidates(self, state: ProofState, script: tuple[str, ...] = ()) -> list[str]:
-        goals = state.focus_goals()
-        if not goals:
+    def expand(self, node: SearchNode, seconds: float | None = None) -> list[tuple[Candidate, ProofState | None]]:
+        """Every candidate of the policy on ``node`` with the state it leaves (``None``: it does not
+        apply), found by one run of ``choice[scored] {once (fuel N: c₁); pure 0 | …}``."""
+        view = GoalView.of(node.state, node.script)
+        if view is None:
             return []
-        decl = state.metavar_graph.decl(goals[0])
-        target = state.metavar_graph.instantiate(decl.type)
-        env = state.environment
-        out: list[str] = []
-        taken = {d.user_name for d in decl.lctx}
-        if isinstance(target, Pi):
-            out.append(f"intro {fresh_binder_name(target, taken)}")
-            return out  # introducing first loses nothing
-        out += ["rfl", "assumption", "simp", "simp [*]"]
-        head = const_name(target)
-        info = env.find(head) if head else None
-        if isinstance(info, InductiveInfo):
-            if head == "Or":
-                out += ["left", "right"]
-            elif len(info.constructors) == 1:
-                out.append("constructor")
-        # induction on variables the goal mentions
-        for d in decl.lctx:
-            if d.fvar in _fvars(target):
-                ty_head = const_name(state.metavar_graph.instantiate(d.type))
-                ind = env.find(ty_head) if ty_head else None
-                if isinstance(ind, InductiveInfo) and ind.is_recursive and not ind.num_indices:
-                    out.append(f"induction {d.user_name}")
-        # case analysis on hypotheses of non-recursive inductive types (∧, ∨, ∃, ↔, False)
-        for d in reversed(list(decl.lctx)):
-            ty_head = const_name(state.metavar_graph.instantiate(d.type))
-            ind = env.find(ty_head) if ty_head else None
-            done = f"cases {d.user_name}" in script  # the old hypothesis stays (no `clear`): once is enough
-            if isinstance(ind, InductiveInfo) and not ind.is_recursive and not ind.num_indices and ind.num_params \
-                    and not done:
-                out.append(f"cases {d.user_name}")
-        # rewriting with equations among the hypotheses
-        for d in reversed(list(decl.lctx)):
-            if const_name(state.metavar_graph.instantiate(d.type)) == "Eq":
-                out += [f"rw [{d.user_name}]", f"rw [← {d.user_name}]"]
-        attrs_ext = env.extension("attributes", {})
-        simp = attrs_ext.get("simp", ()) if isinstance(attrs_ext, dict) else ()
-        out += [f"rw [{lemma}]" for lemma in simp]
-        # library theorems concluding with the goal's head
-        if head is not None:
-            for name in env.names():
-                thm = env.find(name)
-                if isinstance(thm, TheoremInfo) and _conclusion_head(thm.type) == head and not name.startswith("_"):
-                    out.append(f"apply {name}")
-        return out
+        candidates = list(self.policy.candidates(view))
+        branches: list[Term] = []
+        index_of: dict[int, int] = {}
+        for i, cand in enumerate(candidates):
+            try:
+                program = compile_tactic(cand.call, node.state)
+            except TacticMeshError:
+                continue
+            branch = seq(Scoped(f"fuel {STEP_FUEL}", Choice(Policy.COMMIT, (program,))), Pure(VNum(i)))
+            index_of[id(branch)] = i
+            branches.append(branch)
+        children: dict[int, ProofState] = {}
+        if branches:
+            scores = {i: self.policy.score(c, view) for i, c in enumerate(candidates)}
 
+            def scorer(branch: Term, _state: object) -> float:
+                return scores[index_of[id(branch)]]
 
-
-def _fvars(e: Expr) -> set[object]:
-    return set(collect_fvars(e))
-
-
-def _conclusion_head(t: Expr) -> str | None:
-    while isinstance(t, Binding):
-        t = t.body
-    head = get_app_fn_args(t)[0]
-    return head.name if isinstance(head, Const) else None
+            self.machine.scorers[self.policy.name] = scorer
+            self.machine.budget = Budget(seconds=self.step_seconds if seconds is None else seconds)
+            program = Choice(Policy.SCORED, tuple(branches), scorer=self.policy.name)
+            for result in self.machine.run(program, node.state, HANDLERS):
+                if not isinstance(result, Success):
+                    break
+                assert isinstance(result.value, VNum)
+                children[result.value.value] = result.state
+        order = sorted(range(len(candidates)), key=lambda i: -self.policy.score(candidates[i], view))
+        return [(candidates[i], children.get(i)) for i in order]

@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 
 import attrs
 
-from tactic_mesh.calculus.machine import Forward, HandlerResult, Raise, ReplayIncompatible
+from tactic_mesh.calculus.goals import goal_elaborator, goal_mvar, show_in_goal
+from tactic_mesh.calculus.outcomes import ReplayIncompatible
 from tactic_mesh.calculus.state import ProofState
 from tactic_mesh.calculus.steppack import make_step
 from tactic_mesh.calculus.terms import (
@@ -31,8 +32,8 @@ from tactic_mesh.calculus.terms import (
     VSurface,
     VUnit,
 )
+from tactic_mesh.handlers.protocol import Forward, HandlerResult, Raise
 from tactic_mesh.kernel import level as lv
-from tactic_mesh.kernel.elab import Elaborator
 from tactic_mesh.kernel.errors import TacticMeshError
 from tactic_mesh.kernel.expr import (
     App,
@@ -55,7 +56,6 @@ from tactic_mesh.kernel.expr import (
 )
 from tactic_mesh.kernel.local_context import LocalDecl
 from tactic_mesh.kernel.mctx import MetavarContext, MVarKind
-from tactic_mesh.kernel.printer import Printer
 from tactic_mesh.kernel.reduce import normalize
 from tactic_mesh.kernel.syntax import parse_term
 from tactic_mesh.kernel.typechecker import TypeChecker
@@ -82,44 +82,13 @@ class KernelHandler:
 
     # -- helpers -------------------------------------------------------------------------------
 
-    @staticmethod
-    def goal_mvar(state: ProofState, goal: Value) -> int:
-        if not isinstance(goal, VGoal):
-            raise TacticMeshError(f"a goal is expected, got {goal!r}")
-        if goal.id == "main":
-            focused = state.focus_goals()
-            if not focused:
-                raise TacticMeshError("no goals")
-            return focused[0]
-        for m in state.active_obligations:
-            if state.obligation_id(m) == goal.id:
-                return m
-        stale = any(goal.id.endswith(f":{m}") for m in state.active_obligations)
-        why = f" (goal ids are checkpoint-scoped: the current checkpoint is cp{state.checkpoint})" if stale else ""
-        raise TacticMeshError(f"unknown goal {goal.id}{why}")
-
-    @staticmethod
-    def elaborator(state: ProofState, mvar: int) -> Elaborator:
-        decl = state.metavar_graph.decl(mvar)
-        el = Elaborator(state.environment, "<tactic>", list(state.level_params), auto_bound_levels=False)
-        el.tc._set_mctx(state.metavar_graph)
-        el.lctx = decl.lctx
-        for d in decl.lctx:
-            el.tc.lctx[d.fvar] = d
-        return el
-
-    @staticmethod
-    def show(state: ProofState, mvar: int, e: Expr) -> str:
-        names = {d.fvar: d.user_name for d in state.metavar_graph.decl(mvar).lctx}
-        return Printer(state.environment, names, display=True).print(state.metavar_graph.instantiate(e))
-
     # -- inspection ----------------------------------------------------------------------------
 
     def op_ViewActiveObligations(self, state: ProofState) -> HandlerResult[ProofState]:
         return VList(tuple(VGoal(state.obligation_id(m)) for m in state.focus_goals())), state
 
     def op_ReadObligation(self, state: ProofState, goal: Value) -> HandlerResult[ProofState]:
-        m = self.goal_mvar(state, goal)
+        m = goal_mvar(state, goal)
         ob = state.obligation(m)
         record = VRecord((
             ("id", VGoal(ob.obligation_id)),
@@ -130,7 +99,7 @@ class KernelHandler:
         return record, state
 
     def op_ReadLocalContext(self, state: ProofState, goal: Value) -> HandlerResult[ProofState]:
-        m = self.goal_mvar(state, goal)
+        m = goal_mvar(state, goal)
         lctx = state.metavar_graph.decl(m).lctx
         hyps = tuple(
             VRecord((("name", VName(d.user_name)), ("type", VExpr(state.metavar_graph.instantiate(d.type)))))
@@ -164,8 +133,8 @@ class KernelHandler:
         context, no expected type)."""
         if not isinstance(surface, VSurface):
             return Raise(VStr("Elaborate: a surface term is expected"))
-        m = self.goal_mvar(state, goal if isinstance(goal, VGoal) else VGoal("main"))
-        el = self.elaborator(state, m)
+        m = goal_mvar(state, goal if isinstance(goal, VGoal) else VGoal("main"))
+        el = goal_elaborator(state, m)
         expected = state.metavar_graph.decl(m).type if isinstance(goal, VGoal) else None
         e = el.elab(parse_term(surface.text, "<tactic>"), expected)
         el.synthesize_pending()
@@ -179,15 +148,15 @@ class KernelHandler:
         ``VStr("apply")``, where they become goals too, after the others (as Lean's ``apply``)."""
         if not isinstance(value, VExpr):
             return Raise(VStr("AssignMetavar: a term is expected"))
-        m = self.goal_mvar(state, goal)
+        m = goal_mvar(state, goal)
         decl = state.metavar_graph.decl(m)
         checker = MetaChecker(state.environment, state.metavar_graph, decl.lctx)
         term = state.metavar_graph.instantiate(value.expr)
         actual = checker.infer(term)
         if not checker.is_def_eq(actual, decl.type):
             return Raise(VStr(
-                f"type mismatch: the term has type {self.show(state, m, actual)} but the goal is "
-                f"{self.show(state, m, decl.type)}"
+                f"type mismatch: the term has type {show_in_goal(state, m, actual)} but the goal is "
+                f"{show_in_goal(state, m, decl.type)}"
             ))
         mctx: MetavarContext = checker.mctx.assign(MVar(m), term)
         holes = mctx.unassigned_mvars(term)
@@ -226,7 +195,7 @@ class KernelHandler:
         same name, ``Eq.mp (congrArg motive h) old : P b``, shadows the old one."""
         if not isinstance(proof, VExpr):
             return Raise(VStr("Rewrite: an equation proof is expected"))
-        m = self.goal_mvar(state, goal)
+        m = goal_mvar(state, goal)
         decl = state.metavar_graph.decl(m)
         checker = MetaChecker(state.environment, state.metavar_graph, decl.lctx)
         h = state.metavar_graph.instantiate(proof.expr)
@@ -240,7 +209,7 @@ class KernelHandler:
             eq_type = checker.whnf(instantiate1(eq_type.body, hole))
         head, eq_args = get_app_fn_args(eq_type)
         if not (isinstance(head, Const) and head.name == "Eq" and len(eq_args) == 3):
-            return Raise(VStr(f"Rewrite: not an equation: {self.show(state, m, eq_type)}"))
+            return Raise(VStr(f"Rewrite: not an equation: {show_in_goal(state, m, eq_type)}"))
         ty, lhs, rhs = eq_args
         ordered = isinstance(direction, VStr) and direction.value.endswith(" ordered")
         if isinstance(direction, VStr) and direction.value.startswith("<-"):
@@ -256,7 +225,8 @@ class KernelHandler:
         instance = _first_instance(checker, target, lhs, rhs, _decreases if permutation else None)
         if instance is None:
             return Raise(VStr(
-                f"Rewrite: did not find an instance of {self.show(state, m, lhs)} in {self.show(state, m, target)}"
+                f"Rewrite: did not find an instance of {show_in_goal(state, m, lhs)} "
+                f"in {show_in_goal(state, m, target)}"
             ))
         pattern = checker.mctx.instantiate(instance)
         body = kabstract(checker.mctx.instantiate(target), [pattern])
@@ -287,7 +257,7 @@ class KernelHandler:
         ``SpawnObligations``)."""
         if not isinstance(ty, VExpr):
             return Raise(VStr("FreshMetavar: a type is expected"))
-        lctx = state.metavar_graph.decl(self.goal_mvar(state, VGoal("main"))).lctx
+        lctx = state.metavar_graph.decl(goal_mvar(state, VGoal("main"))).lctx
         user = name.name if isinstance(name, VName) else ""
         mctx, hole = state.metavar_graph.declare(ty.expr, lctx, MVarKind.SYNTHETIC_OPAQUE, user)
         return VExpr(hole), attrs.evolve(state, metavar_graph=mctx)
@@ -325,7 +295,7 @@ class KernelHandler:
         """Type class resolution in the main goal's context."""
         if not isinstance(cls, VExpr):
             return Raise(VStr("SynthesizeInstance: a class type is expected"))
-        el = self.elaborator(state, self.goal_mvar(state, VGoal("main")))
+        el = goal_elaborator(state, goal_mvar(state, VGoal("main")))
         found = el.synth_instance(state.metavar_graph.instantiate(cls.expr), 16)
         if found is None:
             return Raise(VStr(f"failed to synthesize instance {el.show(cls.expr)}"))
