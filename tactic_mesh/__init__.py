@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from tactic_mesh.version import __version__
 
 if TYPE_CHECKING:
     from tactic_mesh.api import NoProofFound, ProofRejected, ProofResult, SearchStats, Session

@@ -14,7 +14,7 @@
 **The guarantee.** A ``ProofResult`` exists only for a proof the trusted kernel type checker has
 admitted: ``prove`` elaborates the statement, finds or runs the script, takes the final term
 from the finished state (with ``trace=True``: from a sequential replay of the committed steps),
-refuses terms with holes, admits the term as a theorem through ``kernel.typechecker.add_decl`` and
+refuses terms with holes, admits the term as a theorem through ``kernel.admission.add_decl`` and
 refuses a proof that depends on ``sorryAx`` (or, with ``allow_axioms=False``, on any axiom).
 Only then is the result built — its constructor demands the admission, which only this module
 makes — so ``kernel_checked`` is always ``True``.  Search policies, experts, peers and Lean
@@ -44,6 +44,7 @@ from tactic_mesh.calculus.terms import Term
 from tactic_mesh.handlers.blocks import prove_by_block, run_block, run_calls, tactic_machine
 from tactic_mesh.handlers.policy import SearchPolicy, policy_named
 from tactic_mesh.handlers.search import Searcher, SearchResult
+from tactic_mesh.kernel.admission import add_decl
 from tactic_mesh.kernel.commands import CommandResult, FileChecker, Options
 from tactic_mesh.kernel.declarations import axioms_of
 from tactic_mesh.kernel.deep import run_deep
@@ -53,7 +54,6 @@ from tactic_mesh.kernel.errors import ElabError, Location, TacticMeshError
 from tactic_mesh.kernel.expr import Expr
 from tactic_mesh.kernel.printer import Printer
 from tactic_mesh.kernel.syntax import parse_term
-from tactic_mesh.kernel.typechecker import add_decl
 from tactic_mesh.proofs.library import LIBRARIES, library_env, start_environment
 
 STATEMENT = "<statement>"

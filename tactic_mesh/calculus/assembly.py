@@ -26,16 +26,16 @@ from contextvars import ContextVar
 from typing import TypeVar
 
 import attrs
-from immutables import Map
 
+from tactic_mesh.calculus.commits import Commit, mctx_changes
 from tactic_mesh.calculus.state import ProofState, Provenance
 from tactic_mesh.kernel import level as lv
+from tactic_mesh.kernel.admission import add_decl
 from tactic_mesh.kernel.declarations import axioms_of
 from tactic_mesh.kernel.environment import Environment, TheoremDecl
 from tactic_mesh.kernel.errors import TacticMeshError
 from tactic_mesh.kernel.expr import Expr, MVar
 from tactic_mesh.kernel.mctx import MetavarContext
-from tactic_mesh.kernel.typechecker import add_decl
 from tactic_mesh.kernel.unify import MetaChecker
 
 T = TypeVar("T")
@@ -50,42 +50,6 @@ def tracing(on: bool = True) -> Iterator[None]:
         yield
     finally:
         TRACING.reset(token)
-
-
-def mctx_changes(before: MetavarContext, after: MetavarContext) -> MetavarContext:
-    """What ``after`` adds to ``before``: new or renamed declarations, new assignments (plain,
-    delayed, universe) and new postponed universe constraints."""
-
-    def new(a: Map[int, T], b: Map[int, T]) -> Map[int, T]:
-        return Map({k: v for k, v in b.items() if a.get(k) != v})
-
-    return MetavarContext(
-        decls=new(before.decls, after.decls),
-        assignments=new(before.assignments, after.assignments),
-        delayed=new(before.delayed, after.delayed),
-        level_decls=new(before.level_decls, after.level_decls),
-        level_assignments=new(before.level_assignments, after.level_assignments),
-        postponed_levels=after.postponed_levels[len(before.postponed_levels):],
-    )
-
-
-@attrs.frozen
-class Commit:
-    """A committed step as it is replayed: the goal it closed (``parent``), the goals it opened in
-    its place and those it closed, the operation that made it, the checkpoint it was made at, and
-    its change to the metavariable context."""
-
-    parent: int
-    opened: tuple[int, ...]
-    closed: tuple[int, ...]
-    via: str
-    checkpoint: int
-    changes: MetavarContext
-
-    @property
-    def target(self) -> str:
-        """The goal id, checkpoint-scoped: ``cp<checkpoint>:<mvar>``."""
-        return f"cp{self.checkpoint}:{self.parent}"
 
 
 Holes = tuple[tuple[int, Expr], ...]  # open goals (metavariable, instantiated type), in agenda order

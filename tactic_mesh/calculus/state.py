@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from tactic_mesh import __version__
+from tactic_mesh.calculus.commits import Commit, mctx_changes
 from tactic_mesh.kernel.environment import Environment
 from tactic_mesh.kernel.expr import Expr, MVar
 from tactic_mesh.kernel.fingerprint import environment_hash
 from tactic_mesh.kernel.local_context import LocalContext
 from tactic_mesh.kernel.mctx import MetavarContext, MVarKind
+from tactic_mesh.version import __version__
 
 if TYPE_CHECKING:
-    from tactic_mesh.calculus.assembly import Commit
     from tactic_mesh.calculus.steppack import StepPack
 
 KERNEL_VERSION = f"tactic-mesh-kernel/{__version__}"
@@ -243,8 +243,6 @@ class ProofState:
 
         trail, base = self.trail, self.trail_base
         if step is not None and base is not None:  # a committed step of a traced run
-            from tactic_mesh.calculus.assembly import Commit, mctx_changes
-
             commit = Commit(goal, tuple(new_goals), tuple(step.delta.closed), via, self.checkpoint,
                             mctx_changes(base, mctx))
             trail, base = (*trail, commit), mctx

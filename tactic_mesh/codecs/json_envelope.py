@@ -354,5 +354,3 @@ for _kind in (
     Kind("trace", 1, ProofTrace, _write_trace, _read_trace),
 ):
     register_kind(_kind)
-
-from tactic_mesh.codecs import json_assembly as _json_assembly  # noqa: E402,F401  (registers the 'assembly' kind)

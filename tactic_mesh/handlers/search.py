@@ -185,7 +185,8 @@ class Searcher:
 
     def expand(self, node: SearchNode, seconds: float | None = None) -> list[tuple[Candidate, ProofState | None]]:
         """Every candidate of the policy on ``node`` with the state it leaves (``None``: it does not
-        apply), found by one run of ``choice[scored] {once (fuel N: c₁); pure 0 | …}``."""
+        apply), found by one run of ``choice[scored] {once (fuel N: c₁); pure 0 | …}`` — the
+        successes in the order the machine's scored choice ran them (the policy's score)."""
         view = GoalView.of(node.state, node.script)
         if view is None:
             return []
@@ -215,5 +216,6 @@ class Searcher:
                     break
                 assert isinstance(result.value, VNum)
                 children[result.value.value] = result.state
-        order = sorted(range(len(candidates)), key=lambda i: -self.policy.score(candidates[i], view))
-        return [(candidates[i], children.get(i)) for i in order]
+        # the successes in the order the scored choice produced them, then the candidates that failed
+        failed = [(candidates[i], None) for i in range(len(candidates)) if i not in children]
+        return [(candidates[i], child) for i, child in children.items()] + failed

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 
 import attrs
 
+from tactic_mesh.kernel.admission import add_decl
 from tactic_mesh.kernel.elab import Elaborator
 from tactic_mesh.kernel.elab_core import (
     EXT_ATTRIBUTES,
@@ -34,7 +35,6 @@ from tactic_mesh.kernel.syntax import (
     Pos,
     Syntax,
 )
-from tactic_mesh.kernel.typechecker import add_decl
 
 SORRY = "sorryAx"
 

@@ -1,7 +1,7 @@
 """Declarations and the environment.
 
 The environment is an immutable map from names to constant infos.  The only way to extend it with
-a constant is :func:`tactic_mesh.kernel.typechecker.add_decl`, which type-checks the declaration
+a constant is :func:`tactic_mesh.kernel.admission.add_decl`, which type-checks the declaration
 first; ``Environment`` itself has no public method that adds a constant.  Elaboration metadata
 (instances, structure fields, notation, attributes) lives in ``extensions``: it is untrusted and
 never consulted by the type checker.
@@ -167,7 +167,7 @@ def constant_kind(info: ConstantInfo) -> str:
 
 
 class Environment:
-    """An immutable environment.  Use ``typechecker.add_decl`` to extend it."""
+    """An immutable environment.  Use ``admission.add_decl`` to extend it."""
 
     __slots__ = ("_constants", "_extensions", "_order")
 

@@ -19,21 +19,13 @@ from collections.abc import Sequence
 from tactic_mesh.kernel import level as lv
 from tactic_mesh.kernel.deep import run_deep
 from tactic_mesh.kernel.environment import (
-    AxiomDecl,
-    AxiomInfo,
     ConstantInfo,
     ConstructorInfo,
-    Declaration,
-    DefinitionDecl,
     DefinitionInfo,
     Environment,
-    InductiveDecl,
     InductiveInfo,
     RecursorInfo,
     Reducibility,
-    TheoremDecl,
-    TheoremInfo,
-    Unsafe,
 )
 from tactic_mesh.kernel.errors import KernelError
 from tactic_mesh.kernel.expr import (
@@ -785,51 +777,6 @@ def definition_height(env: Environment, value: Expr) -> int:
     return height + 1
 
 
-def add_decl(env: Environment, decl: Declaration) -> Environment:
-    """Type-check ``decl`` and return the extended environment (the only way in).
-
-    Runs with a large stack (:func:`~tactic_mesh.kernel.deep.run_deep`), so deep terms end in a
-    result or a ``KernelError``, never in ``RecursionError``."""
-    return run_deep(_add_decl, env, decl)
-
-
-def _add_decl(env: Environment, decl: Declaration) -> Environment:
-    if isinstance(decl, AxiomDecl):
-        _check_header(env, decl.name, decl.level_params, decl.type)
-        return Unsafe.add_checked(env, (AxiomInfo(decl.name, decl.level_params, decl.type),))
-    if isinstance(decl, (DefinitionDecl, TheoremDecl)):
-        tc = _check_header(env, decl.name, decl.level_params, decl.type)
-        _check_closed(decl.value, f"the value of '{decl.name}'")
-        if isinstance(decl, TheoremDecl) and not is_prop_sort(tc.whnf(tc.infer(decl.type))):
-            raise KernelError(f"theorem '{decl.name}': its type is not a proposition")
-        value_type = tc.infer(decl.value)
-        if not tc.is_def_eq(value_type, decl.type):
-            raise KernelError(
-                f"'{decl.name}': the value has type {_show(value_type)} "
-                f"but is declared to have type {_show(decl.type)}"
-            )
-        info: ConstantInfo
-        if isinstance(decl, TheoremDecl):
-            info = TheoremInfo(decl.name, decl.level_params, decl.type, decl.value)
-        else:
-            if decl.name in {c.name for c in subterms(decl.value) if isinstance(c, Const)}:
-                raise KernelError(f"'{decl.name}' refers to itself (use a recursor)")
-            info = DefinitionInfo(
-                decl.name,
-                decl.level_params,
-                decl.type,
-                decl.value,
-                decl.reducibility,
-                definition_height(env, decl.value),
-            )
-        return Unsafe.add_checked(env, (info,))
-    if isinstance(decl, InductiveDecl):
-        from tactic_mesh.kernel.inductive import check_inductive
-
-        return check_inductive(env, decl)
-    raise KernelError(f"unknown declaration kind {type(decl).__name__}")  # pragma: no cover
-
-
 def check_expr(env: Environment, e: Expr, lctx: LocalContext | None = None) -> Expr:
     """Infer the type of a closed (or ``lctx``-closed) kernel term with every check on."""
     _check_closed_mvars(e)
@@ -843,7 +790,6 @@ def _check_closed_mvars(e: Expr) -> None:
 
 __all__ = [
     "TypeChecker",
-    "add_decl",
     "check_expr",
     "definition_height",
     "mk_app",

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from tactic_mesh.kernel import level as lv
+from tactic_mesh.kernel.admission import add_decl
 from tactic_mesh.kernel.commands import FileChecker
 from tactic_mesh.kernel.elab import elaborate_closed
 from tactic_mesh.kernel.environment import (
@@ -33,7 +34,7 @@ from tactic_mesh.kernel.expr import (
 from tactic_mesh.kernel.prelude import prelude
 from tactic_mesh.kernel.printer import print_expr
 from tactic_mesh.kernel.syntax import parse_term
-from tactic_mesh.kernel.typechecker import TypeChecker, add_decl
+from tactic_mesh.kernel.typechecker import TypeChecker
 
 ENV = prelude()
 NAT = Const("Nat")

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from tactic_mesh.kernel import level as lv
+from tactic_mesh.kernel.admission import add_decl
 from tactic_mesh.kernel.environment import AxiomDecl, Environment
 from tactic_mesh.kernel.errors import UnifyError
 from tactic_mesh.kernel.expr import (
@@ -27,7 +28,7 @@ from tactic_mesh.kernel.expr import (
 from tactic_mesh.kernel.local_context import LocalContext
 from tactic_mesh.kernel.mctx import MetavarContext, MVarKind
 from tactic_mesh.kernel.prelude import prelude
-from tactic_mesh.kernel.typechecker import TypeChecker, add_decl
+from tactic_mesh.kernel.typechecker import TypeChecker
 from tactic_mesh.kernel.unify import MetaChecker
 
 SETTINGS = settings(

@@ -33,6 +33,7 @@ import pytest
 
 from tactic_mesh.cli.check import check_files
 from tactic_mesh.kernel import level as lv
+from tactic_mesh.kernel.admission import add_decl
 from tactic_mesh.kernel.commands import CommandResult, Options
 from tactic_mesh.kernel.environment import DefinitionDecl, Environment, TheoremDecl
 from tactic_mesh.kernel.errors import KernelError, UnifyError
@@ -40,7 +41,6 @@ from tactic_mesh.kernel.expr import App, BVar, Const, Lam, NatLit, Pi, mk_app
 from tactic_mesh.kernel.local_context import LocalContext
 from tactic_mesh.kernel.mctx import MetavarContext, MVarKind
 from tactic_mesh.kernel.prelude import prelude
-from tactic_mesh.kernel.typechecker import add_decl
 from tactic_mesh.kernel.unify import MetaChecker
 
 CORPUS = Path(__file__).parent / "corpus" / "bad"

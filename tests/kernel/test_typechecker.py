@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tactic_mesh.kernel import level as lv
+from tactic_mesh.kernel.admission import add_decl
 from tactic_mesh.kernel.commands import FileChecker
 from tactic_mesh.kernel.deep import run_deep
 from tactic_mesh.kernel.elab import elaborate_closed
@@ -40,7 +41,7 @@ from tactic_mesh.kernel.expr import (
 )
 from tactic_mesh.kernel.prelude import prelude, prelude_text
 from tactic_mesh.kernel.syntax import parse_term
-from tactic_mesh.kernel.typechecker import TypeChecker, add_decl, check_expr
+from tactic_mesh.kernel.typechecker import TypeChecker, check_expr
 
 SETTINGS = settings(
     derandomize=True, database=None, max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
