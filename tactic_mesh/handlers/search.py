@@ -217,5 +217,5 @@ class Searcher:
                 assert isinstance(result.value, VNum)
                 children[result.value.value] = result.state
         # the successes in the order the scored choice produced them, then the candidates that failed
-        failed = [(candidates[i], None) for i in range(len(candidates)) if i not in children]
-        return [(candidates[i], child) for i, child in children.items()] + failed
+        out: list[tuple[Candidate, ProofState | None]] = [(candidates[i], child) for i, child in children.items()]
+        return out + [(candidates[i], None) for i in range(len(candidates)) if i not in children]

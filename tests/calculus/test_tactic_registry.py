@@ -7,8 +7,16 @@ import pytest
 from tactic_mesh import Session
 from tactic_mesh.calculus.state import ProofState
 from tactic_mesh.calculus.tactic_syntax import TacticError
-from tactic_mesh.calculus.tactics import FAMILIES, GoalView, TacticSpec, compile_tactic, proposers, spec_of, specs
-from tactic_mesh.calculus.tactics import registry
+from tactic_mesh.calculus.tactics import (
+    FAMILIES,
+    GoalView,
+    TacticSpec,
+    compile_tactic,
+    proposers,
+    registry,
+    spec_of,
+    specs,
+)
 from tactic_mesh.calculus.tactics.registry import call
 from tactic_mesh.calculus.terms import Pure
 from tactic_mesh.typing import Interface, TypingError, check
