@@ -12,7 +12,7 @@ blocks carry their tactics as ``children``:
 * tacticals over alternatives: ``first | t | u``, ``solve | …``, ``interleave | …``, ``t <|> u``,
   ``t orelse u``, ``t <;> u`` — one ``|`` child (with an empty argument) per alternative.
 
-The tree is what the compiler (``tactic_block``), the typing judgment and the DSL printer share.
+The tree is what the compiler (``calculus/tactics/``), the typing judgment and the DSL printer share.
 Positions (``line``/``col``) are exact, also inside tacticals' arguments.  Nesting is limited to
 ``MAX_NESTING`` levels (a located error beyond).
 

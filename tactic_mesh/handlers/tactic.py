@@ -1,5 +1,5 @@
 """The tactic handler: refines ``foreign "tactic"`` nodes (a deferred derived tactic) into the core
-program the tactic compiles to on the state the node meets (``calculus/tactic_block.compile_tactic``).
+program the tactic compiles to on the state the node meets (``calculus/tactics.compile_tactic``).
 The machine then runs that program in the node's place — a known refinement, never an opaque call."""
 
 from __future__ import annotations

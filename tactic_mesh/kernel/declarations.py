@@ -107,7 +107,7 @@ class DeclarationChecker:
         self, env: Environment, options: Options | None = None, tactic_runner: TacticRunner | None = None
     ) -> None:
         # `by` blocks are run by the tactic calculus, which the kernel does not import: the caller
-        # plugs it in (``tactic_mesh.calculus.tactic_block.prove_by_block``)
+        # plugs it in (``tactic_mesh.handlers.blocks.prove_by_block``)
         self.tactic_runner = tactic_runner
         self.theorem_hook: TheoremHook | None = None
         self.declaring = ""  # the declaration being checked

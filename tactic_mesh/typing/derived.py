@@ -1,4 +1,5 @@
-"""Typing rules of the derived tactic vocabulary (``foreign "tactic"`` nodes, ``calculus/tactic_block``).
+"""Typing rules of the derived tactic vocabulary (``foreign "tactic"`` nodes): each tactic module of
+``calculus/tactics/`` registers its rule, built from the checker's primitives here.
 
 A deferred tactic is compiled on the state it meets; its rule here says what that core program does
 to the goals in focus, without compiling it.  Every tactic acting on the main goal needs a goal
@@ -567,7 +568,7 @@ class Checker(CoreChecker):
                              f"a hypothesis ({', '.join(sorted(parent.hyps)) or 'none'})", name, self.loc(call))
 
     def rules(self, text: str, call: TacticCall, path: str, allow_star: bool) -> list[tuple[str, bool]]:
-        """``[e, ← e', …]`` as the tactic reads it (``tactic_block.parse_rules``; malformed: error)."""
+        """``[e, ← e', …]`` as the tactic reads it (``tactics.common.parse_rules``; malformed: error)."""
         try:
             rules = parse_rules(text, call)
         except TacticMeshError as err:
