@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tactic_mesh.handlers.typecheck import TypecheckSession, typecheck_tm
 from typing_support import TACTICS, Library
 
+from tactic_mesh.handlers.typecheck import TypecheckSession, typecheck_tm
 from tactic_mesh.typing import check_block
 
 MIN_TACTIC_THEOREMS = 80

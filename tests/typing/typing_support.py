@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import attrs
-from tactic_mesh.handlers.typecheck import initial_state
 
 from tactic_mesh.calculus.state import ProofState
 from tactic_mesh.calculus.tactic_syntax import TacticCall, split_block
+from tactic_mesh.handlers.typecheck import initial_state
 from tactic_mesh.kernel.commands import FileChecker
 from tactic_mesh.kernel.environment import Environment
 from tactic_mesh.kernel.expr import Expr

@@ -1,0 +1,77 @@
+"""The held-out statements of ``bench/search.py``: none is a theorem of the library (the benchmark
+checks), each true, with a reference script that proves it (checked by
+``bench/search.py --check``)."""
+
+from __future__ import annotations
+
+# (category, statement, reference script)
+STATEMENTS: list[tuple[str, str, str]] = [
+    # Nat arithmetic: induction and rewriting
+    ("nat", "∀ n : Nat, 0 + n + 0 = n", "intro n; simp"),
+    ("nat", "∀ a b : Nat, a + b + 0 = b + a", "intro a b; rw [Nat.add_zero]; exact Nat.add_comm a b"),
+    ("nat", "∀ n : Nat, n * 1 + 0 = n", "intro n; simp"),
+    ("nat", "∀ n : Nat, 1 * n = n + 0", "intro n; simp"),
+    ("nat", "∀ a b c : Nat, a + (b + c) = c + (b + a)",
+     "intro a b c; rw [Nat.add_comm b a, Nat.add_comm c (a + b)]; exact Eq.symm (Nat.add_assoc a b c)"),
+    ("nat", "∀ a b : Nat, (a + b) + 0 = a + (b + 0)", "intro a b; simp"),
+    ("nat", "∀ n : Nat, Nat.succ n = 1 + n", "intro n; rw [Nat.add_comm]"),
+    ("nat", "∀ n m : Nat, n = m → n + 0 = m", "intro n m h; simp [*]"),
+    ("nat", "∀ n : Nat, n * 0 + n = n", "intro n; simp"),
+    ("nat", "∀ a b : Nat, a + b = 0 + (b + a)", "intro a b; simp; exact Nat.add_comm a b"),
+    ("nat", "∀ n : Nat, Nat.pred (Nat.succ n) = n", "intro n; rfl"),
+    ("nat", "∀ (f : Nat → Nat), (∀ x, f x = x + 0) → ∀ n, f n = n", "intro f h n; rw [h]"),
+    ("nat", "∀ n : Nat, 0 * n + 0 = 0", "intro n; simp"),
+    ("nat", "∀ a b : Nat, a = b → b = a + 0", "intro a b h; rw [h]"),
+    # ≤ and <
+    ("order", "∀ n : Nat, 0 ≤ n + 0", "intro n; exact Nat.zero_le _"),
+    ("order", "∀ n : Nat, n ≤ n + 0", "intro n; exact Nat.le_add_right n 0"),
+    ("order", "∀ n : Nat, n < Nat.succ n", "intro n; exact Nat.lt_succ_self n"),
+    ("order", "∀ a b c : Nat, a ≤ b → b ≤ c → a ≤ c", "intro a b c h1 h2; exact Nat.le_trans h1 h2"),
+    ("order", "∀ a b : Nat, a ≤ b → a + 1 ≤ b + 1", "intro a b h; exact Nat.succ_le_succ h"),
+    ("order", "∀ n m : Nat, n ≤ n + m", "intro n m; exact Nat.le_add_right n m"),
+    ("order", "2 ≤ 5", "exact Nat.le_trans (Nat.le_add_right 2 1) (Nat.le_add_right 3 2)"),
+    ("order", "∀ n : Nat, 0 ≤ n * 1", "intro n; exact Nat.zero_le _"),
+    # lists
+    ("list", "∀ (α : Type) (l : List α), [] ++ l ++ [] = l", "intro α l; simp"),
+    ("list", "∀ (α : Type) (l m : List α), List.length (l ++ m) = List.length m + List.length l",
+     "intro α l m; rw [List.length_append, Nat.add_comm]"),
+    ("list", "∀ (α : Type) (a : α) (l : List α), List.length (List.cons a l) = List.length l + 1",
+     "intro α a l; rfl"),
+    ("list", "∀ (α : Type) (l : List α), List.map (fun x => x) l ++ [] = l", "intro α l; simp; exact List.map_id l"),
+    ("list", "∀ (α β : Type) (f : α → β) (l : List α), List.length (List.map f l) + 0 = List.length l",
+     "intro α β f l; simp"),
+    ("list", "∀ (α : Type) (a b : α), List.reverse [a, b] = [b, a]", "intro α a b; rfl"),
+    ("list", "∀ (α : Type) (l m n : List α), l ++ (m ++ n) = (l ++ m) ++ n",
+     "intro α l m n; rw [List.append_assoc]"),
+    ("list", "∀ (α : Type) (l : List α), List.length (l ++ []) = List.length l", "intro α l; simp"),
+    ("list", "∀ (α β : Type) (f : α → β) (l m : List α), List.map f (l ++ m) ++ [] = List.map f l ++ List.map f m",
+     "intro α β f l m; simp"),
+    ("list", "∀ (α : Type) (a : α), List.length [a, a] = 2", "intro α a; rfl"),
+    # propositional and quantifier logic
+    ("logic", "∀ p q r : Prop, (p → q) → (q → r) → p → r", "intro p q r h1 h2 hp; exact h2 (h1 hp)"),
+    ("logic", "∀ p q : Prop, p ∧ q → q ∧ p", "intro p q h; exact ⟨h.2, h.1⟩"),
+    ("logic", "∀ p q : Prop, p ∨ q → q ∨ p",
+     "intro p q h; cases h; intro hp; right; exact hp; intro hq; left; exact hq"),
+    ("logic", "∀ (α : Type) (P : α → Prop) (a : α), P a → ∃ x, P x", "intro α P a h; exact ⟨a, h⟩"),
+    ("logic", "∀ p : Prop, False → p", "intro p h; exact False.elim h"),
+    ("logic", "∀ p q : Prop, p → ¬p → q", "intro p q hp hn; exact absurd hp hn"),
+    ("logic", "∀ p q : Prop, p → q → p ∧ q", "intro p q hp hq; exact ⟨hp, hq⟩"),
+    ("logic", "∀ p q r : Prop, (p ∧ q) ∧ r → p", "intro p q r h; exact h.1.1"),
+    ("logic", "∀ p q : Prop, (p → q) → ¬q → ¬p", "intro p q h hq hp; exact hq (h hp)"),
+    ("logic", "∀ (α : Type) (P Q : α → Prop), (∃ x, P x ∧ Q x) → ∃ x, Q x",
+     "intro α P Q h; cases h; intro w hw; exact ⟨w, hw.2⟩"),
+    ("logic", "∀ (α : Type) (P : α → Prop), (∀ x, P x) → ∀ y, P y", "intro α P h y; exact h y"),
+    ("logic", "∀ p q : Prop, (p ↔ q) → q → p", "intro p q h hq; exact h.2 hq"),
+    ("logic", "∀ p : Prop, p → ¬¬p", "intro p hp hn; exact hn hp"),
+    ("logic", "∀ p q r : Prop, (p → q → r) → p ∧ q → r", "intro p q r h hpq; exact h hpq.1 hpq.2"),
+    ("logic", "∀ (α : Type) (a b : α), a = b → b = a", "intro α a b h; rw [h]"),
+    ("logic", "∀ p q : Prop, p ∨ False → (p → q) → q",
+     "intro p q h hpq; cases h; intro hp; exact hpq hp; intro f; cases f"),
+    # Bool
+    ("bool", "∀ b : Bool, Bool.or b b = b", "intro b; cases b; rfl; rfl"),
+    ("bool", "∀ b : Bool, Bool.and b (Bool.not b) = Bool.false", "intro b; cases b; rfl; rfl"),
+    ("bool", "∀ b : Bool, Bool.or (Bool.and b b) b = b", "intro b; cases b; rfl; rfl"),
+    ("bool", "∀ b : Bool, Bool.or Bool.true b = Bool.true", "intro b; rfl"),
+    ("bool", "∀ b : Bool, Bool.not (Bool.not (Bool.not b)) = Bool.not b", "intro b; cases b; rfl; rfl"),
+    ("bool", "∀ a b : Bool, Bool.and a (Bool.or a b) = a", "intro a b; cases a; rfl; rfl"),
+]
