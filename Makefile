@@ -45,6 +45,8 @@ bench: setup
 	$(BIN)/python bench/calculus.py
 	$(BIN)/python bench/codecs.py
 	$(BIN)/python bench/traces.py
+	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/search.py
 
 # E alone, z3 alone and the full pipeline on the ETP dev implications (about 40 minutes), and the
 # cost of counter-model certificates over ℤ versus finite carriers

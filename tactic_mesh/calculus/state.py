@@ -21,13 +21,10 @@ from tactic_mesh.kernel.expr import Expr, MVar
 from tactic_mesh.kernel.fingerprint import environment_hash
 from tactic_mesh.kernel.local_context import LocalContext
 from tactic_mesh.kernel.mctx import MetavarContext, MVarKind
-from tactic_mesh.version import __version__
+from tactic_mesh.version import KERNEL_VERSION as KERNEL_VERSION  # re-exported
 
 if TYPE_CHECKING:
     from tactic_mesh.calculus.steppack import StepPack
-
-KERNEL_VERSION = f"tactic-mesh-kernel/{__version__}"
-
 
 @attrs.frozen
 class Provenance:

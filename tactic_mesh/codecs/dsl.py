@@ -1008,14 +1008,14 @@ def _build_transformer() -> Any:
 
 @functools.cache
 def _parser() -> Any:
-    from lark import Lark
+    from tactic_mesh.kernel.lark_cache import cached_lark
 
     grammar = resources.files("tactic_mesh.codecs").joinpath("dsl.lark").read_text(encoding="utf-8")
     callbacks = {name: _open for name in ("LPAR", "LSQB", "LBRACE")}
     callbacks.update({name: _close for name in ("RPAR", "RSQB", "RBRACE")})
-    return Lark(
+    return cached_lark(
+        "parser-dsl",
         grammar,
-        parser="lalr",
         start=["start", "value_only"],
         transformer=_build_transformer(),
         lexer_callbacks=callbacks,

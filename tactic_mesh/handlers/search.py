@@ -15,6 +15,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import time
+from collections.abc import Iterator
 
 import attrs
 
@@ -131,7 +132,7 @@ class Searcher:
                     return stop("", split.state, (*node.script, *split.script))
                 continue  # the goals are independent: one of them cannot be solved (in the budget)
             seconds = min(self.step_seconds, max(deadline - time.monotonic(), 0.05))
-            for candidate, child in self.expand(node, seconds):
+            for candidate, child in self.expansions(node, seconds):  # stops at the first child that is solved
                 counts = tried.setdefault(candidate.call.name, [0, 0])
                 counts[0] += 1
                 if child is None:
@@ -186,10 +187,17 @@ class Searcher:
     def expand(self, node: SearchNode, seconds: float | None = None) -> list[tuple[Candidate, ProofState | None]]:
         """Every candidate of the policy on ``node`` with the state it leaves (``None``: it does not
         apply), found by one run of ``choice[scored] {once (fuel N: c₁); pure 0 | …}`` — the
-        successes in the order the machine's scored choice ran them (the policy's score)."""
+        successes in the order the machine's scored choice ran them (the policy's score), then the
+        candidates that failed."""
+        return list(self.expansions(node, seconds))
+
+    def expansions(self, node: SearchNode,
+                   seconds: float | None = None) -> Iterator[tuple[Candidate, ProofState | None]]:
+        """``expand`` lazily: each success as soon as the scored choice produces it, so a caller
+        that stops at a solved child does not run the candidates scored below it."""
         view = GoalView.of(node.state, node.script)
         if view is None:
-            return []
+            return
         candidates = list(self.policy.candidates(view))
         branches: list[Term] = []
         index_of: dict[int, int] = {}
@@ -216,6 +224,7 @@ class Searcher:
                     break
                 assert isinstance(result.value, VNum)
                 children[result.value.value] = result.state
-        # the successes in the order the scored choice produced them, then the candidates that failed
-        out: list[tuple[Candidate, ProofState | None]] = [(candidates[i], child) for i, child in children.items()]
-        return out + [(candidates[i], None) for i in range(len(candidates)) if i not in children]
+                yield candidates[result.value.value], result.state
+        for i, cand in enumerate(candidates):  # then the candidates that failed
+            if i not in children:
+                yield cand, None

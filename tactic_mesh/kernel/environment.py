@@ -169,19 +169,26 @@ def constant_kind(info: ConstantInfo) -> str:
 class Environment:
     """An immutable environment.  Use ``admission.add_decl`` to extend it."""
 
-    __slots__ = ("_constants", "_extensions", "_order")
+    __slots__ = ("_constants", "_extensions", "_memo", "_order")
 
     def __init__(self) -> None:
         self._constants: dict[str, ConstantInfo] = {}
         self._order: tuple[str, ...] = ()
         self._extensions: dict[str, object] = {}
+        self._memo: dict[str, object] = {}  # values derived from this (immutable) environment
 
     def _copy(self) -> Environment:
         env = Environment.__new__(Environment)
         env._constants = self._constants
         env._order = self._order
         env._extensions = self._extensions
+        env._memo = {}
         return env
+
+    def memo(self) -> dict[str, object]:
+        """A per-environment store for values computed from it (its content hash); an extended
+        copy starts with an empty one."""
+        return self._memo
 
     def find(self, name: str) -> ConstantInfo | None:
         return self._constants.get(name)

@@ -97,10 +97,15 @@ def fingerprint(env: Environment, name: str, _memo: dict[str, str] | None = None
 
 
 def environment_hash(env: Environment) -> str:
-    """A content hash of a whole environment (every constant, in declaration order)."""
+    """A content hash of a whole environment (every constant, in declaration order); computed once
+    per environment."""
+    known = env.memo().get("environment_hash")
+    if isinstance(known, str):
+        return known
     memo: dict[str, str] = {}
     h = hashlib.sha256()
     for name in env.names():
         h.update(name.encode())
         h.update((fingerprint(env, name, memo) or "").encode())
-    return h.hexdigest()
+    env.memo()["environment_hash"] = digest = h.hexdigest()
+    return digest

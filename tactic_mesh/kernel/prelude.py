@@ -1,4 +1,5 @@
-"""The prelude environment, checked once per process from ``proofs/prelude.tm``."""
+"""The prelude environment, checked from ``proofs/prelude.tm`` (once per process, and kept in the
+on-disk environment cache, ``kernel/env_cache.py``, between processes)."""
 
 from __future__ import annotations
 
@@ -25,11 +26,18 @@ def check_prelude() -> tuple[Environment, list[CommandResult]]:
     return checker.env, results
 
 
-@functools.cache
-def prelude() -> Environment:
+def checked_prelude() -> Environment:
+    """The prelude checked from source; a prelude that does not check is an error."""
     env, results = check_prelude()
     failed = [r for r in results if not r.ok]
     if failed:
         first = failed[0]
         raise KernelError(f"the prelude does not check: {first.loc}: {first.message}")
     return env
+
+
+@functools.cache
+def prelude() -> Environment:
+    from tactic_mesh.kernel import env_cache
+
+    return env_cache.cached("prelude", [(PRELUDE_FILE, prelude_text())], checked_prelude)

@@ -531,12 +531,12 @@ def _build_transformer() -> Any:
 
 @functools.cache
 def _parser(start: str) -> Any:
-    from lark import Lark
+    from tactic_mesh.kernel.lark_cache import cached_lark
 
     grammar = resources.files("tactic_mesh.kernel").joinpath("syntax.lark").read_text(encoding="utf-8")
-    return Lark(
+    return cached_lark(
+        f"parser-syntax-{start}",
         grammar,
-        parser="lalr",
         start=start,
         transformer=_build_transformer(),
         propagate_positions=True,

@@ -31,19 +31,39 @@ def start_environment(files: Sequence[Path]) -> Environment:
     return Environment() if is_prelude else prelude()
 
 
-@functools.lru_cache(maxsize=2)
-def library_env(library: str = "basics") -> Environment:
-    """The prelude and the theorem library (``basics.tm``; ``all``: with ``tactics.tm``), each
-    declaration re-checked by the kernel."""
+def library_sources(library: str) -> list[tuple[str, str]]:
+    """The ``.tm`` files a library is checked from, prelude first (name, text)."""
+    from tactic_mesh.kernel.prelude import PRELUDE_FILE, prelude_text
+
+    if library not in LIBRARIES:
+        raise LibraryError(f"unknown library '{library}' (known: {', '.join(LIBRARIES)})")
+    files = resources.files("tactic_mesh.proofs")
+    return [(PRELUDE_FILE, prelude_text())] + [
+        (name, files.joinpath(name).read_text(encoding="utf-8")) for name in LIBRARIES[library]
+    ]
+
+
+def check_library(library: str, sources: Sequence[tuple[str, str]]) -> Environment:
+    """``library`` checked from source on top of the prelude, every declaration through the kernel."""
     from tactic_mesh.handlers.blocks import prove_by_block
     from tactic_mesh.kernel.commands import FileChecker
     from tactic_mesh.kernel.deep import run_deep
     from tactic_mesh.kernel.prelude import prelude
 
-    if library not in LIBRARIES:
-        raise LibraryError(f"unknown library '{library}' (known: {', '.join(LIBRARIES)})")
     checker = FileChecker(prelude(), tactic_runner=prove_by_block)
-    for name in LIBRARIES[library]:
-        text = resources.files("tactic_mesh.proofs").joinpath(name).read_text(encoding="utf-8")
-        run_deep(checker.check_text, text, f"<library>/{name}")
+    for name, text in sources[1:]:
+        failed = [r for r in run_deep(checker.check_text, text, f"<library>/{name}") if not r.ok]
+        if failed:
+            raise LibraryError(f"the library does not check: {failed[0].loc}: {failed[0].message}")
     return checker.env
+
+
+@functools.lru_cache(maxsize=2)
+def library_env(library: str = "basics") -> Environment:
+    """The prelude and the theorem library (``basics.tm``; ``all``: with ``tactics.tm``), each
+    declaration checked by the kernel — from source, or from the on-disk environment cache
+    (``kernel/env_cache.py``) written after this kernel checked the same sources and code."""
+    from tactic_mesh.kernel import env_cache
+
+    sources = library_sources(library)
+    return env_cache.cached(f"library-{library}", sources, lambda: check_library(library, sources))
