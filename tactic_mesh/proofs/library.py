@@ -43,8 +43,11 @@ def library_sources(library: str) -> list[tuple[str, str]]:
     ]
 
 
-def check_library(library: str, sources: Sequence[tuple[str, str]]) -> Environment:
-    """``library`` checked from source on top of the prelude, every declaration through the kernel."""
+def check_library(sources: Sequence[tuple[str, str]]) -> Environment:
+    """A library's ``sources`` (as ``library_sources`` gives them) checked on top of the prelude.
+
+    Every declaration goes through the kernel; the first that fails raises ``LibraryError``.
+    """
     from tactic_mesh.handlers.blocks import prove_by_block
     from tactic_mesh.kernel.commands import FileChecker
     from tactic_mesh.kernel.deep import run_deep
@@ -66,4 +69,4 @@ def library_env(library: str = "basics") -> Environment:
     from tactic_mesh.kernel import env_cache
 
     sources = library_sources(library)
-    return env_cache.cached(f"library-{library}", sources, lambda: check_library(library, sources))
+    return env_cache.cached(f"library-{library}", sources, lambda: check_library(sources))

@@ -25,7 +25,7 @@ def test_library_from_cache_equals_library_from_source(tmp_path: Path) -> None:
     runs = [subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, check=True)
             for _ in range(2)]
     assert (tmp_path / "library-basics.cache").exists() and (tmp_path / "prelude.cache").exists()
-    source = check_library("basics", library_sources("basics"))
+    source = check_library(library_sources("basics"))
     expected = f"{environment_hash(source)} {len(source)}"
     assert [r.stdout.strip() for r in runs] == [expected, expected]  # built, then read back
 
@@ -38,4 +38,4 @@ def test_unknown_library() -> None:
 def test_a_library_that_does_not_check_is_an_error() -> None:
     sources = [*library_sources("basics")[:1], ("broken.tm", "theorem bad : 1 = 2 := rfl\n")]
     with pytest.raises(LibraryError, match=r"broken.tm:1:\d+"):
-        check_library("broken", sources)
+        check_library(sources)
