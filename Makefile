@@ -4,14 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test lint typecheck pytest prove bench bench-etp laws clean
+.PHONY: setup test lint typecheck pytest prove bench bench-etp laws model clean
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,neural]'
 	@command -v eprover >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq eprover >/dev/null 2>&1; } || \
 		echo "setup: E prover could not be installed (apt-get install eprover needs root and the Debian" \
@@ -32,9 +32,13 @@ typecheck: setup
 	$(BIN)/mypy --strict tactic_mesh
 
 pytest: setup
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 test: lint typecheck pytest
+
+# the Mixture-of-Tactics model that ships with the package (fixed seeds; minutes on 2 CPU cores)
+model: setup
+	$(BIN)/tactic-mesh train --dataset library --library all --out tactic_mesh/neural/model.pt
 
 # the law catalogue with a larger profile than CI's
 laws: setup

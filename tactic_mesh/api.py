@@ -14,7 +14,7 @@
 **The guarantee.** A ``ProofResult`` exists only for a proof the trusted kernel type checker has
 admitted: ``prove`` elaborates the statement, finds or runs the script, takes the final term
 from the finished state (with ``trace=True``: from a sequential replay of the committed steps),
-refuses terms with holes, admits the term as a theorem through ``kernel.admission.add_decl`` and
+refuses terms with holes, admits the term as a theorem (``kernel.declarations.admit_theorem``) and
 refuses a proof that depends on ``sorryAx`` (or, with ``allow_axioms=False``, on any axiom).
 Only then is the result built — its constructor demands the admission, which only this module
 makes — so ``kernel_checked`` is always ``True``.  Search policies, experts, peers and Lean
@@ -44,16 +44,16 @@ from tactic_mesh.calculus.terms import Term
 from tactic_mesh.handlers.blocks import prove_by_block, run_block, run_calls, tactic_machine
 from tactic_mesh.handlers.policy import SearchPolicy, policy_named
 from tactic_mesh.handlers.search import Searcher, SearchResult
-from tactic_mesh.kernel.admission import add_decl
 from tactic_mesh.kernel.commands import CommandResult, FileChecker, Options
-from tactic_mesh.kernel.declarations import axioms_of
+from tactic_mesh.kernel.declarations import TheoremRefused, admit_theorem
 from tactic_mesh.kernel.deep import run_deep
 from tactic_mesh.kernel.elab import Elaborator
-from tactic_mesh.kernel.environment import Environment, TheoremDecl
+from tactic_mesh.kernel.environment import Environment
 from tactic_mesh.kernel.errors import ElabError, Location, TacticMeshError
 from tactic_mesh.kernel.expr import Expr
 from tactic_mesh.kernel.printer import Printer
 from tactic_mesh.kernel.syntax import parse_term
+from tactic_mesh.neural.policies import default_policy  # also registers the learned policies by name
 from tactic_mesh.proofs.library import LIBRARIES, library_env, start_environment
 
 STATEMENT = "<statement>"
@@ -157,6 +157,7 @@ class Session:
             env = checker.env
         self.environment = env
         self.files = tuple(str(f) for f in files)
+        self._policies: dict[str, SearchPolicy] = {}
 
     @staticmethod
     def libraries() -> tuple[str, ...]:
@@ -210,11 +211,21 @@ class Session:
               policy: str | SearchPolicy = "heuristic", name: str = "_prove_goal", trace: bool = False,
               allow_axioms: bool = True) -> ProofResult:
         """Prove ``statement`` by the script ``by`` or, without one, by best-first search with
-        ``policy`` (a registered name or a ``SearchPolicy``) within ``budget`` seconds and
+        ``policy`` (a registered name — ``heuristic``, ``knn``, ``router`` — ``auto`` for the router
+        when torch and a model are installed and the heuristic otherwise, or a ``SearchPolicy``;
+        the default is the heuristic, which needs no model) within ``budget`` seconds and
         ``max_nodes`` expanded nodes.  The result is the kernel-admitted proof (module docstring);
         raises ``NoProofFound``, ``ElabError`` (a failing script, at its tactic) or
         ``ProofRejected``."""
         expr, levels = self.elaborate(statement)
+        return self.prove_expr(expr, levels, by=by, budget=budget, max_nodes=max_nodes, policy=policy, name=name,
+                               trace=trace, allow_axioms=allow_axioms)
+
+    def prove_expr(self, expr: Expr, levels: tuple[str, ...] = (), by: str | None = None, budget: float = 5.0,
+                   max_nodes: int = 2000, policy: str | SearchPolicy = "heuristic", name: str = "_prove_goal",
+                   trace: bool = False, allow_axioms: bool = True) -> ProofResult:
+        """``prove`` for a statement already elaborated (a closed type over the universe parameters
+        ``levels``), such as a library theorem's type."""
         state = ProofState.initial(self.environment, expr, level_params=levels)
         state = state.traced() if trace else state
         log: list[tuple[TacticCall, Term]] = []
@@ -223,7 +234,9 @@ class Session:
             script = tuple(line.rstrip() for line in by.splitlines() if line.strip())
             stats = SearchStats("script")
         else:
-            chosen = policy_named(policy) if isinstance(policy, str) else policy
+            if policy == "auto":
+                policy = default_policy()[0]
+            chosen = self.policy(policy) if isinstance(policy, str) else policy
             found: SearchResult = run_deep(Searcher(max_nodes, budget, chosen).search, state)
             stats = SearchStats("search", found.expanded, found.generated, round(found.seconds, 3), chosen.name,
                                 found.tried)
@@ -241,8 +254,20 @@ class Session:
         else:
             term = final_proof_term(final)
         admission = self._admit(name, levels, expr, term, allow_axioms)
+        if by is None:
+            learn = getattr(chosen, "learn", None)
+            if callable(learn):  # the online update of a learned policy: from admitted proofs only
+                learn(found.path)
         return ProofResult(name, expr, term, script, tuple(log), stats, admission, self.environment,
                            assembly)
+
+    def policy(self, name: str) -> SearchPolicy:
+        """The session's instance of the registered policy ``name`` (made once, so a policy that
+        learns online keeps what it learned across ``prove`` calls)."""
+        made = self._policies.get(name)
+        if made is None:
+            made = self._policies[name] = policy_named(name)
+        return made
 
     def _source(self) -> tuple[tuple[str, str], ...]:
         if self.files or self.library is None:
@@ -252,19 +277,10 @@ class Session:
     def _admit(self, name: str, level_params: tuple[str, ...], statement: Expr, term: Expr,
                allow_axioms: bool) -> _Admission:
         """The trusted kernel admits ``term : statement`` as theorem ``name``, or nothing is proved."""
-        if term.has_mvar:
-            raise ProofRejected("the proof still has holes that are not goals (an unsolved unification problem)")
-        if self.environment.find(name) is not None:
-            raise ProofRejected(f"'{name}' is already declared in the session's environment")
         try:
-            admitted = add_decl(self.environment, TheoremDecl(name, level_params, statement, term))
-        except TacticMeshError as err:
-            raise ProofRejected(f"the kernel refuses the proof: {err.message}") from None
-        axioms = tuple(sorted(axioms_of(admitted, name)))
-        if "sorryAx" in axioms:
-            raise ProofRejected("the proof uses sorry: nothing is proved")
-        if axioms and not allow_axioms:
-            raise ProofRejected(f"the proof depends on axioms: {', '.join(axioms)}")
+            admitted, axioms = admit_theorem(self.environment, name, level_params, statement, term, allow_axioms)
+        except TheoremRefused as err:
+            raise ProofRejected(err.message) from None
         return _Admission(admitted, axioms)
 
     # -- files ---------------------------------------------------------------------------------------

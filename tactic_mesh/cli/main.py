@@ -59,8 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
     prove.add_argument("--budget", type=_positive(float), default=5.0, metavar="SECONDS", help="search time budget")
     prove.add_argument("--max-nodes", type=_positive(int), default=2000, metavar="N", help="search node budget")
     prove.add_argument("--json", action="store_true", help="machine-readable output")
-    prove.add_argument("--policy", default="heuristic", metavar="NAME",
-                       help="the search policy (registered policies; default: heuristic)")
+    prove.add_argument("--policy", default="auto", metavar="NAME",
+                       help="the search policy: heuristic, knn, router (the learned Mixture-of-Tactics), or auto "
+                            "(default: router when torch and a model are installed, else heuristic)")
+    prove.add_argument("--model", metavar="PATH",
+                       help="the checkpoint of the knn and router policies (default: the model shipped with "
+                            "the package, or $TACTIC_MESH_MODEL)")
     prove.add_argument(
         "--library", choices=("basics", "all"), default="basics",
         help="the lemmas available: basics.tm (default), or all (with tactics.tm: slower start-up)",
@@ -163,6 +167,28 @@ def build_parser() -> argparse.ArgumentParser:
     etp.add_argument("--json", metavar="FILE", help="write the per-row results here (as they come)")
     etp.add_argument("--resume", action="store_true", help="skip the rows already decided in --json FILE")
     etp.add_argument("--plot", metavar="FILE.svg", help="draw the verdicts by stratum")
+    train = sub.add_parser(
+        "train",
+        help="learn the Mixture-of-Tactics router and its experts from kernel-checked proofs (torch, CPU)",
+        description=(
+            "Collect the checked steps of the library's proofs (and of the heuristic search's proofs of the "
+            "same theorems that the kernel admitted), train the router and the tactic experts on them with "
+            "fixed seeds, fill the k-NN store with the same steps, and write one checkpoint (format version, "
+            "feature configuration and environment hash recorded)."
+        ),
+    )
+    train.add_argument("--dataset", default="library", metavar="NAME", help="what to learn from (library)")
+    train.add_argument("--library", choices=("basics", "all"), default="all", help="whose proofs (default: all)")
+    train.add_argument("--epochs", type=_positive(int), default=12, metavar="N", help="epochs (default 12)")
+    train.add_argument("--seed", type=int, default=0, help="the seed of everything random (default 0)")
+    train.add_argument("--top-k", type=_positive(int), default=3, metavar="K", help="experts per state (default 3)")
+    train.add_argument("--search-nodes", type=int, default=40, metavar="N",
+                       help="node budget of the search traces per theorem (0: none; default 40)")
+    train.add_argument("--search-seconds", type=_positive(float), default=1.0, metavar="S",
+                       help="time budget of the search traces per theorem (default 1)")
+    train.add_argument("--out", metavar="PATH", help="the checkpoint (default: the model shipped with the package)")
+    train.add_argument("--json", action="store_true", help="machine-readable summary")
+    train.add_argument("--quiet", "-q", action="store_true", help="no progress")
     return parser
 
 
@@ -207,6 +233,10 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from tactic_mesh.cli.etp import run_etp
 
         return run_etp(args)
+    if args.command == "train":
+        from tactic_mesh.cli.train import run_train
+
+        return run_train(args)
     if args.command == "fmt":
         from tactic_mesh.cli.fmt import run_fmt
 

@@ -11,8 +11,30 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tactic_mesh.kernel.errors import TacticMeshError
+
+if TYPE_CHECKING:
+    from tactic_mesh.handlers.policy import SearchPolicy
+
+
+def _policy(args: argparse.Namespace) -> str | SearchPolicy:
+    """The policy ``--policy``/``--model`` name; ``auto`` is the router when it can be made here,
+    else the heuristic (and the reason is said on stderr)."""
+    from tactic_mesh.neural.policies import default_policy, make_knn, make_router
+
+    name = getattr(args, "policy", "auto")
+    model = getattr(args, "model", None)
+    if args.by is not None:
+        return "heuristic"
+    if name == "auto":
+        name, why = default_policy() if model is None else ("router", "")
+        if why and not args.json:
+            print(f"note: searching with the heuristic policy: {why}", file=sys.stderr)
+    if model is not None and name in ("router", "knn"):
+        return make_router(model) if name == "router" else make_knn(model)
+    return str(name)
 
 
 def run_prove(args: argparse.Namespace) -> int:
@@ -28,9 +50,10 @@ def run_prove(args: argparse.Namespace) -> int:
 
     artifacts: tuple[Path, Path] | None = None
     try:
+        policy = _policy(args)
         session = Session(args.library)
         result: ProofResult = session.prove(args.statement, by=args.by, budget=args.budget, max_nodes=args.max_nodes,
-                                            policy=args.policy, name=args.name, trace=bool(args.trace))
+                                            policy=policy, name=args.name, trace=bool(args.trace))
         if result.trace is not None:
             from tactic_mesh.proofs.artifacts import write_artifacts
 

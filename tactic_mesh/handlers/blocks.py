@@ -8,7 +8,8 @@ stops the block with its location and the goals it was applied to.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 
 import attrs
 
@@ -27,6 +28,11 @@ from tactic_mesh.handlers.tactic import TacticHandler
 from tactic_mesh.kernel.environment import Environment
 from tactic_mesh.kernel.errors import ElabError, Location, TacticMeshError
 from tactic_mesh.kernel.expr import Expr
+
+# Called with (state before, tactic, state after) for every tactic a ``by`` block runs successfully
+# (inside bullets and alternatives too): how the learners read the library's proofs step by step.
+StepObserver = Callable[[ProofState, TacticCall, ProofState], None]
+STEP_OBSERVER: ContextVar[StepObserver | None] = ContextVar("tactic_mesh_step_observer", default=None)
 
 
 def tactic_machine(budget: Budget | None = None) -> Machine[ProofState]:
@@ -114,6 +120,9 @@ def _run_program(call: TacticCall, state: ProofState, filename: str, log: list[t
     if not isinstance(result, Success):
         raise ElabError(f"{call.name} failed: {stop_reason(result)}\n{goals_text(state)}", where)
     log.append((call, program))
+    observer = STEP_OBSERVER.get()
+    if observer is not None:
+        observer(state, call, result.state)
     return result.state
 
 

@@ -8,7 +8,13 @@ A ``SearchPolicy`` has
 * ``score(candidate, view) -> float`` — the order of those candidates (higher first): the search
   runs them as the branches of one ``choice[scored]`` whose scorer is the policy, so a router
   plugs in here without touching the search;
-* ``priority(node) -> tuple`` — the order of the open nodes (lower first).
+* ``priority(node) -> tuple`` — the order of the open nodes (lower first); a node carries the
+  scores of the steps that reached it, so a policy whose scores are log-probabilities orders by
+  their sum.
+
+A policy may also have ``learn(path)``: ``tactic_mesh.api`` calls it with the steps of every proof
+the kernel has admitted (each step with the state it ran on) — the online update of a learned
+policy, from checked steps only.
 
 Policies are registered by name (``register_policy``); ``heuristic`` is the hand-written one.
 Correctness never rests on a policy: a proof it finds is still replayed and re-checked by the
@@ -23,17 +29,23 @@ from typing import Protocol
 import attrs
 
 from tactic_mesh.calculus.state import ProofState
+from tactic_mesh.calculus.tactic_syntax import TacticCall
 from tactic_mesh.calculus.tactics import Candidate, GoalView, proposers
 from tactic_mesh.kernel.errors import TacticMeshError
 from tactic_mesh.kernel.expr import expr_size
 
+Step = tuple[ProofState, TacticCall]  # a step of a path: the state a tactic ran on, and the tactic
+
 
 @attrs.frozen
 class SearchNode:
-    """A node of the search: a proof state and the script that reached it."""
+    """A node of the search: a proof state, the script that reached it, the steps of that script
+    (each with the state it ran on) and the policy's score of each step."""
 
     state: ProofState
     script: tuple[str, ...]
+    path: tuple[Step, ...] = ()
+    scores: tuple[float, ...] = ()
 
     @property
     def depth(self) -> int:

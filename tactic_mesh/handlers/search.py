@@ -27,7 +27,7 @@ from tactic_mesh.calculus.steppack import CouplingKind, coupling_of
 from tactic_mesh.calculus.tactics import HANDLERS, Candidate, GoalView, compile_tactic
 from tactic_mesh.calculus.terms import Choice, Policy, Pure, Scoped, Term, VNum, seq
 from tactic_mesh.handlers.blocks import tactic_machine
-from tactic_mesh.handlers.policy import HeuristicPolicy, SearchNode, SearchPolicy
+from tactic_mesh.handlers.policy import HeuristicPolicy, SearchNode, SearchPolicy, Step
 from tactic_mesh.kernel.errors import TacticMeshError
 from tactic_mesh.kernel.printer import Printer
 
@@ -47,6 +47,7 @@ class SearchResult:
     tried: tuple[tuple[str, int, int], ...] = ()
     best_script: tuple[str, ...] = ()  # the furthest it got (fewest goals left): that script …
     best_goals: tuple[str, ...] = ()  # … and the goals it left
+    path: tuple[Step, ...] = ()  # the proof's steps, each with the state it ran on
 
 
 def _goal_key(state: ProofState) -> tuple[str, ...]:
@@ -110,11 +111,12 @@ class Searcher:
         tried: dict[str, list[int]] = {}
         best = root  # the furthest it got: fewest goals left, then the longest script
 
-        def stop(reason: str, final: ProofState | None = None, script: tuple[str, ...] = ()) -> SearchResult:
+        def stop(reason: str, final: ProofState | None = None, script: tuple[str, ...] = (),
+                 path: tuple[Step, ...] = ()) -> SearchResult:
             return SearchResult(
                 final, script, expanded, generated, time.monotonic() - start, reason,
                 tuple((k, v[0], v[1]) for k, v in sorted(tried.items())),
-                best.script, _goal_key(best.state) if final is None else (),
+                best.script, _goal_key(best.state) if final is None else (), path,
             )
 
         while queue:
@@ -129,9 +131,10 @@ class Searcher:
                 expanded += split.expanded
                 generated += split.generated
                 if split.state is not None:
-                    return stop("", split.state, (*node.script, *split.script))
+                    return stop("", split.state, (*node.script, *split.script), (*node.path, *split.path))
                 continue  # the goals are independent: one of them cannot be solved (in the budget)
             seconds = min(self.step_seconds, max(deadline - time.monotonic(), 0.05))
+            view = GoalView.of(node.state, node.script)
             for candidate, child in self.expansions(node, seconds):  # stops at the first child that is solved
                 counts = tried.setdefault(candidate.call.name, [0, 0])
                 counts[0] += 1
@@ -139,9 +142,11 @@ class Searcher:
                     continue
                 counts[1] += 1
                 generated += 1
-                new = SearchNode(child, (*node.script, candidate.text))
+                assert view is not None
+                new = SearchNode(child, (*node.script, candidate.text), (*node.path, (node.state, candidate.call)),
+                                 (*node.scores, self.policy.score(candidate, view)))
                 if _solved(child):
-                    return stop("", child, new.script)
+                    return stop("", child, new.script, new.path)
                 key = _goal_key(child)
                 if key in seen:
                     continue
@@ -158,6 +163,7 @@ class Searcher:
         base = state if state.trail_start is not None else state.traced()
         branches: list[ProofState] = []
         script: list[str] = []
+        path: list[Step] = []
         expanded = generated = 0
         for goal in base.focus_goals():
             result = self.search(base.masked_to((goal,)), deadline, max_nodes - expanded)
@@ -167,6 +173,7 @@ class Searcher:
                 return SearchResult(None, (), expanded, generated, 0.0, result.reason)
             branches.append(result.state)
             script += bullet(result.script)
+            path += result.path
         commits = (*base.trail, *(c for b in branches for c in b.trail[len(base.trail):]))
         assert base.trail_start is not None
         try:
@@ -182,7 +189,7 @@ class Searcher:
             trail=commits if traced else (), trail_base=replayed.mctx if traced else None,
             trail_start=base.trail_start if traced else None,
         )
-        return SearchResult(final, tuple(script), expanded, generated, 0.0)
+        return SearchResult(final, tuple(script), expanded, generated, 0.0, path=tuple(path))
 
     def expand(self, node: SearchNode, seconds: float | None = None) -> list[tuple[Candidate, ProofState | None]]:
         """Every candidate of the policy on ``node`` with the state it leaves (``None``: it does not

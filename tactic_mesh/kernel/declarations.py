@@ -21,7 +21,7 @@ from tactic_mesh.kernel.environment import (
     InductiveInfo,
     TheoremDecl,
 )
-from tactic_mesh.kernel.errors import ElabError, KernelError, Location
+from tactic_mesh.kernel.errors import ElabError, KernelError, Location, TacticMeshError
 from tactic_mesh.kernel.expr import (
     BinderInfo,
     Expr,
@@ -68,6 +68,32 @@ class Options:
     allow_sorry: bool = False
     forbid_axioms: bool = False  # theorems may use no axiom at all (besides none)
     allowed_axioms: frozenset[str] = frozenset()
+
+
+class TheoremRefused(KernelError):
+    """``admit_theorem`` refuses a proof: the kernel rejects it, it has holes or it uses ``sorry``."""
+
+
+def admit_theorem(env: Environment, name: str, level_params: tuple[str, ...], statement: Expr, term: Expr,
+                  allow_axioms: bool = True) -> tuple[Environment, tuple[str, ...]]:
+    """The kernel admits ``term : statement`` as theorem ``name``: the extended environment and the
+    axioms the proof depends on.  Raises ``TheoremRefused`` for a term with holes, a name already
+    declared, a term the type checker rejects, a proof using ``sorryAx`` and (with
+    ``allow_axioms=False``) one using any axiom.  The one place a found proof becomes a theorem."""
+    if term.has_mvar:
+        raise TheoremRefused("the proof still has holes that are not goals (an unsolved unification problem)")
+    if env.find(name) is not None:
+        raise TheoremRefused(f"'{name}' is already declared in the session's environment")
+    try:
+        admitted = add_decl(env, TheoremDecl(name, level_params, statement, term))
+    except TacticMeshError as err:
+        raise TheoremRefused(f"the kernel refuses the proof: {err.message}") from None
+    axioms = tuple(sorted(axioms_of(admitted, name)))
+    if "sorryAx" in axioms:
+        raise TheoremRefused("the proof uses sorry: nothing is proved")
+    if axioms and not allow_axioms:
+        raise TheoremRefused(f"the proof depends on axioms: {', '.join(axioms)}")
+    return admitted, axioms
 
 
 def axioms_of(env: Environment, name: str) -> tuple[str, ...]:

@@ -1,0 +1,148 @@
+"""The learned router as a search policy (torch): the Mixture-of-Tactics in the search harness.
+
+At a node the state is encoded (``neural/encoder.py``), the router selects the top-``k`` experts
+by biased affinity (``neural/router.py``), each selected expert proposes its typed tactic calls
+(``neural/experts/``) and scores them with its head (``neural/model.py``); for the experts that
+select premises only the ``premises_kept`` best-scored calls with a library lemma stay.  **Every
+proposal is checked by the typing judgment** (``typing.api.check`` of the call as a program on
+the state, required to be able to succeed) before the search may run it; the checks are counted
+(``validity``).  A candidate's score is ``log gate_e + log softmax_e(score)``: the log-probability
+of the expert times that of the call within it, which the best-first search sums along a path
+(``neural/scored.py``).  When no selected expert proposes anything valid, the next experts by
+affinity are asked, so sparsity never leaves a node without candidates another expert has.
+
+With ``online=True`` the router's bias is updated after every routing call (the
+auxiliary-loss-free balancing, at inference as in training).  Correctness never rests on any of
+this: the search runs the candidates in the machine and the session admits a proof only after the
+kernel re-checked it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import attrs
+import torch
+
+from tactic_mesh.calculus.tactics import FAMILIES, HANDLERS, Candidate, GoalView
+from tactic_mesh.kernel.errors import TacticMeshError
+from tactic_mesh.kernel.expr import Expr
+from tactic_mesh.neural.checkpoint import Checkpoint
+from tactic_mesh.neural.encoder import Encoding
+from tactic_mesh.neural.experts import EXPERTS
+from tactic_mesh.neural.experts.base import premise_statement
+from tactic_mesh.neural.features import routing_features
+from tactic_mesh.neural.model import MoTModel
+from tactic_mesh.neural.router import LoadStats
+from tactic_mesh.neural.scored import ScoredPolicy
+from tactic_mesh.neural.tokens import state_tokens, statement_tokens
+from tactic_mesh.neural.train import actions_of
+from tactic_mesh.typing.api import block_program, check
+
+
+@attrs.define
+class RouterStats:
+    calls: int = 0
+    route_seconds: float = 0.0  # encoding + routing, summed over the calls
+    proposed: int = 0  # proposals checked by the typing judgment …
+    valid: int = 0  # … and accepted
+
+    @property
+    def validity(self) -> float:
+        return self.valid / self.proposed if self.proposed else 1.0
+
+    @property
+    def latency_ms(self) -> float:
+        return 1000.0 * self.route_seconds / self.calls if self.calls else 0.0
+
+
+def well_typed(candidate: Candidate, view: GoalView) -> bool:
+    """Whether the typing judgment accepts ``candidate`` as a program on ``view``'s state (one that
+    can succeed)."""
+    program, locations = block_program([candidate.call])
+    try:
+        check(program, view.state, handlers=HANDLERS, foreign_symbols=("tactic",), locations=locations,
+              require_success=True)
+    except TacticMeshError:
+        return False
+    return True
+
+
+class RouterPolicy(ScoredPolicy):
+    name = "router"
+
+    def __init__(self, checkpoint: Checkpoint | MoTModel, online: bool = True) -> None:
+        super().__init__()
+        self.model = checkpoint.model if isinstance(checkpoint, Checkpoint) else checkpoint
+        self.model.eval()
+        self.online = online
+        self.stats = RouterStats()
+        self.load = LoadStats(len(FAMILIES))
+        self._lemmas: dict[tuple[str, Expr], torch.Tensor] = {}
+
+    def _lemma_vectors(self, view: GoalView, names: set[str]) -> dict[str, torch.Tensor]:
+        env = view.state.environment
+        keyed = {n: (n, premise_statement(env, n)) for n in names}
+        todo = {n: statement_tokens(k[1]) for n, k in keyed.items() if k not in self._lemmas}
+        if todo:
+            for n, vec in self.model.lemma_vectors(todo).items():
+                self._lemmas[keyed[n]] = vec
+        return {n: self._lemmas[k] for n, k in keyed.items()}
+
+    @torch.no_grad()
+    def rank(self, view: GoalView) -> list[tuple[Candidate, float]]:
+        start = time.perf_counter()
+        enc = self.model.encode([state_tokens(view.state)])
+        features = torch.tensor([routing_features(view.state, view.goal).vector()], dtype=torch.float32)
+        routing = self.model.route(enc, features)
+        self.stats.route_seconds += time.perf_counter() - start
+        self.stats.calls += 1
+        if self.online:
+            self.model.router.update_bias(routing.selected)
+        self.load.add(routing.selected)
+        s = routing.affinities[0]
+        selected = [int(e) for e in routing.selected[0].tolist()]
+        rest = sorted(set(range(len(FAMILIES))) - set(selected),
+                      key=lambda e: -float(s[e] + self.model.router.bias[e]))
+        ranked: list[tuple[Candidate, float]] = []
+        for group in (selected, *[[e] for e in rest]):
+            ranked = self._rank_experts(view, enc, group, s)
+            if ranked:
+                break
+        ranked.sort(key=lambda cs: -cs[1])
+        return ranked
+
+    def _rank_experts(self, view: GoalView, enc: Encoding, experts: list[int],
+                      s: torch.Tensor) -> list[tuple[Candidate, float]]:
+        gates = s[experts] / s[experts].sum().clamp(min=1e-9)
+        out: list[tuple[Candidate, float]] = []
+        seen: set[Candidate] = set()
+        for gate, e in zip(gates.tolist(), experts, strict=True):
+            plain, with_premise = EXPERTS[e].candidates(view)
+            cands = [c for c in plain + with_premise if c not in seen]
+            if not cands:
+                continue
+            actions = actions_of(cands, view)
+            lemmas = self._lemma_vectors(view, {a.lemma for a in actions if a.lemma})
+            scores = self.model.expert_scores(enc, 0, e, self.model.action_vectors(enc, 0, actions, lemmas))
+            premise_set = set(with_premise)
+            order = sorted(range(len(cands)), key=lambda i: -float(scores[i]))
+            kept: list[int] = []
+            premises_left = self.model.cfg.premises_kept
+            for i in order:  # every call the search may run is checked by the typing judgment first
+                is_premise = cands[i] in premise_set
+                if is_premise and premises_left == 0:
+                    continue
+                self.stats.proposed += 1
+                if well_typed(cands[i], view):
+                    self.stats.valid += 1
+                    kept.append(i)
+                    premises_left -= int(is_premise)
+            if not kept:
+                continue
+            logp = torch.log_softmax(scores[kept], dim=0) + math.log(max(gate, 1e-9))
+            for j, i in enumerate(kept):
+                seen.add(cands[i])
+                out.append((cands[i], float(logp[j])))
+        return out
