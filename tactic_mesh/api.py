@@ -28,8 +28,10 @@ a term (a bug in an untrusted component, reported, never hidden).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import attrs
 
@@ -44,6 +46,7 @@ from tactic_mesh.calculus.terms import Term
 from tactic_mesh.handlers.blocks import prove_by_block, run_block, run_calls, tactic_machine
 from tactic_mesh.handlers.policy import SearchPolicy, policy_named
 from tactic_mesh.handlers.search import Searcher, SearchResult
+from tactic_mesh.handlers.symbolic import symbolic_handlers
 from tactic_mesh.kernel.commands import CommandResult, FileChecker, Options
 from tactic_mesh.kernel.declarations import TheoremRefused, admit_theorem
 from tactic_mesh.kernel.deep import run_deep
@@ -133,6 +136,22 @@ class ProofResult:
         return "\n".join(parts)
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _symbolic(fn: Callable[P, R]) -> Callable[P, R]:
+    """Run ``fn`` with the symbolic handler installed: ``eprover`` serves magma goals in a
+    session's scripts and searches (its proofs are replayed and re-checked like any other)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with symbolic_handlers():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
 class Session:
     """An environment to prove in: the prelude, a library of ``LIBRARIES`` (``basics``, ``all``;
     ``None``: the prelude alone), then the user's ``files`` checked on top, in order.  A file that
@@ -186,6 +205,7 @@ class Session:
         state = ProofState.initial(self.environment, expr, level_params=levels)
         return state.traced() if trace else state
 
+    @_symbolic
     def run(self, state: ProofState, program: str | TacticCall | Term, filename: str = "<tactic>") -> ProofState:
         """Run tactic text (one or more tactics, newline- or ``;``-separated), a ``TacticCall`` or
         a core program on ``state``; the state it leaves (goals may remain).  A failing tactic
@@ -221,6 +241,7 @@ class Session:
         return self.prove_expr(expr, levels, by=by, budget=budget, max_nodes=max_nodes, policy=policy, name=name,
                                trace=trace, allow_axioms=allow_axioms)
 
+    @_symbolic
     def prove_expr(self, expr: Expr, levels: tuple[str, ...] = (), by: str | None = None, budget: float = 5.0,
                    max_nodes: int = 2000, policy: str | SearchPolicy = "heuristic", name: str = "_prove_goal",
                    trace: bool = False, allow_axioms: bool = True) -> ProofResult:
@@ -285,6 +306,7 @@ class Session:
 
     # -- files ---------------------------------------------------------------------------------------
 
+    @_symbolic
     def check_file(self, path: str | Path) -> list[CommandResult]:
         """Check a ``.tm`` file on top of the session's environment (which it does not change):
         one result per declaration, each admitted by the kernel or carrying its located error."""

@@ -24,6 +24,7 @@ from tactic_mesh.calculus.tactics.intro import intro_program
 from tactic_mesh.calculus.tactics.tacticals import alternative
 from tactic_mesh.calculus.terms import Term
 from tactic_mesh.handlers.kernel import KernelHandler
+from tactic_mesh.handlers.protocol import Handler
 from tactic_mesh.handlers.tactic import TacticHandler
 from tactic_mesh.kernel.environment import Environment
 from tactic_mesh.kernel.errors import ElabError, Location, TacticMeshError
@@ -35,9 +36,21 @@ StepObserver = Callable[[ProofState, TacticCall, ProofState], None]
 STEP_OBSERVER: ContextVar[StepObserver | None] = ContextVar("tactic_mesh_step_observer", default=None)
 
 
+# Handlers installed above the kernel and tactic ones for the current context, innermost last —
+# the symbolic handler serving ``foreign "eprover"`` (``handlers.symbolic.symbolic_handlers``).
+EXTRA_HANDLERS: ContextVar[tuple[tuple[str, Handler[ProofState]], ...]] = ContextVar(
+    "tactic_mesh_extra_handlers", default=())
+
+
 def tactic_machine(budget: Budget | None = None) -> Machine[ProofState]:
-    """A machine with the kernel handler and the tactic handler."""
-    return Machine({"kernel": KernelHandler(), "tactic": TacticHandler()}, budget=budget)
+    """A machine with the kernel handler, the tactic handler and the context's extra handlers."""
+    return Machine({"kernel": KernelHandler(), "tactic": TacticHandler(), **dict(EXTRA_HANDLERS.get())},
+                   budget=budget)
+
+
+def handler_stack() -> tuple[str, ...]:
+    """The handler names a program runs under (outermost first): ``HANDLERS`` and the extra ones."""
+    return (*HANDLERS, *(name for name, _ in EXTRA_HANDLERS.get()))
 
 
 def run_block(
@@ -116,7 +129,7 @@ def _run_program(call: TacticCall, state: ProofState, filename: str, log: list[t
         program = compile_tactic(call, state)
     except TacticMeshError as err:
         raise ElabError(f"{err.message}\n{goals_text(state)}", where) from None
-    result = tactic_machine(Budget(fuel=STEP_FUEL, seconds=STEP_SECONDS)).first(program, state, HANDLERS)
+    result = tactic_machine(Budget(fuel=STEP_FUEL, seconds=STEP_SECONDS)).first(program, state, handler_stack())
     if not isinstance(result, Success):
         raise ElabError(f"{call.name} failed: {stop_reason(result)}\n{goals_text(state)}", where)
     log.append((call, program))

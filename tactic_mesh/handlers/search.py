@@ -24,9 +24,9 @@ from tactic_mesh.calculus.machine import Budget, Machine
 from tactic_mesh.calculus.outcomes import Success
 from tactic_mesh.calculus.state import ProofState
 from tactic_mesh.calculus.steppack import CouplingKind, coupling_of
-from tactic_mesh.calculus.tactics import HANDLERS, Candidate, GoalView, compile_tactic
+from tactic_mesh.calculus.tactics import Candidate, GoalView, compile_tactic
 from tactic_mesh.calculus.terms import Choice, Policy, Pure, Scoped, Term, VNum, seq
-from tactic_mesh.handlers.blocks import tactic_machine
+from tactic_mesh.handlers.blocks import handler_stack, tactic_machine
 from tactic_mesh.handlers.policy import HeuristicPolicy, SearchNode, SearchPolicy, Step
 from tactic_mesh.kernel.errors import TacticMeshError
 from tactic_mesh.kernel.printer import Printer
@@ -95,6 +95,7 @@ class Searcher:
         self.step_seconds = step_seconds
         self.policy: SearchPolicy = policy if policy is not None else HeuristicPolicy()
         self.machine: Machine[ProofState] = tactic_machine()
+        self.handlers = handler_stack()
 
     def search(self, state: ProofState, deadline: float | None = None, max_nodes: int | None = None) -> SearchResult:
         """Best-first search until every visible goal is solved (masked goals are another
@@ -226,7 +227,7 @@ class Searcher:
             self.machine.scorers[self.policy.name] = scorer
             self.machine.budget = Budget(seconds=self.step_seconds if seconds is None else seconds)
             program = Choice(Policy.SCORED, tuple(branches), scorer=self.policy.name)
-            for result in self.machine.run(program, node.state, HANDLERS):
+            for result in self.machine.run(program, node.state, self.handlers):
                 if not isinstance(result, Success):
                     break
                 assert isinstance(result.value, VNum)

@@ -16,51 +16,18 @@ none out, replay codec ``tactic-text``, projection ``steps``, refinement known.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 
-from tactic_mesh.calculus.equational import equation_of
-from tactic_mesh.calculus.magma.equations import Equation
-from tactic_mesh.calculus.magma.equations import Term as MagmaTerm
-from tactic_mesh.calculus.magma.terms import substitute
 from tactic_mesh.calculus.state import ProofState
 from tactic_mesh.calculus.tactics import expand
-from tactic_mesh.calculus.terms import Contract, Foreign, Term, Value, VRecord, VStr
+from tactic_mesh.calculus.tactics.eprover import DEFAULT_SECONDS, EPROVER_CONTRACT, eprover, magma_implication
+from tactic_mesh.calculus.terms import Value, VRecord, VStr
+from tactic_mesh.handlers.blocks import EXTRA_HANDLERS
 from tactic_mesh.handlers.protocol import Forward, HandlerResult, Raise, Refine
 from tactic_mesh.kernel.errors import TacticMeshError
-from tactic_mesh.kernel.expr import Expr, Pi, const_name, get_app_fn_args
 from tactic_mesh.symbolic.eprover import run_eprover
 from tactic_mesh.symbolic.reconstruction import replay
-
-EPROVER_CONTRACT = Contract(
-    effects=frozenset({"Elaborate", "AssignMetavar"}), consumes_goals=1, produces_goals=0,
-    replay_codec="tactic-text", projection="steps", refinement_known=True,
-)
-DEFAULT_SECONDS = 5.0
-
-
-def eprover(seconds: float = DEFAULT_SECONDS) -> Term:
-    return Foreign("eprover", VRecord((("seconds", VStr(f"{seconds:g}")),)), EPROVER_CONTRACT)
-
-
-def magma_implication(goal: Expr) -> tuple[Equation, Equation, tuple[str, ...]] | None:
-    """``(a, b, ys)`` when ``goal`` is ``∀ (G : Type) [Magma G], (∀ xs, a) → ∀ ys, b``: the
-    variables are renamed ``x0, x1, …`` in binder order, and ``ys`` lists ``b``'s so."""
-    if not (isinstance(goal, Pi) and isinstance(goal.body, Pi) and isinstance(goal.body.body, Pi)):
-        return None
-    inst, hyp = goal.body, goal.body.body
-    if const_name(get_app_fn_args(inst.type)[0]) != "Magma":
-        return None
-    found_a, found_b = equation_of(hyp.type, {}), equation_of(hyp.body, {})
-    if found_a is None or found_b is None:
-        return None
-    b, binders = _named(found_b)
-    return _named(found_a)[0], b, binders
-
-
-def _named(found: tuple[tuple[str, ...], MagmaTerm, MagmaTerm]) -> tuple[Equation, tuple[str, ...]]:
-    params, lhs, rhs = found
-    names = {p: f"x{i}" for i, p in enumerate(params)}
-    return Equation(substitute(lhs, names), substitute(rhs, names)), tuple(names.values())
 
 
 def _seconds(payload: Value) -> float | str:
@@ -106,4 +73,15 @@ class SymbolicHandler:
             return Raise(VStr(f"eprover: E found a proof but it could not be replayed: {err.message}"))
 
 
-__all__ = ["EPROVER_CONTRACT", "SymbolicHandler", "eprover", "magma_implication"]
+@contextlib.contextmanager
+def symbolic_handlers() -> Iterator[None]:
+    """Within the block, ``by`` blocks and searches run with the symbolic handler installed (so
+    ``eprover`` can serve a goal)."""
+    token = EXTRA_HANDLERS.set((*EXTRA_HANDLERS.get(), ("symbolic", SymbolicHandler())))
+    try:
+        yield
+    finally:
+        EXTRA_HANDLERS.reset(token)
+
+
+__all__ = ["EPROVER_CONTRACT", "SymbolicHandler", "eprover", "magma_implication", "symbolic_handlers"]

@@ -9,7 +9,10 @@ the state, required to be able to succeed) before the search may run it; the che
 (``validity``).  A candidate's score is ``log gate_e + log softmax_e(score)``: the log-probability
 of the expert times that of the call within it, which the best-first search sums along a path
 (``neural/scored.py``).  When no selected expert proposes anything valid, the next experts by
-affinity are asked, so sparsity never leaves a node without candidates another expert has.
+affinity are asked, so sparsity never leaves a node without candidates another expert has; with
+``fallback=True`` (the default) the own proposals of the unselected experts follow, unscored and
+``FALLBACK_COST`` nats below the worst selected candidate — the router orders the search, it does
+not take a tactic away from it.
 
 With ``online=True`` the router's bias is updated after every routing call (the
 auxiliary-loss-free balancing, at inference as in training).  Correctness never rests on any of
@@ -39,6 +42,8 @@ from tactic_mesh.neural.scored import ScoredPolicy
 from tactic_mesh.neural.tokens import state_tokens, statement_tokens
 from tactic_mesh.neural.train import actions_of
 from tactic_mesh.typing.api import block_program, check
+
+FALLBACK_COST = 3.0  # nats below the worst candidate of the selected experts
 
 
 @attrs.define
@@ -72,8 +77,10 @@ def well_typed(candidate: Candidate, view: GoalView) -> bool:
 class RouterPolicy(ScoredPolicy):
     name = "router"
 
-    def __init__(self, checkpoint: Checkpoint | MoTModel, online: bool = True) -> None:
+    def __init__(self, checkpoint: Checkpoint | MoTModel, online: bool = True, fallback: bool = True) -> None:
         super().__init__()
+        torch.set_num_threads(1)  # one state at a time: intra-op threads cost more than they give
+        self.fallback = fallback
         self.model = checkpoint.model if isinstance(checkpoint, Checkpoint) else checkpoint
         self.model.eval()
         self.online = online
@@ -111,7 +118,25 @@ class RouterPolicy(ScoredPolicy):
             if ranked:
                 break
         ranked.sort(key=lambda cs: -cs[1])
+        if self.fallback:
+            ranked += self._fallback(view, rest, {c for c, _ in ranked}, ranked[-1][1] if ranked else 0.0)
         return ranked
+
+    def _fallback(self, view: GoalView, experts: list[int], seen: set[Candidate],
+                  floor: float) -> list[tuple[Candidate, float]]:
+        """The own proposals of the experts the router did not select, after every selected one and
+        in the order of their affinities: sparsity orders the search but removes nothing."""
+        out: list[tuple[Candidate, float]] = []
+        for e in experts:
+            for c in EXPERTS[e].propose(view):
+                if c in seen:
+                    continue
+                seen.add(c)
+                self.stats.proposed += 1
+                if well_typed(c, view):
+                    self.stats.valid += 1
+                    out.append((c, floor - FALLBACK_COST - 0.01 * len(out)))
+        return out
 
     def _rank_experts(self, view: GoalView, enc: Encoding, experts: list[int],
                       s: torch.Tensor) -> list[tuple[Candidate, float]]:

@@ -22,7 +22,7 @@ from tactic_mesh.calculus.terms import Pure
 from tactic_mesh.typing import Interface, TypingError, check
 
 VOCABULARY = (
-    "intro intros exact refine apply rfl symm congr eq_search exfalso left right exists show constructor "
+    "intro intros exact refine apply rfl symm congr eq_search eprover exfalso left right exists show constructor "
     "assumption contradiction have calc simp rw rewrite induction cases first <|> orelse solve interleave "
     "try once progress repeat focus <;> done · case next | all_goals any_goals"
 ).split()

@@ -89,3 +89,24 @@ def test_bad_goals_and_payloads_are_reported() -> None:
 def test_the_contract_is_a_known_refinement() -> None:
     assert EPROVER_CONTRACT.refinement_known and EPROVER_CONTRACT.replay_codec == "tactic-text"
     assert EPROVER_CONTRACT.consumes_goals == 1 and EPROVER_CONTRACT.produces_goals == 0
+
+
+def test_eprover_as_a_tactic_through_the_api_and_its_proposer() -> None:
+    """``eprover`` in a session's script: E's proof is replayed as tactics and kernel-checked; the
+    auto family proposes it exactly on magma implications."""
+    from tactic_mesh.api import Session
+    from tactic_mesh.calculus.tactics import GoalView, proposers
+
+    if binary() is None:
+        pytest.skip("E prover is not installed (make setup installs it)")
+    session = Session("all")
+    statement = "∀ (G : Type) [Magma G], (∀ x y : G, x = x ◇ y) → ∀ a b c : G, a ◇ b = a ◇ c"
+    result = session.prove(statement, by="eprover 10")
+    assert result.kernel_checked and result.script == ("eprover 10",)
+    view = GoalView.of(session.goal(statement))
+    assert view is not None
+    auto = [c.call.name for spec in proposers("auto") if spec.propose for c in spec.propose(view)]
+    assert "eprover" in auto
+    other = GoalView.of(session.goal("∀ n : Nat, n = n"))
+    assert other is not None
+    assert "eprover" not in [c.call.name for spec in proposers("auto") if spec.propose for c in spec.propose(other)]

@@ -9,6 +9,7 @@ from tactic_mesh.calculus.tactics import (  # noqa: F401  (each module registers
     apply,
     calc,
     closers,
+    eprover,
     eq_search,
     exact,
     induction,

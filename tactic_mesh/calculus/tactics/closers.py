@@ -1,7 +1,7 @@
 """Tactics that close the main goal outright: ``rfl``, ``assumption``, ``contradiction``; and
-``exfalso`` (the goal becomes ``False``).  Proposers (family ``auto``): ``rfl`` always (it fails
-fast), ``assumption`` when there are hypotheses, ``contradiction`` when a hypothesis is ``False``
-or a negation."""
+``exfalso`` (the goal becomes ``False``).  Proposers (family ``auto``): ``rfl`` unless the goal is
+one its typing rule refuses, ``assumption`` when there are hypotheses, ``contradiction`` when a
+hypothesis is ``False`` or a negation."""
 
 from __future__ import annotations
 
@@ -14,7 +14,10 @@ from tactic_mesh.calculus.tactic_syntax import TacticCall, TacticError, loc
 from tactic_mesh.calculus.tactics.common import head_of, main_lctx
 from tactic_mesh.calculus.tactics.registry import Candidate, GoalView, TacticSpec, call, register
 from tactic_mesh.calculus.terms import Term
-from tactic_mesh.kernel.expr import Const
+from tactic_mesh.kernel.environment import InductiveInfo
+from tactic_mesh.kernel.errors import TacticMeshError
+from tactic_mesh.kernel.expr import Const, Pi, Sort, get_app_fn
+from tactic_mesh.kernel.unify import MetaChecker
 
 if TYPE_CHECKING:
     from tactic_mesh.typing.derived import Checker
@@ -44,6 +47,17 @@ def _contradiction(state: ProofState, call: TacticCall) -> Term:
 
 
 def _propose_rfl(view: GoalView) -> Iterator[Candidate]:
+    """``rfl`` unless the goal is, after weak-head normalisation, a ``∀``, a sort or an inductive
+    proposition other than ``Eq`` — the goals its typing rule refuses."""
+    env, mctx = view.state.environment, view.state.metavar_graph
+    try:
+        target = MetaChecker(env, mctx, mctx.decl(view.goal).lctx).whnf(view.target)
+    except (TacticMeshError, RecursionError):
+        target = view.target
+    head = get_app_fn(target)
+    if isinstance(target, Pi | Sort) or (isinstance(head, Const) and head.name != "Eq"
+                                         and isinstance(env.find(head.name), InductiveInfo)):
+        return
     yield Candidate(call("rfl"), "auto")
 
 
