@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test lint typecheck pytest prove bench bench-etp laws model clean
+.PHONY: setup test lint typecheck pytest prove bench bench-etp bench-router laws model clean
 
 setup: $(STAMP)
 
@@ -51,6 +51,10 @@ bench: setup
 	$(BIN)/python bench/traces.py
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/search.py
+
+# the Mixture-of-Tactics router against the heuristic and the k-NN (about 10 minutes)
+bench-router: setup
+	$(BIN)/python bench/router.py
 
 # E alone, z3 alone and the full pipeline on the ETP dev implications (about 40 minutes), and the
 # cost of counter-model certificates over ℤ versus finite carriers

@@ -11,8 +11,9 @@
   ``router`` (bias updated online after every routing call); ``router-frozen`` (the trained bias,
   no update — the load figures without the bias update).
 * **Figures.** Proved/total per set; nodes expanded, median over the statements all policies
-  prove; wall per statement; router latency (encoding + routing) per call and per node (with the
-  experts' scoring and the typing checks); load per expert and its coefficient of variation;
+  prove; wall per statement; router latency (encoding + routing) per call during the search, per
+  node (with the experts' scoring and the typing checks), and alone (the first 300 routed states
+  routed again, one call at a time); load per expert and its coefficient of variation;
   validity rate of the proposals (typing judgment).  A proof counts only when the API returns it,
   i.e. after the kernel admitted its term.
 
@@ -35,6 +36,7 @@ from report import header, say
 from search_set import STATEMENTS
 
 POLICIES = ("heuristic", "knn", "router", "router-frozen")
+LATENCY_SAMPLE = 300
 
 
 def split(theorems: list[Any], holdout: float) -> tuple[list[Any], list[Any]]:
@@ -64,10 +66,13 @@ def run_policy(name: str, trained: Any, env: Any, goals: list[tuple[str, str, An
     policy = make_policy(name, trained)
     rows = []
     rank_seconds = [0.0]
+    views: list[Any] = []  # a sample of the routed states, for the isolated latency figure
     if not isinstance(policy, str):  # time every ranking of a node (routing, experts, typing checks)
         inner = policy.rank
 
         def timed(view: Any) -> Any:
+            if len(views) < LATENCY_SAMPLE:
+                views.append(view)
             t = time.perf_counter()
             try:
                 return inner(view)
@@ -92,7 +97,27 @@ def run_policy(name: str, trained: Any, env: Any, goals: list[tuple[str, str, An
                    node_ms=round(1000 * rank_seconds[0] / max(stats.calls, 1), 2),
                    proposed=stats.proposed, valid=stats.valid, validity=round(stats.validity, 4),
                    load=[round(x, 4) for x in policy.load.shares()], load_cv=round(policy.load.cv(), 4))
+        out.update(isolated_ms=isolated_latency(policy, views))
     return out
+
+
+def isolated_latency(policy: Any, views: list[Any], repeats: int = 5) -> dict[str, float]:
+    """Encode + route on the sampled states again, one call at a time outside the search (the
+    call's own cost, without the search's allocations and caches around it): median and p90 of the
+    per-state medians, in ms."""
+    per_state = []
+    for view in views:
+        times = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            policy.route(view)
+            times.append(1000 * (time.perf_counter() - t))
+        per_state.append(statistics.median(times))
+    per_state.sort()
+    if not per_state:
+        return {"states": 0, "median": float("nan"), "p90": float("nan")}
+    return {"states": len(per_state), "median": round(statistics.median(per_state), 3),
+            "p90": round(per_state[int(0.9 * (len(per_state) - 1))], 3)}
 
 
 def median(xs: list[float]) -> float:
@@ -167,6 +192,9 @@ def main() -> int:
         load = ", ".join(f"{f} {100 * x:.0f}%" for f, x in zip(FAMILIES, res["load"], strict=True))
         say(f"{name:<14} {res['calls']} calls; encode+route {res['route_ms']} ms/call, whole node ranking "
             f"{res['node_ms']} ms; validity {res['valid']}/{res['proposed']} = {100 * res['validity']:.2f} %")
+        iso = res["isolated_ms"]
+        say(f"{'':<14} encode+route alone on {iso['states']} of the routed states: median {iso['median']} ms, "
+            f"p90 {iso['p90']} ms")
         say(f"{'':<14} load {load}; CV {res['load_cv']}")
     for name in names:
         missed = [g[1] for i, g in enumerate(goals) if not results[name]["rows"][i]["proved"]]

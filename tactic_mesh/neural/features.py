@@ -60,7 +60,7 @@ from tactic_mesh.kernel.expr import (
 from tactic_mesh.kernel.level import ZERO, normalize
 from tactic_mesh.kernel.local_context import LocalDecl
 
-CANON_VERSION = 1
+CANON_VERSION = 2
 FEATURE_BUCKETS = 1 << 14
 # operators whose last two arguments commute (their order is fixed by the canonical form)
 COMMUTATIVE = frozenset({
@@ -71,18 +71,44 @@ CExpr = tuple[object, ...]
 
 
 class _Canon:
-    """One goal's canonicaliser: hypothesis positions and metavariable numbering are its state."""
+    """One goal's canonicaliser: hypothesis positions and metavariable numbering are its state.
+
+    Two passes: the first builds the form with metavariables under their own ids (``("?m", id)``)
+    and sorts commutative arguments by a key in which every metavariable reads alike, so the order
+    never depends on how metavariables happen to be numbered; the second (``number``) renumbers
+    the metavariables by first occurrence in the sorted form."""
 
     def __init__(self, hyp_index: Mapping[FVar, int]) -> None:
         self.hyp_index = hyp_index
-        self.mvars: dict[int, int] = {}
+        self.mvars: dict[object, int] = {}
         self.memo: dict[Expr, CExpr] = {}
+        self.keys: dict[CExpr, str] = {}
 
     def __call__(self, e: Expr) -> CExpr:
+        return self.number(self.sorted(e))
+
+    def sorted(self, e: Expr) -> CExpr:
         out = self.memo.get(e)
         if out is None:
             out = self.memo[e] = self._canon(e)
         return out
+
+    def key(self, c: CExpr) -> str:
+        out = self.keys.get(c)
+        if out is None:
+            out = self.keys[c] = _anonymous_text(c)
+        return out
+
+    def number(self, c: CExpr) -> CExpr:
+        if len(c) == 2 and c[0] == "?m":
+            return ("?", self.mvars.setdefault(c[1], len(self.mvars)))
+        if c[0] == "@":
+            fn, args = c[1], c[2]
+            assert isinstance(fn, tuple) and isinstance(args, tuple)
+            return ("@", self.number(fn), tuple(self.number(a) for a in args))
+        if c[0] in ("∀", "λ", "let"):
+            return (c[0], *(self.number(x) for x in c[1:] if isinstance(x, tuple)))
+        return c
 
     def _canon(self, e: Expr) -> CExpr:
         if isinstance(e, BVar):
@@ -90,7 +116,7 @@ class _Canon:
         if isinstance(e, FVar):
             return ("h", self.hyp_index.get(e, -1))
         if isinstance(e, MVar):
-            return ("?", self.mvars.setdefault(e.id, len(self.mvars)))
+            return ("?m", e.id)
         if isinstance(e, Sort):
             return ("s", "Prop" if normalize(e.level) == ZERO else "Type")
         if isinstance(e, Const):
@@ -99,17 +125,17 @@ class _Canon:
             return ("n", e.value)
         if isinstance(e, App):
             fn, args = get_app_fn_args(e)
-            cargs = [self(a) for a in args]
+            cargs = [self.sorted(a) for a in args]
             name = const_name(fn)
-            if name in COMMUTATIVE and len(cargs) >= 2 and canonical_text(cargs[-1]) < canonical_text(cargs[-2]):
+            if name in COMMUTATIVE and len(cargs) >= 2 and self.key(cargs[-1]) < self.key(cargs[-2]):
                 cargs[-2], cargs[-1] = cargs[-1], cargs[-2]
-            return ("@", self(fn), tuple(cargs))
+            return ("@", self.sorted(fn), tuple(cargs))
         if isinstance(e, Pi):
-            return ("∀", self(e.type), self(e.body))
+            return ("∀", self.sorted(e.type), self.sorted(e.body))
         if isinstance(e, Lam):
-            return ("λ", self(e.type), self(e.body))
+            return ("λ", self.sorted(e.type), self.sorted(e.body))
         if isinstance(e, Let):
-            return ("let", self(e.type), self(e.value), self(e.body))
+            return ("let", self.sorted(e.type), self.sorted(e.value), self.sorted(e.body))
         raise TypeError(f"canonical form: unexpected expression {type(e).__name__}")
 
 
@@ -121,6 +147,16 @@ def canonical_text(c: object) -> str:
     if isinstance(c, str):
         return repr(c)
     return str(c)
+
+
+def _anonymous_text(c: object) -> str:
+    """``canonical_text`` with every metavariable rendered alike (the sort key of commutative
+    arguments)."""
+    if isinstance(c, tuple):
+        if len(c) == 2 and c[0] == "?m":
+            return "?"
+        return "(" + " ".join(_anonymous_text(x) for x in c) + ")"
+    return canonical_text(c)
 
 
 @attrs.frozen

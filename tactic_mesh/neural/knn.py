@@ -76,10 +76,14 @@ class KnnStore:
             raise ValueError("k-NN store: expected a list of [features, action] pairs")
         for i, item in enumerate(data):
             if (not isinstance(item, list) or len(item) != 2 or not isinstance(item[1], str)
-                    or not isinstance(item[0], list) or not all(isinstance(f, int) for f in item[0])):
+                    or not isinstance(item[0], list) or not all(_is_int(f) for f in item[0])):
                 raise ValueError(f"k-NN store: entry {i} is not a [features, action] pair")
             store.add(item[0], item[1])
         return store
+
+
+def _is_int(x: object) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)  # JSON true/false are not features
 
 
 def step_entry(state: ProofState, call: TacticCall) -> tuple[dict[int, int], str] | None:

@@ -37,7 +37,7 @@ from tactic_mesh.neural.experts import EXPERTS
 from tactic_mesh.neural.experts.base import premise_statement
 from tactic_mesh.neural.features import routing_features
 from tactic_mesh.neural.model import MoTModel
-from tactic_mesh.neural.router import LoadStats
+from tactic_mesh.neural.router import LoadStats, Routing
 from tactic_mesh.neural.scored import ScoredPolicy
 from tactic_mesh.neural.tokens import state_tokens, statement_tokens
 from tactic_mesh.neural.train import actions_of
@@ -98,13 +98,19 @@ class RouterPolicy(ScoredPolicy):
         return {n: self._lemmas[k] for n, k in keyed.items()}
 
     @torch.no_grad()
-    def rank(self, view: GoalView) -> list[tuple[Candidate, float]]:
+    def route(self, view: GoalView) -> tuple[Encoding, Routing]:
+        """One router call: the state's encoding and its routing (timed into ``stats``)."""
         start = time.perf_counter()
         enc = self.model.encode([state_tokens(view.state)])
         features = torch.tensor([routing_features(view.state, view.goal).vector()], dtype=torch.float32)
         routing = self.model.route(enc, features)
         self.stats.route_seconds += time.perf_counter() - start
         self.stats.calls += 1
+        return enc, routing
+
+    @torch.no_grad()
+    def rank(self, view: GoalView) -> list[tuple[Candidate, float]]:
+        enc, routing = self.route(view)
         if self.online:
             self.model.router.update_bias(routing.selected)
         self.load.add(routing.selected)

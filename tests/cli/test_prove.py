@@ -32,8 +32,8 @@ def test_required_statements_are_proved_automatically(statement: str) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     payload = json.loads(proc.stdout)
     assert payload["proved"] and payload["kernel_checked"] and payload["script"]
-    # the script found is re-runnable with --by
-    again = prove(statement, "--by", "; ".join(payload["script"]), "--json")
+    # the script found is re-runnable with --by (its lines, bullets and indentation included)
+    again = prove(statement, "--by", "\n".join(payload["script"]), "--json")
     assert again.returncode == 0 and json.loads(again.stdout)["proof_term"] == payload["proof_term"]
 
 
