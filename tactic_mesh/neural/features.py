@@ -80,7 +80,7 @@ class _Canon:
 
     def __init__(self, hyp_index: Mapping[FVar, int]) -> None:
         self.hyp_index = hyp_index
-        self.mvars: dict[object, int] = {}
+        self.mvars: dict[object, int] = {}  # metavariable id → its number
         self.memo: dict[Expr, CExpr] = {}
         self.keys: dict[CExpr, str] = {}
 
@@ -96,7 +96,7 @@ class _Canon:
     def key(self, c: CExpr) -> str:
         out = self.keys.get(c)
         if out is None:
-            out = self.keys[c] = _anonymous_text(c)
+            out = self.keys[c] = canonical_text(c, anonymous_mvars=True)
         return out
 
     def number(self, c: CExpr) -> CExpr:
@@ -139,24 +139,17 @@ class _Canon:
         raise TypeError(f"canonical form: unexpected expression {type(e).__name__}")
 
 
-def canonical_text(c: object) -> str:
-    """A canonical form as text (the order commutative arguments are sorted by, and what the hash
-    digests): a fixed, unambiguous rendering of the tuple tree."""
+def canonical_text(c: object, anonymous_mvars: bool = False) -> str:
+    """A canonical form as text (what the hash digests): a fixed, unambiguous rendering of the
+    tuple tree.  With ``anonymous_mvars`` every not yet numbered metavariable (``("?m", id)``)
+    reads alike: the sort key of commutative arguments."""
     if isinstance(c, tuple):
-        return "(" + " ".join(canonical_text(x) for x in c) + ")"
+        if anonymous_mvars and len(c) == 2 and c[0] == "?m":
+            return "?"
+        return "(" + " ".join(canonical_text(x, anonymous_mvars) for x in c) + ")"
     if isinstance(c, str):
         return repr(c)
     return str(c)
-
-
-def _anonymous_text(c: object) -> str:
-    """``canonical_text`` with every metavariable rendered alike (the sort key of commutative
-    arguments)."""
-    if isinstance(c, tuple):
-        if len(c) == 2 and c[0] == "?m":
-            return "?"
-        return "(" + " ".join(_anonymous_text(x) for x in c) + ")"
-    return canonical_text(c)
 
 
 @attrs.frozen

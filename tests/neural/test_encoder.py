@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from neural_support import state_of
 
 from tactic_mesh.api import Session
 from tactic_mesh.calculus.state import ProofState
@@ -17,8 +18,7 @@ CFG = EncoderConfig(d_model=32, heads=2, d_head=8, d_latent=4, layers=2)
 
 
 def state(statement: str, script: str = "") -> ProofState:
-    s = SESSION.goal(statement)
-    return SESSION.run(s, script) if script else s
+    return state_of(SESSION, statement, script)
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ from collections import Counter
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from neural_support import state_of, view_of
 
 from tactic_mesh.api import Session
 from tactic_mesh.calculus.state import ProofState
@@ -35,14 +36,11 @@ PROPERTY = settings(derandomize=True, max_examples=20, deadline=None,
 
 
 def state(statement: str, script: str = "") -> ProofState:
-    s = SESSION.goal(statement)
-    return SESSION.run(s, script) if script else s
+    return state_of(SESSION, statement, script)
 
 
 def main_goal(s: ProofState) -> int:
-    view = GoalView.of(s)
-    assert view is not None
-    return view.goal
+    return view_of(s).goal
 
 
 def h(statement: str, script: str = "") -> str:

@@ -7,11 +7,11 @@ import json
 import math
 
 import pytest
+from neural_support import view_of
 
 from tactic_mesh.api import Session
 from tactic_mesh.calculus.state import ProofState
 from tactic_mesh.calculus.tactic_syntax import TacticCall, split_tactics
-from tactic_mesh.calculus.tactics import GoalView
 from tactic_mesh.handlers.policy import Step
 from tactic_mesh.neural.actions import action_key
 from tactic_mesh.neural.features import features
@@ -101,12 +101,6 @@ def proof_path(statement: str, script: str) -> tuple[list[Step], ProofState]:
         path.append((state, call))
         state = SESSION.run(state, call)
     return path, state
-
-
-def view_of(state: ProofState) -> GoalView:
-    view = GoalView.of(state)
-    assert view is not None
-    return view
 
 
 def top_key(policy: KnnPolicy, state: ProofState) -> str:

@@ -8,6 +8,7 @@ import copy
 import math
 
 import torch
+from neural_support import state_of, view_of
 
 from tactic_mesh.api import Session
 from tactic_mesh.calculus.tactics import Candidate, GoalView
@@ -19,13 +20,8 @@ from tactic_mesh.neural.router_policy import RouterPolicy, well_typed
 SESSION = Session("all")
 
 
-def view_of(statement: str, script: str = "") -> GoalView:
-    state = SESSION.goal(statement)
-    if script:
-        state = SESSION.run(state, script)
-    view = GoalView.of(state)
-    assert view is not None
-    return view
+def goal_view(statement: str, script: str = "") -> GoalView:
+    return view_of(state_of(SESSION, statement, script))
 
 
 def test_a_router_proof_is_kernel_checked(tiny: Trained) -> None:
@@ -40,7 +36,7 @@ def test_candidates_are_typed_and_scored_as_log_probabilities(tiny: Trained) -> 
     for statement, script in [("∀ a b : Nat, a + b = b + a", "intro a b"),
                               ("∀ p q : Prop, p ∧ q → q ∧ p", "intro p q h"),
                               ("∀ l : List Nat, (l ++ []).length = l.length", "intro l")]:
-        view = view_of(statement, script)
+        view = goal_view(statement, script)
         ranked = policy.rank(view)
         assert ranked, statement
         assert all(well_typed(c, view) for c, _ in ranked)
@@ -52,7 +48,7 @@ def test_candidates_are_typed_and_scored_as_log_probabilities(tiny: Trained) -> 
 
 
 def test_fallback_comes_after_every_selected_candidate(tiny: Trained) -> None:
-    view = view_of("∀ a b : Nat, a + b = b + a", "intro a b")
+    view = goal_view("∀ a b : Nat, a + b = b + a", "intro a b")
     sparse = RouterPolicy(copy.deepcopy(tiny.model), fallback=False).rank(view)
     full = RouterPolicy(copy.deepcopy(tiny.model), fallback=True).rank(view)
     assert [c for c, _ in full[:len(sparse)]] == [c for c, _ in sparse]
@@ -70,7 +66,7 @@ def test_fallback_comes_after_every_selected_candidate(tiny: Trained) -> None:
 
 
 def test_bias_moves_only_online(tiny: Trained) -> None:
-    view = view_of("∀ n : Nat, n + 0 = n", "intro n")
+    view = goal_view("∀ n : Nat, n + 0 = n", "intro n")
     frozen = RouterPolicy(copy.deepcopy(tiny.model), online=False)
     before = frozen.model.router.bias.clone()
     for _ in range(5):
@@ -85,7 +81,7 @@ def test_bias_moves_only_online(tiny: Trained) -> None:
 
 
 def test_well_typed_refuses_what_the_judgment_refuses() -> None:
-    view = view_of("1 = 1")
+    view = goal_view("1 = 1")
     assert well_typed(Candidate(call("rfl"), "auto"), view)
     assert not well_typed(Candidate(call("intro", "x"), "intro"), view)  # not a ∀
     assert not well_typed(Candidate(call("exact", "no_such_lemma"), "apply"), view)
