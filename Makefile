@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test lint typecheck pytest prove bench bench-etp bench-router laws model clean
+.PHONY: setup test lint typecheck pytest prove bench bench-etp bench-router bench-learning laws model clean
 
 setup: $(STAMP)
 
@@ -40,6 +40,13 @@ test: lint typecheck pytest
 model: setup
 	$(BIN)/tactic-mesh train --dataset library --library all --out tactic_mesh/neural/model.pt
 
+# the ETP expert router that ships with the package: fresh pairs of equations.txt (never the dev
+# file's rows), every expert run on its own, fixed seed (a few minutes on 2 CPU cores)
+.PHONY: etp-router
+etp-router: setup
+	$(BIN)/tactic-mesh train --dataset equational_theories --pairs 400 --budget 5 --jobs 2 --seed 0 \
+		--out tactic_mesh/symbolic/etp_router.json
+
 # the law catalogue with a larger profile than CI's
 laws: setup
 	$(BIN)/tactic-mesh laws --examples 200
@@ -56,11 +63,17 @@ bench: setup
 bench-router: setup
 	$(BIN)/python bench/router.py
 
-# E alone, z3 alone and the full pipeline on the ETP dev implications (about 40 minutes), and the
-# cost of counter-model certificates over ℤ versus finite carriers
+# expert iteration: held-out success per round, ablation of hindsight and the critic (about 25 minutes)
+bench-learning: setup
+	$(BIN)/python bench/learning.py
+
+# E alone, z3 alone and the full pipeline on the ETP dev implications (about 40 minutes), the
+# cost of counter-model certificates over ℤ versus finite carriers, and the fixed order of the
+# experts against the learned router's
 bench-etp: setup
 	$(BIN)/python bench/linear_models.py
 	$(BIN)/python bench/etp.py
+	$(BIN)/python bench/etp_router.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -8,6 +8,13 @@ under ``--out`` (re-check it with ``tactic-mesh check``).  A verdict that contra
 ``holds`` column is a soundness bug: it is reported loudly and the exit status is 2.  Results go
 to ``--json`` as they come (``--resume`` skips the rows already there); ``--plot`` draws the
 verdicts by stratum (SVG).
+
+``--policy fixed`` (the default) runs the experts in the fixed order of ``symbolic.etp.EXPERTS``;
+``--policy router`` orders them per row with the learned router (``symbolic.etp_router``; the
+checkpoint shipped with the package, or ``--router PATH``).  The order changes no check: every
+verdict still rests on a checked certificate.  Each JSON record says the order used (``order``)
+and the seconds spent choosing it (``route_seconds``, on top of ``seconds``).  A router checkpoint
+that cannot be used is one error line (exit status 1).
 """
 
 from __future__ import annotations
@@ -18,31 +25,47 @@ import json
 import os
 import statistics
 import sys
+import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 REQUIRED = ("lhs_eq", "rhs_eq")
 
 
-def _decide_row(job: tuple[int, str, str, float]) -> dict[str, Any]:
-    """One row, in a worker process: parse, decide, and return a plain record."""
+Job = tuple[int, str, str, float, str | None]  # row, lhs, rhs, budget, router checkpoint (None: fixed order)
+
+
+@cache
+def _router(path: str) -> Any:
+    """The router, loaded once per worker process (the main process has checked it loads)."""
+    from tactic_mesh.symbolic.etp_router import load
+
+    return load(Path(path))
+
+
+def _decide_row(job: Job) -> dict[str, Any]:
+    """One row, in a worker process: parse, order the experts, decide, and return a plain record."""
     from tactic_mesh.calculus.magma.equations import EquationError, parse_equation
     from tactic_mesh.kernel.errors import Location
-    from tactic_mesh.symbolic.etp import decide
+    from tactic_mesh.symbolic.etp import FIXED_ORDER, decide
 
-    index, lhs, rhs, budget = job
-    record: dict[str, Any] = {"row": index, "lhs_eq": lhs, "rhs_eq": rhs}
+    index, lhs, rhs, budget, router = job
+    record: dict[str, Any] = {"row": index, "lhs_eq": lhs, "rhs_eq": rhs, "policy": "router" if router else "fixed"}
     try:
         a = parse_equation(lhs, Location(f"row {index}", 1, 1))
         b = parse_equation(rhs, Location(f"row {index}", 1, 1))
     except EquationError as err:
         return {**record, "verdict": "error", "expert": "", "seconds": 0.0, "reason": str(err), "certificate_text": ""}
-    v = decide(a, b, budget)
+    started = time.monotonic()
+    order = _router(router).order(a, b) if router else FIXED_ORDER
+    routing = time.monotonic() - started
+    v = decide(a, b, budget, order=None if router is None else order)
     return {**record, "verdict": v.verdict, "expert": v.expert, "seconds": round(v.seconds, 4),
             "reason": v.reason, "checked_by": v.checked_by, "certificate_kind": v.certificate_kind,
-            "certificate_text": v.certificate}
+            "order": list(order), "route_seconds": round(routing, 5), "certificate_text": v.certificate}
 
 
 def _rows(path: Path) -> tuple[list[dict[str, str]], str | None]:
@@ -57,11 +80,25 @@ def _rows(path: Path) -> tuple[list[dict[str, str]], str | None]:
         return [], f"{path}: cannot read: {err}"
 
 
-def _jobs(rows: list[dict[str, str]], done: dict[int, dict[str, Any]], budget: float) -> Iterator[
-        tuple[int, str, str, float]]:
+def _jobs(rows: list[dict[str, str]], done: dict[int, dict[str, Any]], budget: float,
+          router: str | None) -> Iterator[Job]:
     for i, r in enumerate(rows, start=2):  # line numbers of the TSV (the header is line 1)
         if i not in done:
-            yield (i, r.get("lhs_eq") or "", r.get("rhs_eq") or "", budget)
+            yield (i, r.get("lhs_eq") or "", r.get("rhs_eq") or "", budget, router)
+
+
+def _router_path(args: argparse.Namespace) -> tuple[str | None, str | None]:
+    """The router checkpoint to use (None with the fixed order), or the one-line reason it cannot be used."""
+    from tactic_mesh.symbolic.etp_router import DEFAULT_PATH, RouterError, load
+
+    if args.policy == "fixed":
+        return None, None
+    path = Path(args.router) if args.router else DEFAULT_PATH
+    try:
+        load(path)
+    except RouterError as err:
+        return None, str(err)
+    return str(path), None
 
 
 def _stem(record: dict[str, Any], row: dict[str, str]) -> str:
@@ -144,6 +181,13 @@ def run_etp(args: argparse.Namespace) -> int:
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
+    if args.router and args.policy != "router":
+        print("error: --router goes with --policy router", file=sys.stderr)
+        return 2
+    router, problem = _router_path(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
     done: dict[int, dict[str, Any]] = {}
     json_path = Path(args.json) if args.json else None
     if args.resume and json_path is not None and json_path.is_file():
@@ -158,7 +202,7 @@ def run_etp(args: argparse.Namespace) -> int:
         out_dir.mkdir(parents=True, exist_ok=True)
     records: dict[int, dict[str, Any]] = dict(done)
     by_line = {i: r for i, r in enumerate(rows, start=2)}
-    jobs = list(_jobs(rows, done, args.budget))
+    jobs = list(_jobs(rows, done, args.budget, router))
     progress = None
     if sys.stderr.isatty() and jobs:
         from rich.console import Console

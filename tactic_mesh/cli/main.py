@@ -167,6 +167,10 @@ def build_parser() -> argparse.ArgumentParser:
     etp.add_argument("--json", metavar="FILE", help="write the per-row results here (as they come)")
     etp.add_argument("--resume", action="store_true", help="skip the rows already decided in --json FILE")
     etp.add_argument("--plot", metavar="FILE.svg", help="draw the verdicts by stratum")
+    etp.add_argument("--policy", choices=("fixed", "router"), default="fixed",
+                     help="the order of the experts: fixed (default) or router (learned, per row)")
+    etp.add_argument("--router", metavar="PATH",
+                     help="the router checkpoint for --policy router (default: the one shipped with the package)")
     train = sub.add_parser(
         "train",
         help="learn the Mixture-of-Tactics router and its experts from kernel-checked proofs (torch, CPU)",
@@ -177,7 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
             "feature configuration and environment hash recorded)."
         ),
     )
-    train.add_argument("--dataset", default="library", metavar="NAME", help="what to learn from (library)")
+    train.add_argument("--dataset", default="library", metavar="NAME",
+                       help="what to learn from: library (tactic router) or equational_theories (ETP expert router)")
     train.add_argument("--library", choices=("basics", "all"), default="all", help="whose proofs (default: all)")
     train.add_argument("--epochs", type=_positive(int), default=12, metavar="N", help="epochs (default 12)")
     train.add_argument("--seed", type=int, default=0, help="the seed of everything random (default 0)")
@@ -189,6 +194,17 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", metavar="PATH", help="the checkpoint (default: the model shipped with the package)")
     train.add_argument("--json", action="store_true", help="machine-readable summary")
     train.add_argument("--quiet", "-q", action="store_true", help="no progress")
+    train.add_argument("--pairs", type=_positive(int), default=None, metavar="N",
+                       help="equational_theories: fresh implication pairs to certify and learn from")
+    train.add_argument("--budget", type=_positive(float), default=None, metavar="SECONDS",
+                       help="equational_theories: seconds per pair while collecting")
+    train.add_argument("--jobs", type=_positive(int), default=max(1, (os.cpu_count() or 1)), metavar="N",
+                       help="equational_theories: worker processes while collecting")
+    train.add_argument("--limit", type=_positive(int), default=None, metavar="N",
+                       help="library: learn from the first N theorems only (a quick run)")
+    train.add_argument("--iterations", type=int, default=0, metavar="K",
+                       help="library: rounds of expert iteration after the first model (search with the current "
+                            "policy, keep the kernel-checked proofs and sub-proofs, retrain; default 0)")
     return parser
 
 

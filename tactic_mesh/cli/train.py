@@ -1,5 +1,7 @@
-"""``tactic-mesh train``: learn the Mixture-of-Tactics router, its experts and the k-NN store from
-the kernel-checked proofs of a library, and write a checkpoint (``tactic_mesh.neural.pipeline``)."""
+"""``tactic-mesh train``: learn the Mixture-of-Tactics router, its experts, the progress critic, the
+sketch head and the k-NN store from the kernel-checked proofs of a library, optionally continue with
+``--iterations K`` rounds of expert iteration, and write a checkpoint (``tactic_mesh.neural.pipeline``).
+``--dataset equational_theories`` learns the ETP expert router instead (``cli/train_etp.py``)."""
 
 from __future__ import annotations
 
@@ -49,23 +51,38 @@ def run_train(args: argparse.Namespace) -> int:
     if not torch_available():
         print("error: training needs torch: pip install 'tactic-mesh[neural]'", file=sys.stderr)
         return 1
+    if args.dataset == "equational_theories":
+        from tactic_mesh.cli.train_etp import run_train_etp
+
+        return run_train_etp(args)
     if args.dataset != "library":
-        print(f"error: unknown dataset '{args.dataset}' (known: library)", file=sys.stderr)
+        print(f"error: unknown dataset '{args.dataset}' (known: library, equational_theories)", file=sys.stderr)
         return 1
     from tactic_mesh.neural.checkpoint import save
+    from tactic_mesh.neural.iteration import IterationConfig
     from tactic_mesh.neural.model import ModelConfig
-    from tactic_mesh.neural.pipeline import build
+    from tactic_mesh.neural.pipeline import build, refine
     from tactic_mesh.neural.traces import library_theorems
     from tactic_mesh.proofs.library import library_env
 
+    if args.iterations < 0:
+        print("error: --iterations must be 0 or more", file=sys.stderr)
+        return 1
     out = model_path(args.out)
     bars = _Bars(args.quiet)
     try:
         theorems = library_theorems(args.library)
+        if args.limit:
+            theorems = theorems[:args.limit]
         trained = build(theorems, ModelConfig(top_k=args.top_k), epochs=args.epochs, seed=args.seed,
                         search_nodes=args.search_nodes, search_seconds=args.search_seconds,
                         on_search=lambda i, n: bars.update("search", i, n),
                         on_epoch=lambda e, n, loss: bars.update("epoch", e, n, f"loss {loss:.3f}"))
+        if args.iterations > 0:
+            cfg = IterationConfig(iterations=args.iterations, max_nodes=max(args.search_nodes, 1),
+                                  seconds=args.search_seconds, epochs=max(1, args.epochs // 2), seed=args.seed)
+            trained = refine(trained, theorems, cfg,
+                             progress=lambda it, i, n: bars.update(f"iteration {it} search", i, n))
         save(out, trained.model, trained.knn, args.library, library_env(args.library), trained.summary())
     except TacticMeshError as err:
         bars.close()
@@ -83,9 +100,14 @@ def run_train(args: argparse.Namespace) -> int:
         return 0
     r = trained.report
     print(f"trained on {trained.theorems} theorems of library '{args.library}': {trained.library_steps} steps of "
-          f"their proofs + {trained.search_steps} checked search steps ({trained.collect_seconds} s to collect)")
+          f"their proofs + {trained.search_steps} checked search steps, from the searches' proofs and "
+          f"{trained.subproofs} closed sub-goals the kernel re-checked ({trained.collect_seconds} s to collect)")
     print(f"{r.samples} samples ({r.expert_samples} with expert targets), {r.epochs} epochs in {r.seconds} s "
           f"on the CPU; final loss {r.final_loss}, router keeps the taken family in its top-k on "
           f"{100 * r.router_accuracy:.1f} % of the training steps, load CV {r.load_cv}")
+    for rnd in trained.rounds[1:]:
+        print(f"iteration {rnd.iteration}: the kernel admitted {rnd.proved}/{rnd.theorems} searched proofs and "
+              f"re-checked {rnd.subproofs} closed sub-goals (hindsight); {rnd.samples} samples; search "
+              f"{rnd.search_seconds} s, training {rnd.train_seconds} s")
     print(f"k-NN store: {len(trained.knn)} entries; checkpoint written to {out}")
     return 0

@@ -15,7 +15,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import attrs
 
@@ -33,6 +33,10 @@ from tactic_mesh.kernel.printer import Printer
 
 STEP_FUEL = 50_000  # machine steps one candidate may take
 STEP_SECONDS = 10.0  # wall clock one expansion may take
+
+# told of every candidate the search tried: the node, the candidate, and the child it left (None: it
+# did not apply) — how a learner records a search's AND/OR graph (``neural/search_graph.py``)
+Observer = Callable[[SearchNode, Candidate, SearchNode | None], None]
 
 
 @attrs.frozen
@@ -86,10 +90,12 @@ def bullet(script: tuple[str, ...]) -> list[str]:
 
 class Searcher:
     """Best-first search with a policy (default: ``heuristic``).  ``max_nodes`` bounds the nodes
-    expanded, ``seconds`` the wall clock, ``step_seconds`` one expansion."""
+    expanded, ``seconds`` the wall clock, ``step_seconds`` one expansion; ``observer`` is told of
+    every candidate tried (``Observer``)."""
 
     def __init__(self, max_nodes: int = 2000, seconds: float = 5.0, policy: SearchPolicy | None = None,
-                 step_seconds: float = STEP_SECONDS) -> None:
+                 step_seconds: float = STEP_SECONDS, observer: Observer | None = None) -> None:
+        self.observer = observer
         self.max_nodes = max_nodes
         self.seconds = seconds
         self.step_seconds = step_seconds
@@ -140,12 +146,16 @@ class Searcher:
                 counts = tried.setdefault(candidate.call.name, [0, 0])
                 counts[0] += 1
                 if child is None:
+                    if self.observer is not None:
+                        self.observer(node, candidate, None)
                     continue
                 counts[1] += 1
                 generated += 1
                 assert view is not None
                 new = SearchNode(child, (*node.script, candidate.text), (*node.path, (node.state, candidate.call)),
                                  (*node.scores, self.policy.score(candidate, view)))
+                if self.observer is not None:
+                    self.observer(node, candidate, new)
                 if _solved(child):
                     return stop("", child, new.script, new.path)
                 key = _goal_key(child)

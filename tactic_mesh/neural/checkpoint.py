@@ -38,7 +38,7 @@ from tactic_mesh.neural.knn import KnnStore
 from tactic_mesh.neural.model import ModelConfig, MoTModel
 
 FORMAT = "tactic-mesh/mot"
-VERSION = 1
+VERSION = 2  # 2: the progress critic and the sketch head
 
 
 class CheckpointError(TacticMeshError):

@@ -7,7 +7,8 @@ library lemma it mentions (the encoder's vector of the lemma's statement).  Expe
 candidate ``a`` on a state ``z`` as ``head_e([z, a, attend(a)]) + ⟨P_e z, a⟩``: an MLP over the
 state, the action and what the action reads from the state's cached latents (``attend``: the
 latent attention of ``neural/encoder.py``), plus an embedding similarity — which is what premise
-selection ranks library lemmas by.
+selection ranks library lemmas by.  The progress critic (``neural/critic.py``) and the sketch head
+(``neural/sketch.py``) read the same state vector.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from tactic_mesh.calculus.tactic_syntax import TacticCall
 from tactic_mesh.calculus.tactics import FAMILIES
 from tactic_mesh.calculus.tactics.registry import spec_of
 from tactic_mesh.neural.actions import action_tokens, referenced_hypothesis
+from tactic_mesh.neural.critic import Critic
 from tactic_mesh.neural.encoder import Batch, Block, Encoder, EncoderConfig, Encoding
 from tactic_mesh.neural.features import RoutingFeatures, bucket
 from tactic_mesh.neural.router import Router, Routing
+from tactic_mesh.neural.sketch import SketchHead
 from tactic_mesh.neural.tokens import MAX_SEGMENT, VOCAB, Tokens
 
 # tactics without a proposer that an expert family stands for
@@ -84,6 +87,8 @@ class MoTModel(nn.Module):
         self.heads = nn.ModuleList(
             nn.Sequential(nn.Linear(3 * d, d), nn.GELU(), nn.Linear(d, 1)) for _ in FAMILIES)
         self.similarity = nn.ModuleList(nn.Linear(d, d, bias=False) for _ in FAMILIES)
+        self.critic = Critic(d)  # the progress critic (neural/critic.py)
+        self.sketch = SketchHead(d)  # the multi-step sketch head (neural/sketch.py)
 
     def encode(self, states: Sequence[Sequence[Tokens]]) -> Encoding:
         return self.encoder(Batch.of(states))  # type: ignore[no-any-return]

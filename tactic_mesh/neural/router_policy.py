@@ -14,6 +14,10 @@ affinity are asked, so sparsity never leaves a node without candidates another e
 ``FALLBACK_COST`` nats below the worst selected candidate — the router orders the search, it does
 not take a tactic away from it.
 
+With ``critic=True`` the progress critic (``neural/critic.py``) joins in: a candidate's score adds
+the critic's ``log p(accept)``, and a node's priority adds ``β · r`` (``beta``), its predicted steps
+left — the search orders by ``Σ log p − β · remaining`` (lower cost first).
+
 With ``online=True`` the router's bias is updated after every routing call (the
 auxiliary-loss-free balancing, at inference as in training).  Correctness never rests on any of
 this: the search runs the candidates in the machine and the session admits a proof only after the
@@ -27,16 +31,21 @@ import time
 
 import attrs
 import torch
+from torch import nn
 
+from tactic_mesh.calculus.state import ProofState
+from tactic_mesh.calculus.tactic_syntax import TacticCall
 from tactic_mesh.calculus.tactics import FAMILIES, HANDLERS, Candidate, GoalView
+from tactic_mesh.handlers.policy import SearchNode
 from tactic_mesh.kernel.errors import TacticMeshError
 from tactic_mesh.kernel.expr import Expr
+from tactic_mesh.neural.actions import action_key, referenced_lemma
 from tactic_mesh.neural.checkpoint import Checkpoint
 from tactic_mesh.neural.encoder import Encoding
 from tactic_mesh.neural.experts import EXPERTS
-from tactic_mesh.neural.experts.base import premise_statement
+from tactic_mesh.neural.experts.base import premise_names, premise_statement
 from tactic_mesh.neural.features import routing_features
-from tactic_mesh.neural.model import MoTModel
+from tactic_mesh.neural.model import Action, MoTModel
 from tactic_mesh.neural.router import LoadStats, Routing
 from tactic_mesh.neural.scored import ScoredPolicy
 from tactic_mesh.neural.tokens import state_tokens, statement_tokens
@@ -77,8 +86,11 @@ def well_typed(candidate: Candidate, view: GoalView) -> bool:
 class RouterPolicy(ScoredPolicy):
     name = "router"
 
-    def __init__(self, checkpoint: Checkpoint | MoTModel, online: bool = True, fallback: bool = True) -> None:
+    def __init__(self, checkpoint: Checkpoint | MoTModel, online: bool = True, fallback: bool = True,
+                 critic: bool = False, beta: float = 0.5) -> None:
         super().__init__()
+        self.critic = critic
+        self.beta = beta
         torch.set_num_threads(1)  # one state at a time: intra-op threads cost more than they give
         self.fallback = fallback
         self.model = checkpoint.model if isinstance(checkpoint, Checkpoint) else checkpoint
@@ -107,6 +119,41 @@ class RouterPolicy(ScoredPolicy):
         self.stats.route_seconds += time.perf_counter() - start
         self.stats.calls += 1
         return enc, routing
+
+    @torch.no_grad()
+    def remaining(self, state: ProofState) -> float:
+        """The critic's predicted steps left to close ``state``'s main goal (0 when it has none)."""
+        view = GoalView.of(state)
+        if view is None:
+            return 0.0
+        enc = self.model.encode([state_tokens(state)])
+        return float(self.model.critic.log_remaining(enc.states).exp()[0])
+
+    @torch.no_grad()
+    def accept_probabilities(self, state: ProofState, calls: list[TacticCall]) -> list[float]:
+        """The critic's probability that each of ``calls`` applies on ``state``."""
+        view = GoalView.of(state)
+        if view is None or not calls:
+            return [0.0] * len(calls)
+        enc = self.model.encode([state_tokens(state)])
+        known = premise_names(state.environment)
+        actions = [Action.of(action_key(c, view.hypotheses), referenced_lemma(c, known)) for c in calls]
+        lemmas = self._lemma_vectors(view, {a.lemma for a in actions if a.lemma})
+        logits = self.model.critic.accept_logits(enc.states[0], self.model.action_vectors(enc, 0, actions, lemmas))
+        return [float(p) for p in torch.sigmoid(logits)]
+
+    @torch.no_grad()
+    def sketch(self, state: ProofState) -> list[int]:
+        """The sketch head's next families for ``state``'s main goal (``neural/sketch.py``)."""
+        if GoalView.of(state) is None:
+            return []
+        return self.model.sketch.propose(self.model.encode([state_tokens(state)]).states[0])
+
+    def priority(self, node: SearchNode) -> tuple[float, ...]:
+        base = super().priority(node)
+        if not self.critic:
+            return base
+        return (base[0] + self.beta * self.remaining(node.state), *base[1:])
 
     @torch.no_grad()
     def rank(self, view: GoalView) -> list[tuple[Candidate, float]]:
@@ -173,6 +220,9 @@ class RouterPolicy(ScoredPolicy):
             if not kept:
                 continue
             logp = torch.log_softmax(scores[kept], dim=0) + math.log(max(gate, 1e-9))
+            if self.critic:
+                logp = logp + nn.functional.logsigmoid(self.model.critic.accept_logits(
+                    enc.states[0], self.model.action_vectors(enc, 0, [actions[i] for i in kept], lemmas)))
             for j, i in enumerate(kept):
                 seen.add(cands[i])
                 out.append((cands[i], float(logp[j])))

@@ -7,25 +7,20 @@ Two sources, both kernel-checked:
   ``by`` block — inside bullets and alternatives too — with the state it ran on.  A theorem is
   kept with the environment it was checked in (everything declared before it), its statement and
   its steps; a theorem proved by a term has no steps.
-* **search traces** (``search_steps``): the heuristic search run on a theorem's statement in that
-  environment; the steps of a proof it finds are kept only after the kernel admitted the proof
-  (``kernel.declarations.admit_theorem``).
+* **searches** of a theorem's statement in that environment (``neural/iteration.py``): the steps
+  of a proof are kept only after the kernel admitted it, those of a closed sub-goal only after the
+  kernel re-checked it as a theorem of its own (``neural/hindsight.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
 import attrs
 
-from tactic_mesh.calculus.assembly import final_proof_term
 from tactic_mesh.calculus.state import ProofState
 from tactic_mesh.calculus.tactic_syntax import TacticCall
 from tactic_mesh.handlers.blocks import STEP_OBSERVER, prove_by_block
-from tactic_mesh.handlers.policy import SearchPolicy, Step
-from tactic_mesh.handlers.search import Searcher
+from tactic_mesh.handlers.policy import Step
 from tactic_mesh.kernel.commands import CommandResult, FileChecker
-from tactic_mesh.kernel.declarations import TheoremRefused, admit_theorem
 from tactic_mesh.kernel.deep import run_deep
 from tactic_mesh.kernel.environment import Environment, TheoremInfo
 from tactic_mesh.kernel.expr import Expr
@@ -67,33 +62,4 @@ def library_theorems(library: str = "all") -> list[LibraryTheorem]:
                      lambda r, name=name: on_result(r, name))
     finally:
         STEP_OBSERVER.reset(token)
-    return out
-
-
-def checked_search(theorem: LibraryTheorem, policy: SearchPolicy | None = None, max_nodes: int = 60,
-                   seconds: float = 2.0) -> tuple[Step, ...] | None:
-    """The steps of a proof of ``theorem``'s statement found by search in its environment, once the
-    kernel admitted it; ``None`` when the search finds none (or the kernel refuses it)."""
-    state = ProofState.initial(theorem.environment, theorem.statement, level_params=theorem.level_params)
-    found = run_deep(Searcher(max_nodes, seconds, policy).search, state)
-    if found.state is None:
-        return None
-    try:
-        admit_theorem(theorem.environment, f"_trace.{theorem.name}", theorem.level_params, theorem.statement,
-                      final_proof_term(found.state))
-    except TheoremRefused:
-        return None
-    return found.path
-
-
-def search_steps(theorems: Sequence[LibraryTheorem], max_nodes: int = 60, seconds: float = 2.0,
-                 progress: Callable[[int, int], None] | None = None) -> list[Step]:
-    """The checked steps of the heuristic search's proofs of ``theorems``."""
-    out: list[Step] = []
-    for i, th in enumerate(theorems):
-        path = checked_search(th, None, max_nodes, seconds)
-        if path:
-            out.extend(path)
-        if progress is not None:
-            progress(i + 1, len(theorems))
     return out

@@ -7,27 +7,38 @@ proposals with the taken one marked (the expert's head trained with cross-entrop
 the experts that select premises, the proposals are the ones the expert always makes plus the
 taken lemma and ``NEGATIVE_PREMISES`` other library lemmas drawn at random (seeded).  After each
 batch the router's bias is updated from that batch's selections (``Router.update_bias``; off with
-``balance=False``); the optional sequence-wise balance loss is ``ModelConfig.alpha``.  Seeds are
-fixed: the same steps, configuration and seed give the same model.
+``balance=False``); the optional sequence-wise balance loss is ``ModelConfig.alpha``.
+
+Expert iteration (``neural/iteration.py``) adds to a sample: a ``weight`` (the step's proof-DAG
+credit, scaling its router and expert losses), the number of steps that closed its goal
+(``remaining``: the critic's regression label), the families of the next steps on its goal's proof
+(``sketch``: the sketch head's labels, ``END`` when the goal was closed) and, for states a search
+tried candidates on, those candidates with whether they applied (``attempts``: the critic's
+acceptance labels).  Seeds are fixed: the same steps, configuration and seed give the same model.
 """
 
 from __future__ import annotations
 
+import math
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import attrs
 import torch
-from torch import nn
+from torch import Tensor, nn
 
+from tactic_mesh.calculus.state import ProofState
+from tactic_mesh.calculus.tactic_syntax import TacticCall
 from tactic_mesh.calculus.tactics import FAMILIES, Candidate, GoalView
 from tactic_mesh.handlers.policy import Step
 from tactic_mesh.neural.actions import action_key, referenced_lemma
+from tactic_mesh.neural.encoder import Encoding
 from tactic_mesh.neural.experts import EXPERTS
 from tactic_mesh.neural.experts.base import premise_names, premise_statement
 from tactic_mesh.neural.features import routing_features
 from tactic_mesh.neural.model import Action, ModelConfig, MoTModel, family_of
+from tactic_mesh.neural.sketch import END
 from tactic_mesh.neural.tokens import Tokens, state_tokens, statement_tokens
 
 NEGATIVE_PREMISES = 10
@@ -42,6 +53,10 @@ class Sample:
     actions: tuple[Action, ...] = ()  # … those proposals …
     target: int = 0  # … and which of them was taken
     lemmas: tuple[tuple[str, Tokens], ...] = ()  # the statements of the lemmas the actions mention
+    weight: float = 1.0  # the step's credit
+    remaining: int | None = None  # steps that closed the step's goal (itself included)
+    sketch: tuple[int, ...] = ()  # families of this and the next steps on its goal's proof (END: closed)
+    attempts: tuple[tuple[Action, bool], ...] = ()  # candidates tried on the state, and whether they applied
 
 
 def actions_of(cands: Sequence[Candidate], view: GoalView) -> list[Action]:
@@ -49,7 +64,29 @@ def actions_of(cands: Sequence[Candidate], view: GoalView) -> list[Action]:
     return [Action.of(action_key(c.call, view.hypotheses), referenced_lemma(c.call, known)) for c in cands]
 
 
-def make_sample(step: Step, rng: random.Random) -> Sample | None:
+def make_sample(step: Step, rng: random.Random, weight: float = 1.0, remaining: int | None = None,
+                sketch: tuple[int, ...] = ()) -> Sample | None:
+    """The sample of a checked step, with its credit and its critic and sketch labels (``Sample``)."""
+    sample = _step_sample(step, rng)
+    if sample is None:
+        return None
+    return attrs.evolve(sample, weight=weight, remaining=remaining, sketch=sketch)
+
+
+def attempt_sample(state: ProofState, attempts: Sequence[tuple[TacticCall, bool]]) -> Sample | None:
+    """The critic's acceptance sample of a state: the calls tried on it and whether they applied."""
+    view = GoalView.of(state)
+    if view is None or not attempts:
+        return None
+    known = premise_names(state.environment)
+    acts = tuple((Action.of(action_key(c, view.hypotheses), referenced_lemma(c, known)), ok) for c, ok in attempts)
+    env = state.environment
+    lemmas = tuple((a.lemma, statement_tokens(premise_statement(env, a.lemma))) for a, _ in acts if a.lemma)
+    return Sample(tuple(state_tokens(state)), tuple(routing_features(state, view.goal).vector()), None, None,
+                  lemmas=tuple(dict(lemmas).items()), attempts=acts)
+
+
+def _step_sample(step: Step, rng: random.Random) -> Sample | None:
     state, call = step
     view = GoalView.of(state)
     if view is None:
@@ -99,16 +136,64 @@ class TrainReport:
     load_cv: float  # of the selections over the last epoch
 
 
+def _weights(batch: Sequence[Sample], rows: Sequence[int]) -> Tensor:
+    return torch.tensor([batch[b].weight for b in rows], dtype=torch.float32)
+
+
+def _critic_loss(model: MoTModel, enc: Encoding, batch: Sequence[Sample], lemma_vecs: Mapping[str, Tensor]) -> Tensor:
+    """Acceptance (binary cross-entropy) and remaining steps (squared error on ``log``)."""
+    loss = enc.states.new_zeros(())
+    timed = [b for b, s in enumerate(batch) if s.remaining is not None]
+    if timed:
+        target = torch.tensor([math.log(float(batch[b].remaining or 1)) for b in timed])
+        loss = loss + nn.functional.mse_loss(model.critic.log_remaining(enc.states[timed]), target)
+    accept_losses = []
+    for b, s in enumerate(batch):
+        if not s.attempts:
+            continue
+        vecs = model.action_vectors(enc, b, [a for a, _ in s.attempts], lemma_vecs)
+        logits = model.critic.accept_logits(enc.states[b], vecs)
+        labels = torch.tensor([float(ok) for _, ok in s.attempts])
+        accept_losses.append(nn.functional.binary_cross_entropy_with_logits(logits, labels))
+    if accept_losses:
+        loss = loss + torch.stack(accept_losses).mean()
+    return loss
+
+
+def _sketch_loss(model: MoTModel, enc: Encoding, batch: Sequence[Sample]) -> Tensor:
+    """Cross-entropy of each depth's family, the previous depth's taken family given (teacher forcing)."""
+    loss = enc.states.new_zeros(())
+    rows = [b for b, s in enumerate(batch) if s.sketch]
+    if not rows:
+        return loss
+    prev = model.sketch.start(len(rows))
+    for k in range(model.sketch.depth):
+        live = [i for i, b in enumerate(rows) if len(batch[b].sketch) > k]
+        if not live:
+            break
+        target = torch.tensor([batch[rows[i]].sketch[k] for i in live])
+        logits = model.sketch.logits(enc.states[[rows[i] for i in live]], prev[live], k)
+        loss = loss + nn.functional.cross_entropy(logits, target)
+        prev = prev.clone()
+        for i in live:
+            prev[i] = min(batch[rows[i]].sketch[k], END)
+    return loss
+
+
 def train(samples: Sequence[Sample], cfg: ModelConfig | None = None, epochs: int = 8, seed: int = 0,
           batch_size: int = 32, lr: float = 3e-3, balance: bool = True,
-          progress: Callable[[int, int, float], None] | None = None) -> tuple[MoTModel, TrainReport]:
-    """A model trained on ``samples``; ``progress(epoch, epochs, loss)`` after each epoch."""
+          progress: Callable[[int, int, float], None] | None = None,
+          init: MoTModel | None = None) -> tuple[MoTModel, TrainReport]:
+    """A model trained on ``samples`` (from ``init``'s weights when given, else fresh);
+    ``progress(epoch, epochs, loss)`` after each epoch."""
     torch.manual_seed(seed)
     rng = random.Random(seed)
     model = MoTModel(cfg)
+    if init is not None:
+        model.load_state_dict(init.state_dict())
     model.train()
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    bce = nn.BCELoss()
+    bce = nn.BCELoss(reduction="none")
     start = time.perf_counter()
     order = list(range(len(samples)))
     loss_value = 0.0
@@ -132,18 +217,23 @@ def train(samples: Sequence[Sample], cfg: ModelConfig | None = None, epochs: int
                     target[row, fam] = 1.0
                     hits += int(fam in routing.selected[b].tolist())
                     total += 1
-                loss = loss + bce(routing.affinities[labelled], target)
+                w = _weights(batch, labelled)
+                loss = loss + (bce(routing.affinities[labelled], target).mean(-1) * w).sum() / w.sum()
             statements = {name: toks for s in batch for name, toks in s.lemmas}
             lemma_vecs = model.lemma_vectors(statements)
             expert_losses = []
+            expert_rows = []
             for b, s in enumerate(batch):
                 if s.expert is None:
                     continue
                 vecs = model.action_vectors(enc, b, s.actions, lemma_vecs)
                 scores = model.expert_scores(enc, b, s.expert, vecs)
                 expert_losses.append(nn.functional.cross_entropy(scores[None], torch.tensor([s.target])))
+                expert_rows.append(b)
             if expert_losses:
-                loss = loss + torch.stack(expert_losses).mean()
+                w = _weights(batch, expert_rows)
+                loss = loss + (torch.stack(expert_losses) * w).sum() / w.sum()
+            loss = loss + _critic_loss(model, enc, batch, lemma_vecs) + _sketch_loss(model, enc, batch)
             opt.zero_grad()
             loss.backward()  # type: ignore[no-untyped-call]
             opt.step()

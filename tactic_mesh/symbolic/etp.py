@@ -24,12 +24,21 @@ A verdict is ``proved`` or ``refuted`` only when its certificate was checked (``
 ``kernel`` or ``rewrite-certificate``); ``certificate_kind`` says what the certificate is.  An
 expert that fails (E missing, crashing or timing out, a z3 error, a certificate refused) adds its
 reason and the next expert runs — never a verdict on an expert's word.
+
+The order.  ``EXPERTS`` is the fixed order, used when ``decide`` gets no ``order``.  A caller (the
+learned router, ``symbolic.etp_router``) may give another one: a permutation of ``ORDER_KEYS`` (the
+experts' names, the second E run called ``eprover-again``) that respects ``AFTER`` — the
+rewrite certificate and the second E run read the result of the first E run, so they come after
+it, and the second E run, which takes what is left of the budget, comes last (``check_order``).
+The order changes nothing else: every expert still runs within what is left of the row's budget
+and a verdict still needs its checked certificate.  The refuting experts skip a row E has proved
+only when E ran before them.  ``probe`` runs one expert on its own (for the router's training).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import attrs
 
@@ -223,9 +232,44 @@ EXPERTS: tuple[tuple[str, Expert], ...] = (
 )
 
 
-def decide(a: Equation, b: Equation, budget: float = 10.0) -> Verdict:
+ORDER_KEYS: tuple[str, ...] = ("instance", "eprover", "finite-model", "linear-over-Z", "model-family",
+                               "rewrite-certificate", "eprover-again")  # EXPERTS' entries, one name each
+_BY_KEY: dict[str, tuple[str, Expert]] = dict(zip(ORDER_KEYS, EXPERTS, strict=True))
+AFTER: dict[str, str] = {"rewrite-certificate": "eprover", "eprover-again": "eprover"}  # reads E's first result
+LAST = "eprover-again"  # takes what is left of the budget
+
+
+class OrderError(TacticMeshError):
+    """An order of the experts that is not a permutation of ``ORDER_KEYS`` respecting ``AFTER``."""
+
+
+def check_order(order: Sequence[str]) -> tuple[str, ...]:
+    """``order`` as a tuple, or ``OrderError`` saying what is wrong with it."""
+    keys = tuple(order)
+    unknown = [k for k in keys if k not in _BY_KEY]
+    if unknown:
+        raise OrderError(f"unknown expert(s) {', '.join(map(repr, unknown))} (known: {', '.join(ORDER_KEYS)})")
+    if sorted(keys) != sorted(ORDER_KEYS):
+        missing = [k for k in ORDER_KEYS if k not in keys]
+        twice = sorted({k for k in keys if keys.count(k) > 1})
+        raise OrderError("an order runs every expert once: " + "; ".join(
+            ([f"missing {', '.join(missing)}"] if missing else []) + ([f"twice {', '.join(twice)}"] if twice else [])))
+    for later, first in AFTER.items():
+        if keys.index(later) < keys.index(first):
+            raise OrderError(f"{later} reads the result of {first}: it must come after it")
+    if keys[-1] != LAST:
+        raise OrderError(f"{LAST} takes what is left of the budget: it must come last")
+    return keys
+
+
+FIXED_ORDER = check_order(ORDER_KEYS)
+
+
+def decide(a: Equation, b: Equation, budget: float = 10.0, order: Sequence[str] | None = None) -> Verdict:
+    """The verdict on ``a ⇒ b`` within ``budget`` seconds, the experts in ``order`` (default: ``EXPERTS``)."""
+    experts = EXPERTS if order is None else tuple(_BY_KEY[k] for k in check_order(order))
     run = _Run(a, b, budget)
-    for name, expert in EXPERTS:
+    for name, expert in experts:
         if run.remaining() <= 0:
             run.reasons.append(f"{name}: no time left in the budget")
             continue
@@ -238,3 +282,28 @@ def decide(a: Equation, b: Equation, budget: float = 10.0) -> Verdict:
             return found
     return Verdict("unknown", "", time.monotonic() - run.started, reason="; ".join(run.reasons),
                    statement=implication_text(a, b))
+
+
+@attrs.frozen
+class Probe:
+    """One expert run on its own: its checked verdict (None when it gave none), the seconds it took,
+    and E's result when it was an E run."""
+
+    key: str
+    verdict: Verdict | None
+    seconds: float
+    e_result: EResult | None = None
+
+
+def probe(a: Equation, b: Equation, key: str, budget: float, e_result: EResult | None = None) -> Probe:
+    """Run the expert ``key`` alone within ``budget`` seconds; the experts in ``AFTER`` are given
+    ``e_result`` (the first E run's result) as if E had just run."""
+    if key not in _BY_KEY:
+        raise OrderError(f"unknown expert {key!r} (known: {', '.join(ORDER_KEYS)})")
+    run = _Run(a, b, budget)
+    run.e_result = e_result if key in AFTER else None
+    try:
+        found = _BY_KEY[key][1](run)
+    except TacticMeshError:
+        found = None
+    return Probe(key, found, time.monotonic() - run.started, run.e_result if key.startswith("eprover") else None)

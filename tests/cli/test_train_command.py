@@ -65,3 +65,19 @@ def test_auto_without_a_model_says_it_uses_the_heuristic(tmp_path: Path) -> None
 def test_unknown_dataset(tmp_path: Path) -> None:
     proc = run("train", "--dataset", "nothing", "--out", str(tmp_path / "x.pt"))
     assert proc.returncode == 1 and "unknown dataset 'nothing'" in proc.stderr
+
+
+def test_train_with_iterations_reports_every_round(tmp_path: Path) -> None:
+    out = tmp_path / "it.pt"
+    proc = run("train", "--limit", "30", "--epochs", "2", "--search-nodes", "10", "--search-seconds", "0.5",
+               "--iterations", "1", "--out", str(out), "--json", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["theorems"] == 30 and summary["subproofs"] > 0
+    [round1] = summary["iterations"]
+    assert round1["iteration"] == 1 and round1["theorems"] == 30 and 0 < round1["proved"] <= 30
+    assert out.is_file()
+    text = run("prove", "∀ p q : Prop, p ∧ q → q ∧ p", "--policy", "router", "--model", str(out), "--library", "all")
+    assert text.returncode == 0 and "kernel type checker re-checked" in text.stdout
+    bad = run("train", "--iterations", "-1", "--out", str(tmp_path / "never.pt"))
+    assert bad.returncode == 1 and "--iterations must be 0 or more" in bad.stderr and "Traceback" not in bad.stderr

@@ -1,0 +1,131 @@
+"""``tactic-mesh train --dataset equational_theories``: learn the order of the ETP experts.
+
+Draws ``--pairs`` (default 400) fresh implication pairs from the laws of ``equations.txt``
+(seeded by ``--seed``; no pair of ``dev_implications.tsv`` or its dual, whose labels are never
+read: ``symbolic.etp_training``), runs every routed expert on each pair on its own with a cap of
+``--budget`` seconds (default 5) in ``--jobs`` processes, and fits the router
+(``symbolic.etp_router``) on what was checked and how long everything took.  Before the final fit
+on every pair, a fit on the first 80 % is scored on the last 20 %: how often each expert's success
+is predicted right, and the time the fixed order and the router's order would take there if each
+expert took what it took alone.  The checkpoint goes to ``--out`` (default: the one shipped with
+the package).  ``--epochs`` does not apply (the fit is Newton's method to convergence).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+PAIRS = 400
+BUDGET = 5.0  # seconds per expert while collecting (half of a row's budget in bench/etp.py)
+HOLDOUT = 0.2
+ROW_BUDGET = 10.0  # seconds per row when replaying the orders on the held-out probes (as bench/etp.py)
+
+
+def _warm() -> None:
+    """Each collecting process checks the ℤ-model theory once, so that no probe pays for it."""
+    from tactic_mesh.symbolic.linear_models import theory_env
+
+    theory_env()
+
+
+def _collect(job: tuple[int, int, str, str, float]) -> dict[str, Any]:
+    from tactic_mesh.calculus.magma.equations import parse_equation
+    from tactic_mesh.symbolic.etp_training import sample_of
+
+    i, j, a, b, cap = job
+    s = sample_of(i, j, parse_equation(a), parse_equation(b), cap)
+    return {"lhs": s.lhs, "rhs": s.rhs, "x": list(s.x), "ok": dict(s.ok), "seconds": dict(s.seconds),
+            "e_status": s.e_status}
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 1
+
+
+def run_train_etp(args: argparse.Namespace) -> int:
+    from tactic_mesh.calculus.magma.equations import EquationError, data_dir, load_equations
+    from tactic_mesh.symbolic import etp_router
+    from tactic_mesh.symbolic.etp_training import Sample, compare_orders, excluded_keys, fit, fresh_pairs
+
+    pairs = args.pairs or PAIRS
+    cap = args.budget or BUDGET
+    out = Path(args.out) if args.out else etp_router.DEFAULT_PATH
+    root = data_dir()
+    if root is None:
+        return _fail("the ETP data is not found (equations.txt): set TACTIC_MESH_ETP_DATA to its directory")
+    try:
+        eqs = load_equations(root / "equations.txt")
+        dev = root / "dev_implications.tsv"
+        exclude = excluded_keys(dev) if dev.is_file() else set()
+    except (OSError, UnicodeDecodeError, KeyError) as err:
+        return _fail(f"cannot read the ETP data in {root}: {err}")
+    except EquationError as err:
+        return _fail(str(err))
+    if not dev.is_file():
+        print(f"train: warning: {dev} is absent; no dev pair to leave out", file=sys.stderr)
+    chosen = fresh_pairs(eqs, pairs, args.seed, exclude)
+    jobs = [(i, j, eqs[i].text(), eqs[j].text(), cap) for i, j in chosen]
+    started = time.monotonic()
+    records: list[dict[str, Any]] = []
+    try:
+        with ProcessPoolExecutor(max_workers=args.jobs, initializer=_warm) as pool:
+            for record in pool.map(_collect, jobs):
+                records.append(record)
+                if not args.quiet and (len(records) % 20 == 0 or len(records) == len(jobs)):
+                    print(f"train: pairs {len(records)}/{len(jobs)}", file=sys.stderr, flush=True)
+    except KeyboardInterrupt:
+        return _fail(f"interrupted after {len(records)} of {len(jobs)} pairs; nothing written")
+    collect = time.monotonic() - started
+    samples = [Sample(r["lhs"], r["rhs"], tuple(r["x"]), r["ok"], r["seconds"], r["e_status"]) for r in records]
+    started = time.monotonic()
+    cut = max(1, int(len(samples) * (1 - HOLDOUT)))
+    train, held = samples[:cut], samples[cut:]
+    summary: dict[str, Any] = {"dataset": "equational_theories", "pairs": len(samples), "seed": args.seed,
+                               "cap_seconds": cap, "left_out_keys": len(exclude),
+                               "collect_seconds": round(collect, 1)}
+    summary["success_rate"] = {k: round(sum(s.ok[k] for s in samples) / len(samples), 3) for k in etp_router.ROUTED}
+    summary["median_seconds"] = {k: round(statistics.median(s.seconds[k] for s in samples), 4)
+                                 for k in etp_router.ROUTED}
+    if held:
+        trial = fit(train)
+        preds = {id(s): trial.predict(s.x) for s in held}
+        summary["holdout"] = {
+            "rows": len(held),
+            "success_accuracy": {k: round(sum((preds[id(s)].chance(k) >= 0.5) == s.ok[k] for s in held) / len(held), 3)
+                                 for k in etp_router.ROUTED},
+            "simulated": compare_orders(held, lambda s: etp_router.order_from(preds[id(s)]), ROW_BUDGET),
+        }
+    router = fit(samples, training=summary)
+    summary["train_seconds"] = round(time.monotonic() - started, 2)
+    router = etp_router.Router(router.mean, router.scale, router.kinds, router.experts, summary)
+    try:
+        etp_router.save(router, out)
+    except OSError as err:
+        return _fail(f"cannot write {out}: {err.strerror or err}")
+    summary["checkpoint"] = str(out)
+    summary["sha256"] = etp_router.to_json(router)["sha256"]
+    if args.json:
+        json.dump(summary, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    print(f"collected {len(samples)} fresh pairs (seed {args.seed}; the dev pairs and their duals, "
+          f"{len(exclude)} pairs of laws, left out) in {collect:.1f} s with {args.jobs} process(es), "
+          f"{cap:g} s per expert")
+    print("checked successes: " + ", ".join(f"{k} {100 * v:.1f} %" for k, v in summary["success_rate"].items()))
+    if held:
+        h = summary["holdout"]
+        sim = h["simulated"]
+        print(f"held-out {h['rows']} pairs: success predicted right " + ", ".join(
+            f"{k} {100 * v:.0f} %" for k, v in h["success_accuracy"].items()))
+        print(f"  replayed from the probes: fixed order {sim['fixed_seconds']} s, router {sim['router_seconds']} s "
+              f"(settled {sim['fixed_settled']} / {sim['router_settled']})")
+    print(f"fitted in {summary['train_seconds']} s; checkpoint written to {out}")
+    return 0
