@@ -48,13 +48,13 @@ class _Bars:
 def run_train(args: argparse.Namespace) -> int:
     from tactic_mesh.neural.policies import model_path, torch_available
 
-    if not torch_available():
-        print("error: training needs torch: pip install 'tactic-mesh[neural]'", file=sys.stderr)
-        return 1
     if args.dataset == "equational_theories":
         from tactic_mesh.cli.train_etp import run_train_etp
 
         return run_train_etp(args)
+    if not torch_available():
+        print("error: training needs torch: pip install 'tactic-mesh[neural]'", file=sys.stderr)
+        return 1
     if args.dataset != "library":
         print(f"error: unknown dataset '{args.dataset}' (known: library, equational_theories)", file=sys.stderr)
         return 1

@@ -105,7 +105,7 @@ def run_train_etp(args: argparse.Namespace) -> int:
         }
     router = fit(samples, training=summary)
     summary["train_seconds"] = round(time.monotonic() - started, 2)
-    router = etp_router.Router(router.mean, router.scale, router.kinds, router.experts, summary)
+    router = etp_router.Router(router.mean, router.scale, router.kinds, router.experts, dict(summary))
     try:
         etp_router.save(router, out)
     except OSError as err:
