@@ -39,17 +39,16 @@ from tactic_mesh.calculus.tactics import FAMILIES, HANDLERS, Candidate, GoalView
 from tactic_mesh.handlers.policy import SearchNode
 from tactic_mesh.kernel.errors import TacticMeshError
 from tactic_mesh.kernel.expr import Expr
-from tactic_mesh.neural.actions import action_key, referenced_lemma
 from tactic_mesh.neural.checkpoint import Checkpoint
 from tactic_mesh.neural.encoder import Encoding
 from tactic_mesh.neural.experts import EXPERTS
-from tactic_mesh.neural.experts.base import premise_names, premise_statement
+from tactic_mesh.neural.experts.base import premise_statement
 from tactic_mesh.neural.features import routing_features
-from tactic_mesh.neural.model import Action, MoTModel
+from tactic_mesh.neural.model import MoTModel
 from tactic_mesh.neural.router import LoadStats, Routing
 from tactic_mesh.neural.scored import ScoredPolicy
 from tactic_mesh.neural.tokens import state_tokens, statement_tokens
-from tactic_mesh.neural.train import actions_of
+from tactic_mesh.neural.train import actions_of, call_actions
 from tactic_mesh.typing.api import block_program, check
 
 FALLBACK_COST = 3.0  # nats below the worst candidate of the selected experts
@@ -136,8 +135,7 @@ class RouterPolicy(ScoredPolicy):
         if view is None or not calls:
             return [0.0] * len(calls)
         enc = self.model.encode([state_tokens(state)])
-        known = premise_names(state.environment)
-        actions = [Action.of(action_key(c, view.hypotheses), referenced_lemma(c, known)) for c in calls]
+        actions = call_actions(calls, view)
         lemmas = self._lemma_vectors(view, {a.lemma for a in actions if a.lemma})
         logits = self.model.critic.accept_logits(enc.states[0], self.model.action_vectors(enc, 0, actions, lemmas))
         return [float(p) for p in torch.sigmoid(logits)]
@@ -203,7 +201,8 @@ class RouterPolicy(ScoredPolicy):
                 continue
             actions = actions_of(cands, view)
             lemmas = self._lemma_vectors(view, {a.lemma for a in actions if a.lemma})
-            scores = self.model.expert_scores(enc, 0, e, self.model.action_vectors(enc, 0, actions, lemmas))
+            vectors = self.model.action_vectors(enc, 0, actions, lemmas)
+            scores = self.model.expert_scores(enc, 0, e, vectors)
             premise_set = set(with_premise)
             order = sorted(range(len(cands)), key=lambda i: -float(scores[i]))
             kept: list[int] = []
@@ -221,8 +220,7 @@ class RouterPolicy(ScoredPolicy):
                 continue
             logp = torch.log_softmax(scores[kept], dim=0) + math.log(max(gate, 1e-9))
             if self.critic:
-                logp = logp + nn.functional.logsigmoid(self.model.critic.accept_logits(
-                    enc.states[0], self.model.action_vectors(enc, 0, [actions[i] for i in kept], lemmas)))
+                logp = logp + nn.functional.logsigmoid(self.model.critic.accept_logits(enc.states[0], vectors[kept]))
             for j, i in enumerate(kept):
                 seen.add(cands[i])
                 out.append((cands[i], float(logp[j])))

@@ -60,8 +60,13 @@ class Sample:
 
 
 def actions_of(cands: Sequence[Candidate], view: GoalView) -> list[Action]:
+    return call_actions([c.call for c in cands], view)
+
+
+def call_actions(calls: Sequence[TacticCall], view: GoalView) -> list[Action]:
+    """The calls as the model sees them on ``view``'s state (``Action``)."""
     known = premise_names(view.state.environment)
-    return [Action.of(action_key(c.call, view.hypotheses), referenced_lemma(c.call, known)) for c in cands]
+    return [Action.of(action_key(c, view.hypotheses), referenced_lemma(c, known)) for c in calls]
 
 
 def make_sample(step: Step, rng: random.Random, weight: float = 1.0, remaining: int | None = None,
@@ -78,8 +83,7 @@ def attempt_sample(state: ProofState, attempts: Sequence[tuple[TacticCall, bool]
     view = GoalView.of(state)
     if view is None or not attempts:
         return None
-    known = premise_names(state.environment)
-    acts = tuple((Action.of(action_key(c, view.hypotheses), referenced_lemma(c, known)), ok) for c, ok in attempts)
+    acts = tuple(zip(call_actions([c for c, _ in attempts], view), [ok for _, ok in attempts], strict=True))
     env = state.environment
     lemmas = tuple((a.lemma, statement_tokens(premise_statement(env, a.lemma))) for a, _ in acts if a.lemma)
     return Sample(tuple(state_tokens(state)), tuple(routing_features(state, view.goal).vector()), None, None,
