@@ -14,7 +14,6 @@ seconds per row, and the total wall time with ``--jobs`` processes.  Usage:
 from __future__ import annotations
 
 import argparse
-import csv
 import statistics
 import sys
 import time
@@ -23,7 +22,9 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from tactic_mesh.calculus.magma.equations import data_dir, parse_equation
+from etp_data import dev_rows
+
+from tactic_mesh.calculus.magma.equations import parse_equation
 
 Row = tuple[str, str, str, str]  # lhs, rhs, holds, stratum
 
@@ -99,15 +100,12 @@ def main() -> int:
     parser.add_argument("--only", default="e,z3,pipeline")
     parser.add_argument("--file", type=Path, default=None)
     args = parser.parse_args()
-    root = data_dir()
-    path = args.file or (root / "dev_implications.tsv" if root else None)
-    if path is None or not path.exists():
+    found = dev_rows(args.file, args.limit)
+    if found is None:
         print("etp bench: the ETP data is not present", file=sys.stderr)
         return 2
-    with path.open(encoding="utf-8") as handle:
-        rows = [(r["lhs_eq"], r["rhs_eq"], r["holds"], r["stratum"]) for r in csv.DictReader(handle, delimiter="\t")]
-    if args.limit:
-        rows = rows[:args.limit]
+    path, records = found
+    rows = [(r["lhs_eq"], r["rhs_eq"], r["holds"], r["stratum"]) for r in records]
     print(f"{len(rows)} rows of {path.name}; budget {args.budget:g} s per row; {args.jobs} process(es)")
     chosen = set(args.only.split(","))
     if "e" in chosen:

@@ -21,7 +21,6 @@ score.  Usage:
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import statistics
 import sys
@@ -32,7 +31,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from tactic_mesh.calculus.magma.equations import data_dir, parse_equation
+from etp_data import dev_rows
+
+from tactic_mesh.calculus.magma.equations import parse_equation
 
 POLICIES = ("fixed", "router")
 
@@ -87,11 +88,11 @@ def main() -> int:
     parser.add_argument("--file", type=Path, default=None)
     parser.add_argument("--json", type=Path, default=None, help="write every row's two results here")
     args = parser.parse_args()
-    root = data_dir()
-    path = args.file or (root / "dev_implications.tsv" if root else None)
-    if path is None or not path.exists():
+    found = dev_rows(args.file, args.limit)
+    if found is None:
         print("etp router bench: the ETP data is not present", file=sys.stderr)
         return 2
+    path, rows = found
     from tactic_mesh.symbolic.etp_router import RouterError
 
     try:
@@ -99,10 +100,6 @@ def main() -> int:
     except RouterError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    with path.open(encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t"))
-    if args.limit:
-        rows = rows[:args.limit]
     print(f"{len(rows)} rows of {path.name}; budget {args.budget:g} s per row; {args.jobs} process(es); router "
           f"trained on {router.training.get('pairs', '?')} fresh pairs (seed {router.training.get('seed', '?')})")
     jobs = []

@@ -80,7 +80,7 @@ def run_train(args: argparse.Namespace) -> int:
                         on_epoch=lambda e, n, loss: bars.update("epoch", e, n, f"loss {loss:.3f}"))
         if args.iterations > 0:
             cfg = IterationConfig(iterations=args.iterations, max_nodes=max(args.search_nodes, 1),
-                                  seconds=args.search_seconds, epochs=max(1, args.epochs // 2), seed=args.seed)
+                                  seconds=args.search_seconds, epochs=args.epochs, seed=args.seed)
             trained = refine(trained, theorems, cfg,
                              progress=lambda it, i, n: bars.update(f"iteration {it} search", i, n))
         save(out, trained.model, trained.knn, args.library, library_env(args.library), trained.summary())

@@ -18,8 +18,11 @@ hypergraph (``neural/search_graph.py``):
 
 The k-NN store learns each harvest's checked steps as soon as they are checked, and the router's
 bias is updated online during the search (``RouterPolicy(online=True)``).  After a round over the
-training theorems the model is retrained — warm-started — on the library's own steps plus the
-latest harvest of every theorem (its latest proof if it ever had one).  Every label is a
+training theorems the model is retrained on the library's own steps plus the latest harvest of every
+theorem (its latest proof if it ever had one).  Each round retrains from a fresh initialisation on
+all of that data (as Polu et al. do from the base model), not from the previous round's weights:
+warm-started rounds drifted away from the library's proofs and lost held-out success round after
+round; ``warm_start=True`` keeps the old behaviour.  Every label is a
 kernel-checked outcome or the machine's own verdict on a step; nothing a model predicted is ever a
 label.
 """
@@ -61,7 +64,8 @@ class IterationConfig:
     shaping: float = 0.25  # η, the critic's shaped reward
     max_nodes: int = 40
     seconds: float = 1.0
-    epochs: int = 6  # per round (warm-started)
+    epochs: int = 10  # per round
+    warm_start: bool = False  # from the previous round's weights instead of a fresh initialisation
     attempt_states: int = 8
     hindsight_checks: int = 60  # kernel checks per search
     seed: int = 0
@@ -214,7 +218,8 @@ def iterate(theorems: Sequence[LibraryTheorem], model: MoTModel, knn: KnnPolicy,
                 progress(it, i + 1, len(theorems))
         search_seconds = time.perf_counter() - start
         samples = [*base, *(s for h in latest.values() for s in h.samples)]
-        model, report = train(samples, model_cfg or model.cfg, epochs=cfg.epochs, seed=cfg.seed + it, init=model)
+        model, report = train(samples, model_cfg or model.cfg, epochs=cfg.epochs, seed=cfg.seed + it,
+                              init=model if cfg.warm_start else None)
         rounds.append(Round(it, proved, len(theorems), subproofs, len(samples), round(search_seconds, 2),
                             report.seconds, report, evaluate(model, knn, it) if evaluate is not None else {}))
     return Iterated(model, knn, tuple(rounds))

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import OrderedDict
 
 import attrs
 import torch
@@ -52,6 +53,7 @@ from tactic_mesh.neural.train import actions_of, call_actions
 from tactic_mesh.typing.api import block_program, check
 
 FALLBACK_COST = 3.0  # nats below the worst candidate of the selected experts
+ENCODINGS_KEPT = 256  # the last states encoded: a child's priority and its expansion share one encoding
 
 
 @attrs.define
@@ -98,6 +100,20 @@ class RouterPolicy(ScoredPolicy):
         self.stats = RouterStats()
         self.load = LoadStats(len(FAMILIES))
         self._lemmas: dict[tuple[str, Expr], torch.Tensor] = {}
+        self._encodings: OrderedDict[int, tuple[ProofState, Encoding]] = OrderedDict()
+
+    def _encode(self, state: ProofState) -> Encoding:
+        """``state``'s encoding, from the cache of the last ``ENCODINGS_KEPT`` states (keyed by
+        identity; the state is kept with it, so its ``id`` cannot be reused while cached)."""
+        hit = self._encodings.get(id(state))
+        if hit is not None and hit[0] is state:
+            self._encodings.move_to_end(id(state))
+            return hit[1]
+        enc = self.model.encode([state_tokens(state)])
+        self._encodings[id(state)] = (state, enc)
+        if len(self._encodings) > ENCODINGS_KEPT:
+            self._encodings.popitem(last=False)
+        return enc
 
     def _lemma_vectors(self, view: GoalView, names: set[str]) -> dict[str, torch.Tensor]:
         env = view.state.environment
@@ -112,7 +128,7 @@ class RouterPolicy(ScoredPolicy):
     def route(self, view: GoalView) -> tuple[Encoding, Routing]:
         """One router call: the state's encoding and its routing (timed into ``stats``)."""
         start = time.perf_counter()
-        enc = self.model.encode([state_tokens(view.state)])
+        enc = self._encode(view.state)
         features = torch.tensor([routing_features(view.state, view.goal).vector()], dtype=torch.float32)
         routing = self.model.route(enc, features)
         self.stats.route_seconds += time.perf_counter() - start
@@ -125,7 +141,7 @@ class RouterPolicy(ScoredPolicy):
         view = GoalView.of(state)
         if view is None:
             return 0.0
-        enc = self.model.encode([state_tokens(state)])
+        enc = self._encode(state)
         return float(self.model.critic.log_remaining(enc.states).exp()[0])
 
     @torch.no_grad()
@@ -134,7 +150,7 @@ class RouterPolicy(ScoredPolicy):
         view = GoalView.of(state)
         if view is None or not calls:
             return [0.0] * len(calls)
-        enc = self.model.encode([state_tokens(state)])
+        enc = self._encode(state)
         actions = call_actions(calls, view)
         lemmas = self._lemma_vectors(view, {a.lemma for a in actions if a.lemma})
         logits = self.model.critic.accept_logits(enc.states[0], self.model.action_vectors(enc, 0, actions, lemmas))
@@ -145,7 +161,7 @@ class RouterPolicy(ScoredPolicy):
         """The sketch head's next families for ``state``'s main goal (``neural/sketch.py``)."""
         if GoalView.of(state) is None:
             return []
-        return self.model.sketch.propose(self.model.encode([state_tokens(state)]).states[0])
+        return self.model.sketch.propose(self._encode(state).states[0])
 
     def priority(self, node: SearchNode) -> tuple[float, ...]:
         base = super().priority(node)

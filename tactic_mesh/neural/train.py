@@ -145,18 +145,22 @@ def _weights(batch: Sequence[Sample], rows: Sequence[int]) -> Tensor:
 
 
 def _critic_loss(model: MoTModel, enc: Encoding, batch: Sequence[Sample], lemma_vecs: Mapping[str, Tensor]) -> Tensor:
-    """Acceptance (binary cross-entropy) and remaining steps (squared error on ``log``)."""
+    """Acceptance (binary cross-entropy) and remaining steps (squared error on ``log``).  The critic
+    learns on detached state and action vectors: its gradient never reaches the encoder, the
+    experts' action embeddings or the router, so the policy the library proofs taught is not pulled
+    towards predicting acceptance (the many attempt labels would otherwise outweigh the steps)."""
     loss = enc.states.new_zeros(())
+    states = enc.states.detach()
     timed = [b for b, s in enumerate(batch) if s.remaining is not None]
     if timed:
         target = torch.tensor([math.log(float(batch[b].remaining or 1)) for b in timed])
-        loss = loss + nn.functional.mse_loss(model.critic.log_remaining(enc.states[timed]), target)
+        loss = loss + nn.functional.mse_loss(model.critic.log_remaining(states[timed]), target)
     accept_losses = []
     for b, s in enumerate(batch):
         if not s.attempts:
             continue
-        vecs = model.action_vectors(enc, b, [a for a, _ in s.attempts], lemma_vecs)
-        logits = model.critic.accept_logits(enc.states[b], vecs)
+        vecs = model.action_vectors(enc, b, [a for a, _ in s.attempts], lemma_vecs).detach()
+        logits = model.critic.accept_logits(states[b], vecs)
         labels = torch.tensor([float(ok) for _, ok in s.attempts])
         accept_losses.append(nn.functional.binary_cross_entropy_with_logits(logits, labels))
     if accept_losses:
@@ -165,8 +169,10 @@ def _critic_loss(model: MoTModel, enc: Encoding, batch: Sequence[Sample], lemma_
 
 
 def _sketch_loss(model: MoTModel, enc: Encoding, batch: Sequence[Sample]) -> Tensor:
-    """Cross-entropy of each depth's family, the previous depth's taken family given (teacher forcing)."""
+    """Cross-entropy of each depth's family, the previous depth's taken family given (teacher forcing),
+    on detached state vectors (like the critic, the sketch head does not train the encoder)."""
     loss = enc.states.new_zeros(())
+    states = enc.states.detach()
     rows = [b for b, s in enumerate(batch) if s.sketch]
     if not rows:
         return loss
@@ -176,7 +182,7 @@ def _sketch_loss(model: MoTModel, enc: Encoding, batch: Sequence[Sample]) -> Ten
         if not live:
             break
         target = torch.tensor([batch[rows[i]].sketch[k] for i in live])
-        logits = model.sketch.logits(enc.states[[rows[i] for i in live]], prev[live], k)
+        logits = model.sketch.logits(states[[rows[i] for i in live]], prev[live], k)
         loss = loss + nn.functional.cross_entropy(logits, target)
         prev = prev.clone()
         for i in live:
