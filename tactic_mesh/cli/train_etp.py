@@ -22,6 +22,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 PAIRS = 400
 BUDGET = 5.0  # seconds per expert while collecting (half of a row's budget in bench/etp.py)
 HOLDOUT = 0.2
@@ -52,8 +54,8 @@ def _fail(message: str) -> int:
 
 def run_train_etp(args: argparse.Namespace) -> int:
     from tactic_mesh.calculus.magma.equations import EquationError, data_dir, load_equations
-    from tactic_mesh.symbolic import etp_router
-    from tactic_mesh.symbolic.etp_training import Sample, compare_orders, excluded_keys, fit, fresh_pairs
+    from tactic_mesh.symbolic import etp, etp_router
+    from tactic_mesh.symbolic.etp_training import Sample, compare_orders, excluded_keys, fit, fresh_pairs, reaches_last
 
     pairs = args.pairs or PAIRS
     cap = args.budget or BUDGET
@@ -94,6 +96,9 @@ def run_train_etp(args: argparse.Namespace) -> int:
     summary["success_rate"] = {k: round(sum(s.ok[k] for s in samples) / len(samples), 3) for k in etp_router.ROUTED}
     summary["median_seconds"] = {k: round(statistics.median(s.seconds[k] for s in samples), 4)
                                  for k in etp_router.ROUTED}
+    reached = [s for s in samples if reaches_last(s.ok, s.e_status)]
+    summary["long_e_run"] = {"reached": len(reached), "settled": sum(s.ok.get(etp.LAST, False) for s in reached),
+                             "seconds": round(sum(s.seconds.get(etp.LAST, 0.0) for s in reached), 1)}
     if held:
         trial = fit(train)
         preds = {id(s): trial.predict(s.x) for s in held}
@@ -105,7 +110,7 @@ def run_train_etp(args: argparse.Namespace) -> int:
         }
     router = fit(samples, training=summary)
     summary["train_seconds"] = round(time.monotonic() - started, 2)
-    router = etp_router.Router(router.mean, router.scale, router.kinds, router.experts, dict(summary))
+    router = attrs.evolve(router, training=dict(summary))
     try:
         etp_router.save(router, out)
     except OSError as err:
@@ -120,6 +125,9 @@ def run_train_etp(args: argparse.Namespace) -> int:
           f"{len(exclude)} pairs of laws, left out) in {collect:.1f} s with {args.jobs} process(es), "
           f"{cap:g} s per expert")
     print("checked successes: " + ", ".join(f"{k} {100 * v:.1f} %" for k, v in summary["success_rate"].items()))
+    long_run = summary["long_e_run"]
+    print(f"long E run ({etp.LAST}): reached on {long_run['reached']} pairs, settled {long_run['settled']} of them "
+          f"in {long_run['seconds']} s")
     if held:
         h = summary["holdout"]
         sim = h["simulated"]

@@ -30,6 +30,8 @@ learned router, ``symbolic.etp_router``) may give another one: a permutation of 
 experts' names, the second E run called ``eprover-again``) that respects ``AFTER`` — the
 rewrite certificate and the second E run read the result of the first E run, so they come after
 it, and the second E run, which takes what is left of the budget, comes last (``check_order``).
+An order may also leave ``eprover-again`` out: the router does so when it judges that the long E
+run will not settle the row (``etp_router``), and ``decide`` then says so in the row's reasons.
 The order changes nothing else: every expert still runs within what is left of the row's budget
 and a verdict still needs its checked certificate.  The refuting experts skip a row E has proved
 only when E ran before them.  ``probe`` runs one expert on its own (for the router's training).
@@ -249,15 +251,16 @@ def check_order(order: Sequence[str]) -> tuple[str, ...]:
     unknown = [k for k in keys if k not in _BY_KEY]
     if unknown:
         raise OrderError(f"unknown expert(s) {', '.join(map(repr, unknown))} (known: {', '.join(ORDER_KEYS)})")
-    if sorted(keys) != sorted(ORDER_KEYS):
-        missing = [k for k in ORDER_KEYS if k not in keys]
+    required = [k for k in ORDER_KEYS if k != LAST or LAST in keys]  # the long E run may be left out
+    if sorted(keys) != sorted(required):
+        missing = [k for k in required if k not in keys]
         twice = sorted({k for k in keys if keys.count(k) > 1})
-        raise OrderError("an order runs every expert once: " + "; ".join(
+        raise OrderError(f"an order runs every expert once ({LAST} may be left out): " + "; ".join(
             ([f"missing {', '.join(missing)}"] if missing else []) + ([f"twice {', '.join(twice)}"] if twice else [])))
     for later, first in AFTER.items():
-        if keys.index(later) < keys.index(first):
+        if later in keys and keys.index(later) < keys.index(first):
             raise OrderError(f"{later} reads the result of {first}: it must come after it")
-    if keys[-1] != LAST:
+    if LAST in keys and keys[-1] != LAST:
         raise OrderError(f"{LAST} takes what is left of the budget: it must come last")
     return keys
 
@@ -280,6 +283,9 @@ def decide(a: Equation, b: Equation, budget: float = 10.0, order: Sequence[str] 
             continue
         if found is not None:
             return found
+    if all(name != LAST for name in (order or ORDER_KEYS)) and run.e_result is not None \
+            and run.e_result.status not in ("Theorem", "CounterSatisfiable", "Unavailable"):
+        run.reasons.append(f"{LAST}: left out by the order (the router expects no verdict from a longer E run)")
     return Verdict("unknown", "", time.monotonic() - run.started, reason="; ".join(run.reasons),
                    statement=implication_text(a, b))
 

@@ -19,6 +19,15 @@ budget, always comes last.  For independent experts of one kind this is the clas
 ``π / expected time``.  Ties go to the fixed order.  The router only orders: ``decide`` still runs
 every expert within what is left of the row's budget and still needs a checked certificate.
 
+Giving up.  One more logistic regression (``last``), fitted on the training rows that reach the long
+E run (the first E run ran out of resources and every routed expert failed), gives the chance that
+``eprover-again`` settles such a row.  When it is below ``give_up_below`` (``GIVE_UP_BELOW``, kept in
+the checkpoint) the order leaves the long run out and the row ends ``unknown`` after the routed
+experts, with that said in its reasons: the long run takes what is left of the budget (most of it
+on the rows nobody settles), and at 5 % it would buy one settled row for about twenty such runs.
+The threshold is a trade of wall time against rows, so it is measured on the dev file
+(``bench/etp_router.py``: rows settled must not fall).  ``give_up_below = 0`` never gives up.
+
 The checkpoint is one JSON file: ``format`` (``FORMAT``), ``version`` (``VERSION``), the feature
 names and version, the expert keys, the standardisation, the weights, a training summary and the
 ``sha256`` of all the rest (canonical JSON).  ``load`` refuses a missing, unreadable, damaged,
@@ -43,7 +52,8 @@ from tactic_mesh.symbolic.etp import AFTER, LAST, ORDER_KEYS, check_order
 from tactic_mesh.symbolic.etp_features import FEATURE_VERSION, NAMES, features
 
 FORMAT = "tactic-mesh/etp-router"
-VERSION = 1
+VERSION = 2
+GIVE_UP_BELOW = 0.05
 ROUTED: tuple[str, ...] = tuple(k for k in ORDER_KEYS if k != LAST)
 DEFAULT_PATH = Path(__file__).with_name("etp_router.json")
 MIN_SECONDS = 0.002  # the floor of a predicted time (an expert is never free)
@@ -75,6 +85,8 @@ class Prediction:
 class Estimate:
     kinds: Mapping[str, float]  # P(true), P(false), P(neither)
     experts: Mapping[str, Prediction]
+    last: float = 1.0  # the chance that the long E run settles the row when it reaches it
+    give_up_below: float = 0.0  # leave the long run out when ``last`` is below this
 
     def chance(self, key: str) -> float:
         """The chance that ``key`` alone settles the row."""
@@ -104,6 +116,8 @@ class Router:
     kinds: Mapping[str, tuple[float, ...]]  # "true", "false": logistic regressions
     experts: Mapping[str, ExpertModel]
     training: Mapping[str, Any] = attrs.field(factory=dict)
+    last: tuple[float, ...] = ()  # logistic regression of the long E run's success (empty: always run it)
+    give_up_below: float = GIVE_UP_BELOW
 
     def standardise(self, x: Sequence[float]) -> list[float]:
         return [(xi - m) / s for xi, m, s in zip(x, self.mean, self.scale, strict=True)]
@@ -115,10 +129,15 @@ class Router:
             t, f = t / (t + f), f / (t + f)
         experts = {key: Prediction(sigmoid(_dot(m.success, z)), _seconds(m.time_ok, z), _seconds(m.time_fail, z))
                    for key, m in self.experts.items()}
-        return Estimate({"true": t, "false": f, "neither": max(0.0, 1 - t - f)}, experts)
+        last = sigmoid(_dot(self.last, z)) if self.last else 1.0
+        return Estimate({"true": t, "false": f, "neither": max(0.0, 1 - t - f)}, experts, last, self.give_up_below)
+
+    def order_for(self, x: Sequence[float]) -> tuple[str, ...]:
+        """The order for a row of features ``x`` (``etp_features.features``)."""
+        return order_from(self.predict(x))
 
     def order(self, a: Equation, b: Equation) -> tuple[str, ...]:
-        return order_from(self.predict(features(a, b)))
+        return self.order_for(features(a, b))
 
 
 def order_from(estimate: Estimate) -> tuple[str, ...]:
@@ -158,7 +177,9 @@ def order_from(estimate: Estimate) -> tuple[str, ...]:
         i = best[subset][1]
         placed.append(keys[i])
         subset |= 1 << i
-    placed += [k for k in ORDER_KEYS if k not in placed]  # anything the router has no model of, then LAST
+    placed += [k for k in ORDER_KEYS if k not in placed and k != LAST]  # anything the router has no model of
+    if estimate.last >= estimate.give_up_below:
+        placed.append(LAST)
     return check_order(placed)
 
 
@@ -178,6 +199,7 @@ def to_json(router: Router) -> dict[str, Any]:
         "models": {k: {"success": list(m.success), "time_ok": list(m.time_ok), "time_fail": list(m.time_fail)}
                    for k, m in router.experts.items()},
         "training": dict(router.training),
+        "last": list(router.last), "give_up_below": router.give_up_below,
     }
     return {**body, "sha256": _digest(body)}
 
@@ -232,7 +254,13 @@ def from_json(data: Any) -> Router:
         raise RouterError(f"kinds: expected the regressions {', '.join(KINDS)}")
     parsed_kinds = {k: _floats(kinds[k], n + 1, f"kinds.{k}") for k in KINDS}
     training = data.get("training")
-    return Router(mean, scale, parsed_kinds, parsed, training if isinstance(training, dict) else {})
+    last = data.get("last")
+    parsed_last = () if last == [] else _floats(last, n + 1, "last")
+    give_up = data.get("give_up_below")
+    if not isinstance(give_up, int | float) or isinstance(give_up, bool) or not 0.0 <= give_up <= 1.0:
+        raise RouterError(f"give_up_below: expected a probability, got {give_up!r}")
+    return Router(mean, scale, parsed_kinds, parsed, training if isinstance(training, dict) else {},
+                  parsed_last, float(give_up))
 
 
 def load(path: Path | None = None) -> Router:

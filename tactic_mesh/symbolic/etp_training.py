@@ -11,14 +11,17 @@ expert costs time.  Uniform pairs are nearly all in the first two strata.
 Labels.  ``probe_pair`` runs every routed expert on the pair on its own (``etp.probe``) with a
 per-expert cap of ``cap`` seconds and records whether it ended with a *checked* verdict and how
 long it took, failing or not.  The rewrite certificate is given the E run's result, as in
-``decide``.  ``eprover-again`` is not probed: the order rule always puts it last.
+``decide``.  ``eprover-again`` (the long E run) is probed with ``long_cap`` seconds on the pairs
+that reach it in ``decide`` — the first E run ran out of resources and every routed expert failed —
+and recorded as failed in no time on the others (there it gives no verdict and costs nothing).
 
 Fitting (plain Python: the features are few and the pairs hundreds).  A pair's kind is ``true``
 when a prover settled it, ``false`` when a refuter did (``etp_router``): one logistic regression
 per kind, and per expert one on the pairs of its kind, each by Newton's method with an L2 penalty
 on the weights and two half-weight pseudo-samples (one success, one failure) at the mean, so that
 an expert that never or always succeeds keeps a finite bias; and per expert two ridge regressions
-for log seconds (its successes, its failures), in closed form.
+for log seconds (its successes, its failures), in closed form.  The long E run's regression
+(``Router.last``) is fitted the same way on the pairs that reach it.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from typing import Any
 import attrs
 
 from tactic_mesh.calculus.magma.equations import Equation, Term, parse_equation
-from tactic_mesh.symbolic.etp import AFTER, FIXED_ORDER, probe
+from tactic_mesh.symbolic.etp import AFTER, FIXED_ORDER, LAST, Probe, probe
 from tactic_mesh.symbolic.etp_features import NAMES, features, holds_in
 from tactic_mesh.symbolic.etp_router import KIND, KINDS, MIN_SECONDS, ROUTED, ExpertModel, Router, sigmoid
 
@@ -124,8 +127,23 @@ def fresh_pairs(eqs: Mapping[int, Equation], n: int, seed: int, exclude: set[tup
 
 # -- labels -------------------------------------------------------------------------------------------
 
-def probe_pair(a: Equation, b: Equation, cap: float) -> tuple[dict[str, bool], dict[str, float], str]:
-    """Every routed expert alone on ``a ⇒ b``: checked or not, seconds, and E's status."""
+LONG_CAP = 8.0  # seconds of the long E run while collecting (what a 10 s row has left when it reaches it)
+_E_ANSWERED = ("Theorem", "CounterSatisfiable", "Unavailable")  # the long run is not tried after these
+
+
+def reaches_last(ok: Mapping[str, bool], e_status: str) -> bool:
+    """Whether ``decide`` would run the long E run on a pair with these probes."""
+    return e_status not in _E_ANSWERED and not any(ok[k] for k in ROUTED)
+
+
+def _checked(found: Probe) -> bool:
+    return found.verdict is not None and found.verdict.checked_by in ("kernel", "rewrite-certificate")
+
+
+def probe_pair(a: Equation, b: Equation, cap: float,
+               long_cap: float = LONG_CAP) -> tuple[dict[str, bool], dict[str, float], str]:
+    """Every routed expert alone on ``a ⇒ b`` (and the long E run where it would run): checked or
+    not, seconds, and E's status."""
     ok: dict[str, bool] = {}
     seconds: dict[str, float] = {}
     e_result = None
@@ -133,13 +151,19 @@ def probe_pair(a: Equation, b: Equation, cap: float) -> tuple[dict[str, bool], d
         found = probe(a, b, key, cap, e_result if key in AFTER else None)
         if key == "eprover":
             e_result = found.e_result
-        ok[key] = found.verdict is not None and found.verdict.checked_by in ("kernel", "rewrite-certificate")
+        ok[key] = _checked(found)
         seconds[key] = round(found.seconds, 4)
-    return ok, seconds, e_result.status if e_result is not None else ""
+    status = e_result.status if e_result is not None else ""
+    ok[LAST], seconds[LAST] = False, 0.0
+    if reaches_last(ok, status):
+        found = probe(a, b, LAST, long_cap, e_result)
+        ok[LAST], seconds[LAST] = _checked(found), round(found.seconds, 4)
+    return ok, seconds, status
 
 
-def sample_of(number_a: int, number_b: int, a: Equation, b: Equation, cap: float) -> Sample:
-    ok, seconds, status = probe_pair(a, b, cap)
+def sample_of(number_a: int, number_b: int, a: Equation, b: Equation, cap: float,
+              long_cap: float = LONG_CAP) -> Sample:
+    ok, seconds, status = probe_pair(a, b, cap, long_cap)
     return Sample(number_a, number_b, tuple(features(a, b)), ok, seconds, status)
 
 
@@ -186,9 +210,10 @@ def _normal(rows: Sequence[Sequence[float]], weights: Sequence[float], l2: float
     return h
 
 
-def fit_logistic(rows: Sequence[Sequence[float]], ys: Sequence[bool], l2: float = L2) -> tuple[float, ...]:
-    """Bias and weights of ``P(y | z)``, with the pseudo-samples of the module doc."""
-    d = len(rows[0]) if rows else len(NAMES)
+def fit_logistic(rows: Sequence[Sequence[float]], ys: Sequence[bool], l2: float = L2,
+                 d: int | None = None) -> tuple[float, ...]:
+    """Bias and ``d`` weights of ``P(y | z)``, with the pseudo-samples of the module doc."""
+    d = d if d is not None else len(rows[0]) if rows else len(NAMES)
     data = [*rows, [0.0] * d, [0.0] * d]
     targets = [float(y) for y in ys] + [1.0, 0.0]
     counts = [1.0] * len(rows) + [0.5, 0.5]
@@ -256,17 +281,20 @@ def fit(samples: Sequence[Sample], l2: float = L2, training: Mapping[str, Any] |
         ok_rows = [z for z, y in zip(rows, ys, strict=True) if y]
         fail_rows = [z for z, y in zip(rows, ys, strict=True) if not y]
         experts[key] = ExpertModel(
-            fit_logistic([z for z, _ in mine], [y for _, y in mine], l2),
+            fit_logistic([z for z, _ in mine], [y for _, y in mine], l2, d),
             fit_ridge(ok_rows, [t for t, y in zip(logs, ys, strict=True) if y], overall, d, l2),
             fit_ridge(fail_rows, [t for t, y in zip(logs, ys, strict=True) if not y], overall, d, l2))
-    return Router(tuple(mean), tuple(scale), kind_models, experts, dict(training or {}))
+    reach = [(z, s.ok.get(LAST, False)) for z, s in zip(rows, samples, strict=True) if reaches_last(s.ok, s.e_status)]
+    last = fit_logistic([z for z, _ in reach], [y for _, y in reach], l2, d)
+    return Router(tuple(mean), tuple(scale), kind_models, experts, dict(training or {}), last)
 
 
 # -- replaying an order on probed samples -------------------------------------------------------------
 
 def simulated_seconds(sample: Sample, order: Sequence[str], budget: float) -> tuple[float, bool]:
     """The time ``order`` would take on ``sample`` if each expert took what it took alone (and
-    whether some expert settles it); a row nobody settles costs the whole budget."""
+    whether some expert settles it); a row nobody settles costs the whole budget, unless the order
+    leaves the long E run out."""
     spent = 0.0
     e_ran = False
     for key in order:
@@ -278,7 +306,8 @@ def simulated_seconds(sample: Sample, order: Sequence[str], budget: float) -> tu
         e_ran = e_ran or key == "eprover"
         if sample.ok[key]:
             return min(spent, budget), True
-    return budget, False
+    # the long E run takes what is left of the budget; an order without it stops where it is
+    return (budget if LAST in order else min(spent, budget)), False
 
 
 def compare_orders(samples: Sequence[Sample], router_order: Callable[[Sample], Sequence[str]],

@@ -7,6 +7,7 @@ import json
 import random
 from pathlib import Path
 
+import attrs
 import pytest
 
 from tactic_mesh.calculus.magma.equations import parse_equation
@@ -81,6 +82,7 @@ def test_every_order_respects_the_dependencies() -> None:
 
 @pytest.mark.parametrize("order, message", [
     (("instance", "eprover"), "missing"),
+    (etp.ORDER_KEYS[:-2], "missing rewrite-certificate"),  # eprover-again may be left out, no other expert
     ((*etp.ORDER_KEYS[:-1], "instance", "eprover-again"), "twice instance"),
     (("rewrite-certificate", *[k for k in etp.ORDER_KEYS if k != "rewrite-certificate"]), "must come after"),
     (("eprover-again", *etp.ORDER_KEYS[:-1]), "must come after"),
@@ -125,7 +127,7 @@ def test_decide_without_an_order_is_the_fixed_one(monkeypatch: pytest.MonkeyPatc
 # -- the checkpoint -----------------------------------------------------------------------------------
 
 def test_round_trip(tmp_path: Path) -> None:
-    router = constant_router({"eprover": 1.5}, true=2.0)
+    router = attrs.evolve(constant_router({"eprover": 1.5}, true=2.0), last=(-4.0, *(0.0,) * N), give_up_below=0.1)
     path = tmp_path / "r.json"
     etp_router.save(router, path)
     data = json.loads(path.read_text(encoding="utf-8"))
@@ -154,12 +156,14 @@ def _resealed(data: dict[str, object]) -> None:
     ("bytes", "cannot read"),
     ("format", "not an ETP router checkpoint"),
     ("list", "not an ETP router checkpoint"),
-    ("version", "checkpoint version 99; this library reads version 1"),
+    ("version", "checkpoint version 99; this library reads version 2"),
     ("weights", "damaged: its sha256 does not match"),
     ("features", "features version"),
     ("experts", "experts"),
     ("shape", "models.eprover.success: expected"),
     ("kinds", "kinds: expected"),
+    ("last", "last: expected"),
+    ("give-up", "give_up_below: expected a probability"),
 ])
 def test_bad_checkpoints_are_one_clear_error(tmp_path: Path, damage: str, message: str) -> None:
     path = tmp_path / "r.json"
@@ -184,6 +188,10 @@ def test_bad_checkpoints_are_one_clear_error(tmp_path: Path, damage: str, messag
         _rewrite(path, lambda d: (d.update(experts=d["experts"][:-1]), _resealed(d)))
     elif damage == "kinds":
         _rewrite(path, lambda d: (d.pop("kinds"), _resealed(d)))
+    elif damage == "last":
+        _rewrite(path, lambda d: (d.update(last=[0.5]), _resealed(d)))
+    elif damage == "give-up":
+        _rewrite(path, lambda d: (d.update(give_up_below=1.5), _resealed(d)))
     elif damage == "shape":
         _rewrite(path, lambda d: (d["models"]["eprover"].update(success=[1.0]), _resealed(d)))
     with pytest.raises(RouterError) as info:
@@ -197,3 +205,29 @@ def test_the_shipped_checkpoint_loads() -> None:
     assert router.training.get("dataset") == "equational_theories" and router.training.get("pairs", 0) >= 100
     order = router.order(parse_equation("x = x ◇ y"), parse_equation("x = x ◇ (y ◇ z)"))
     assert etp.check_order(order) == order
+
+
+def test_a_hopeless_long_e_run_is_left_out_of_the_order() -> None:
+    experts = {k: flat(0.3, 1.0) for k in ROUTED}
+    kinds = {"true": 0.3, "false": 0.3, "neither": 0.4}
+    assert order_from(Estimate(kinds, experts, last=0.2, give_up_below=0.05))[-1] == "eprover-again"
+    order = order_from(Estimate(kinds, experts, last=0.01, give_up_below=0.05))
+    assert "eprover-again" not in order and etp.check_order(order) == order and len(order) == len(ROUTED)
+
+
+def test_decide_says_when_the_order_left_the_long_run_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tactic_mesh.symbolic.eprover import EResult
+
+    calls: list[float] = []
+
+    def out_of_resources(a: object, b: object, seconds: float, saturation: bool = True) -> EResult:
+        calls.append(seconds)
+        return EResult("ResourceOut", seconds, reason="out of resources")
+
+    monkeypatch.setattr(etp, "run_eprover", out_of_resources)
+    a, b = parse_equation("x ◇ y = y ◇ x"), parse_equation("(x ◇ y) ◇ z = z ◇ (y ◇ x)")  # true, not an instance
+    short = etp.decide(a, b, 6.0, order=etp.ORDER_KEYS[:-1])
+    assert short.verdict == "unknown" and len(calls) == 1
+    assert "eprover-again: left out by the order" in short.reason
+    full = etp.decide(a, b, 6.0)
+    assert full.verdict == "unknown" and len(calls) == 3 and "left out" not in full.reason  # the long run ran

@@ -7,6 +7,9 @@ import math
 import random
 from pathlib import Path
 
+import attrs
+import pytest
+
 from tactic_mesh.calculus.magma.equations import Equation, parse_equation
 from tactic_mesh.symbolic import etp
 from tactic_mesh.symbolic.etp_features import holds_in
@@ -110,9 +113,51 @@ def test_fresh_pairs_leave_out_the_dev_pairs_and_their_duals(tmp_path: Path) -> 
 def test_probing_runs_each_expert_alone_and_counts_only_checked_verdicts() -> None:
     a: Equation = parse_equation("x ◇ y = x")
     ok, seconds, status = probe_pair(a, parse_equation("x ◇ y = y ◇ x"), 2.0)
-    assert set(ok) == set(seconds) == set(ROUTED)
+    assert set(ok) == set(seconds) == {*ROUTED, etp.LAST}
     assert ok["finite-model"] and ok["model-family"] and not ok["eprover"] and not ok["instance"]
     assert all(t >= 0 for t in seconds.values())
     ok, _, status = probe_pair(parse_equation("x = x ◇ y"), parse_equation("x = x ◇ (y ◇ z)"), 2.0)
     assert ok["instance"] and ok["eprover"] and status == "Theorem"
     assert not (ok["finite-model"] or ok["linear-over-Z"] or ok["model-family"] or ok["rewrite-certificate"])
+
+
+def hopeless(rng: random.Random, n: int) -> list[Sample]:
+    """Rows no routed expert settles and on which the first E run ran out; the long E run settles
+    those with feature 0 > 0 (in 3 s) and fails in 8 s on the others."""
+    out = []
+    for k in range(n):
+        x = (rng.choice((-1, 1)) * rng.uniform(1.2, 2), rng.uniform(-1, 1), rng.uniform(0, 3))  # a wide margin
+        ok = {key: False for key in ROUTED} | {etp.LAST: x[0] > 0}
+        seconds = {key: 0.2 for key in ROUTED} | {etp.LAST: 3.0 if x[0] > 0 else 8.0}
+        out.append(Sample(k, k + 1, x, ok, seconds, "ResourceOut"))
+    return out
+
+
+def test_the_long_e_run_is_left_out_only_where_it_does_not_settle() -> None:
+    rng = random.Random(5)
+    router = fit(hopeless(rng, 120) + toy(rng, 60))
+    kept = left_out = 0
+    for s in hopeless(rng, 60):
+        order = router.order_for(s.x)
+        assert etp.check_order(order) == order
+        if s.ok[etp.LAST]:
+            assert etp.LAST in order
+        elif s.x[0] < -1.7:  # far on the side where it never settles (near the margin the L2 penalty keeps p > 5 %)
+            assert etp.LAST not in order
+        kept += etp.LAST in order
+        left_out += etp.LAST not in order
+        spent, settled = simulated_seconds(s, order, 10.0)
+        assert settled == s.ok[etp.LAST]
+        if etp.LAST not in order:
+            assert spent == pytest.approx(0.2 * len(ROUTED))  # no long run: it stops there
+    assert kept and left_out
+    never = fit([attrs.evolve(s, ok={**s.ok, etp.LAST: False}) for s in hopeless(rng, 80)])
+    assert all(etp.LAST not in never.order_for(s.x) for s in hopeless(rng, 20))
+    always = attrs.evolve(never, give_up_below=0.0)  # 0 never gives up
+    assert all(always.order_for(s.x)[-1] == etp.LAST for s in hopeless(rng, 20))
+
+
+def test_the_long_run_is_probed_only_where_decide_would_run_it() -> None:
+    a, b = parse_equation("x ◇ y = x"), parse_equation("x ◇ y = y ◇ x")  # refuted by a two-element model
+    ok, seconds, _ = probe_pair(a, b, 5.0, long_cap=5.0)
+    assert ok["finite-model"] and ok[etp.LAST] is False and seconds[etp.LAST] == 0.0
