@@ -56,8 +56,11 @@ def version() -> str | None:
     return out.stdout.strip() or None
 
 
-def run_eprover(a: Equation, b: Equation, seconds: float, saturation: bool = True) -> EResult:
-    """E's verdict on ``a ⊢ b`` within ``seconds`` of CPU time, with its proof or saturation."""
+def run_eprover(a: Equation, b: Equation, seconds: float, saturation: bool = True,
+                wall: float | None = None) -> EResult:
+    """E's verdict on ``a ⊢ b`` within ``seconds`` of CPU time, with its proof or saturation; E is
+    killed after ``wall`` seconds of wall clock when given (E itself only limits CPU time, which a
+    loaded machine stretches), else ``GRACE`` seconds after its CPU limit."""
     started = time.monotonic()
     exe = binary()
     if exe is None:
@@ -71,9 +74,10 @@ def run_eprover(a: Equation, b: Equation, seconds: float, saturation: bool = Tru
         handle.write(problem(a, b))
         path = handle.name
     try:
-        run = subprocess.run([*args, path], capture_output=True, text=True, timeout=limit + GRACE, check=False)
+        timeout = limit + GRACE if wall is None else max(0.1, min(limit + GRACE, wall))
+        run = subprocess.run([*args, path], capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
-        return EResult("Timeout", time.monotonic() - started, reason=f"E did not stop within {limit + GRACE:g} s")
+        return EResult("Timeout", time.monotonic() - started, reason=f"E did not stop within {timeout:.3g} s")
     except OSError as err:
         return EResult("Error", time.monotonic() - started, reason=f"E could not be run: {err}")
     finally:

@@ -109,7 +109,7 @@ def _instance(run: _Run) -> Verdict | None:
 
 
 def _eprover_run(run: _Run, seconds: float) -> Verdict | None:
-    result = run_eprover(run.a, run.b, seconds)
+    result = run_eprover(run.a, run.b, seconds, wall=max(0.1, run.remaining()))  # the row's budget is wall clock
     run.e_result = result
     if result.status == "CounterSatisfiable":
         run.reasons.append("eprover: CounterSatisfiable (no proof to replay)")

@@ -65,3 +65,10 @@ def test_a_hanging_prover_is_stopped(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     monkeypatch.setattr("tactic_mesh.symbolic.eprover.GRACE", 0.5)
     result = run_eprover(A, TRUE_B, 1)
     assert result.status == "Timeout" and result.seconds < 10
+
+
+def test_the_wall_clock_limit_stops_a_prover_within_its_cpu_limit(monkeypatch: pytest.MonkeyPatch,
+                                                                   tmp_path: Path) -> None:
+    monkeypatch.setenv(BINARY_ENV, _script(tmp_path, "sleep 60"))  # a sleeping E spends no CPU time
+    result = run_eprover(A, TRUE_B, 30, wall=0.5)
+    assert result.status == "Timeout" and "0.5 s" in result.reason and result.seconds < 10

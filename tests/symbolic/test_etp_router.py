@@ -220,7 +220,8 @@ def test_decide_says_when_the_order_left_the_long_run_out(monkeypatch: pytest.Mo
 
     calls: list[float] = []
 
-    def out_of_resources(a: object, b: object, seconds: float, saturation: bool = True) -> EResult:
+    def out_of_resources(a: object, b: object, seconds: float, saturation: bool = True,
+                         wall: float | None = None) -> EResult:
         calls.append(seconds)
         return EResult("ResourceOut", seconds, reason="out of resources")
 
