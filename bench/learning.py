@@ -31,7 +31,7 @@ import itertools
 import json
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -253,13 +253,20 @@ def main() -> int:
         import multiprocessing
 
         with ProcessPoolExecutor(max_workers=args.jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            for res in pool.map(run_config, configs):
+            futures = {pool.submit(run_config, c): c for c in configs}
+            for future in as_completed(futures):
+                try:
+                    res = future.result()
+                except Exception as err:  # one configuration failing must not lose the others' figures
+                    say(f"  {futures[future]}: FAILED: {type(err).__name__}: {err}")
+                    continue
                 results[res["config"]] = res
                 say(f"  {res['config']}: done in {res['seconds']} s")
     else:
         for c in configs:
             results[c] = run_config(c)
             say(f"  {c}: done in {results[c]['seconds']} s")
+    results = {c: results[c] for c in configs if c in results}
 
     header(f"held-out success per round (kernel-admitted; {args.eval_nodes} nodes, {args.eval_seconds} s each)")
     say(f"{'config':<14} {'round':>5} {'library':>9} {'search':>9} {'all':>9} {'%':>6}  "

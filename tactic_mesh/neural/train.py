@@ -244,10 +244,11 @@ def train(samples: Sequence[Sample], cfg: ModelConfig | None = None, epochs: int
                 w = _weights(batch, expert_rows)
                 loss = loss + (torch.stack(expert_losses) * w).sum() / w.sum()
             loss = loss + _critic_loss(model, enc, batch, lemma_vecs) + _sketch_loss(model, enc, batch)
-            opt.zero_grad()
-            loss.backward()  # type: ignore[no-untyped-call]
-            opt.step()
-            losses.append(float(loss.item()))
+            if loss.requires_grad:  # a batch with no label at all (a short last batch) teaches nothing
+                opt.zero_grad()
+                loss.backward()  # type: ignore[no-untyped-call]
+                opt.step()
+                losses.append(float(loss.item()))
             if balance:
                 model.router.update_bias(routing.selected.detach())
             else:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import random
 
+import attrs
+
 import torch
 
 from tactic_mesh.calculus.tactics import FAMILIES, GoalView
@@ -71,3 +73,16 @@ def test_bias_balancing_during_training_lowers_the_load_cv(theorems: list[Librar
     _, balanced = train(samples, cfg, epochs=3, seed=0, balance=True)
     _, free = train(samples, cfg, epochs=3, seed=0, balance=False)
     assert balanced.load_cv < free.load_cv
+
+
+def test_a_batch_without_any_label_is_skipped_not_a_crash(theorems: list[LibraryTheorem],
+                                                          tiny_config: ModelConfig) -> None:
+    samples = make_samples(_steps(theorems, 40), seed=1)
+    unlabelled = attrs.evolve(samples[0], family=None, expert=None, remaining=None, sketch=(), attempts=())
+    # 33 samples in batches of 32: the short last batch may be the unlabelled one alone
+    model, report = train([*samples[:32], unlabelled], tiny_config, epochs=3, seed=0)
+    assert report.samples == 33 and report.epochs == 3
+    alone, _ = train([unlabelled], tiny_config, epochs=1, seed=0)  # nothing to learn: the weights stay
+    fresh, _ = train([], tiny_config, epochs=0, seed=0)
+    assert all(torch.equal(alone.state_dict()[k], fresh.state_dict()[k]) for k in fresh.state_dict()
+               if "bias" not in k or "router" not in k)
