@@ -313,7 +313,7 @@ def _read_state(r: Reader, raw: object, path: Path) -> ProofState:
 CERTIFICATE_KEYS = frozenset({"statement", "proof", "level_params", "provenance", "checked_by"})
 
 
-def _write_certificate(w: Writer, c: KernelCertificate) -> object:
+def write_certificate(w: Writer, c: KernelCertificate) -> object:
     if c.checked_by not in CHECKERS:
         raise CodecError("certificate.checked_by", "unknown checker", f"one of {CHECKERS}", repr(c.checked_by))
     return {"statement": w.expr(c.statement), "proof": w.expr(c.proof),
@@ -321,7 +321,7 @@ def _write_certificate(w: Writer, c: KernelCertificate) -> object:
             "provenance": write_provenance(c.provenance), "checked_by": wstr(c.checked_by, "checked_by")}  # fmt: skip
 
 
-def _read_certificate(r: Reader, raw: object, path: Path) -> KernelCertificate:
+def read_certificate(r: Reader, raw: object, path: Path) -> KernelCertificate:
     d = _root(raw, path, CERTIFICATE_KEYS)
     checked_by = r.text(d["checked_by"], at(path, "checked_by"))
     if checked_by not in CHECKERS:
@@ -350,7 +350,7 @@ for _kind in (
     Kind("expr", 1, KernelExpr, _write_expr, _read_expr),
     Kind("state", 1, ProofState, lambda w, s: {"state": w.state(s)}, _read_state, needs_env=True),
     Kind("steppack", 1, StepPack, lambda w, s: {"step": w.step(s)}, _read_steppack),
-    Kind("certificate", 1, KernelCertificate, _write_certificate, _read_certificate),
+    Kind("certificate", 1, KernelCertificate, write_certificate, read_certificate),
     Kind("trace", 1, ProofTrace, _write_trace, _read_trace),
 ):
     register_kind(_kind)

@@ -15,11 +15,11 @@ from tactic_mesh.kernel.environment import Environment, InductiveInfo
 from tactic_mesh.kernel.expr import Expr, collect_consts, digits_of_nat
 
 
-def _expr_text(e: Expr) -> str:
+def expr_text(e: Expr) -> str:
     # a canonical, deterministic rendering: node classes and arguments in DAG order
     index: dict[int, int] = {}
     parts: list[str] = []
-    order = _postorder(e)
+    order = postorder(e)
     for i, sub in enumerate(order):
         index[id(sub)] = i
         fields = []
@@ -32,7 +32,7 @@ def _expr_text(e: Expr) -> str:
     return ";".join(parts)
 
 
-def _postorder(e: Expr) -> list[Expr]:
+def postorder(e: Expr) -> list[Expr]:
     out: list[Expr] = []
     seen: set[int] = set()
     stack: list[tuple[Expr, bool]] = [(e, False)]
@@ -73,18 +73,18 @@ def fingerprint(env: Environment, name: str, _memo: dict[str, str] | None = None
     h.update(type(info).__name__.encode())
     h.update(name.encode())
     h.update(repr(info.level_params).encode())
-    h.update(_expr_text(info.type).encode())
+    h.update(expr_text(info.type).encode())
     value = getattr(info, "value", None)
     deps = set(collect_consts(info.type))
     if isinstance(value, Expr):
-        h.update(_expr_text(value).encode())
+        h.update(expr_text(value).encode())
         deps |= collect_consts(value)
     if isinstance(info, InductiveInfo):
         for ctor in info.constructors:
             ctor_info = env.find(ctor)
             if ctor_info is not None:
                 h.update(ctor.encode())
-                h.update(_expr_text(ctor_info.type).encode())
+                h.update(expr_text(ctor_info.type).encode())
                 deps |= collect_consts(ctor_info.type)
     for dep in sorted(deps - {name}):
         h.update(dep.encode())

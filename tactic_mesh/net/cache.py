@@ -78,11 +78,11 @@ from tactic_mesh.codecs.json_envelope import (
     Kind,
     Reader,
     Writer,
-    _read_certificate,  # the certificate kind's own root layout, reused as the wire's "certificate"
-    _write_certificate,
     encode,
+    read_certificate,  # the certificate kind's own root layout, reused as the wire's "certificate"
     read_document,
     register_kind,
+    write_certificate,
 )
 from tactic_mesh.codecs.json_limits import GZIP_MAGIC, dump_text, gunzip, parse_text, text_of_bytes
 from tactic_mesh.kernel.declarations import admit_theorem
@@ -168,7 +168,7 @@ def _write_wire(w: Writer, v: WireCertificate) -> object:
     if any("\n" in line or "\r" in line for line in lines):
         raise CodecError("cached-proof.program.lines", "a line holds a line break", "one line per entry", "a break")
     return {"key": v.key, "program": {"format": v.program.format, "lines": lines},
-            "certificate": _write_certificate(w, v.certificate)}  # fmt: skip
+            "certificate": write_certificate(w, v.certificate)}  # fmt: skip
 
 
 def _read_wire(r: Reader, raw: object, path: Path) -> WireCertificate:
@@ -186,7 +186,7 @@ def _read_wire(r: Reader, raw: object, path: Path) -> WireCertificate:
     for i, line in enumerate(lines):
         if "\n" in line or "\r" in line:
             raise CodecError(at(lp, i), "a line holds a line break", "one line per entry", describe(line))
-    cert = _read_certificate(r, d["certificate"], at(path, "certificate"))
+    cert = read_certificate(r, d["certificate"], at(path, "certificate"))
     return WireCertificate(key, Program(fmt, lines), cert)
 
 

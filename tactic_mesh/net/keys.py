@@ -90,14 +90,14 @@ class CacheKey:
 def expr_text(e: Expr) -> str:
     """The kernel's canonical rendering of an expression (node kinds and arguments in DAG order),
     the one constant fingerprints are computed from."""
-    return fingerprint._expr_text(e)
+    return fingerprint.expr_text(e)
 
 
 def erase_binder_names(e: Expr) -> Expr:
     """``e`` with every binder (λ, ∀, let) named ``""``: ``erase(a) is erase(b)`` iff ``alpha_equiv(a, b)``
     (expressions are hash-consed).  Iterative, linear in the DAG size."""
     done: dict[int, Expr] = {}
-    for sub in fingerprint._postorder(e):
+    for sub in fingerprint.postorder(e):
         kids = [done[id(c)] for c in sub.children()]
         if isinstance(sub, Binding):
             new: Expr = type(sub)("", kids[0], kids[1], sub.bi)
