@@ -190,6 +190,15 @@ def proved(rows: list[dict[str, Any]], kind: str | None = None) -> tuple[int, in
     return sum(r["proved"] for r in sel), len(sel)
 
 
+def _done(res: dict[str, Any], path: str | None, it0: dict[str, Any], results: dict[str, Any]) -> None:
+    """Say a finished configuration's held-out totals per round at once, and keep what is finished
+    in ``path`` (a later failure or interruption loses nothing already measured)."""
+    totals = ", ".join(f"{proved(r['rows'])[0]}/{proved(r['rows'])[1]}" for r in res["rounds"])
+    say(f"  {res['config']}: done in {res['seconds']} s; held-out per round {totals}")
+    if path:
+        Path(path).write_text(json.dumps({"iteration0": it0, "results": results}, indent=1, default=str))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--iterations", type=int, default=3)
@@ -261,11 +270,11 @@ def main() -> int:
                     say(f"  {futures[future]}: FAILED: {type(err).__name__}: {err}")
                     continue
                 results[res["config"]] = res
-                say(f"  {res['config']}: done in {res['seconds']} s")
+                _done(res, args.json, it0, results)
     else:
         for c in configs:
             results[c] = run_config(c)
-            say(f"  {c}: done in {results[c]['seconds']} s")
+            _done(results[c], args.json, it0, results)
     results = {c: results[c] for c in configs if c in results}
 
     header(f"held-out success per round (kernel-admitted; {args.eval_nodes} nodes, {args.eval_seconds} s each)")
