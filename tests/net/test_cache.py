@@ -11,8 +11,9 @@ from pathlib import Path
 
 import attrs
 import pytest
+from net_support import Proved, prove_each
 
-from tactic_mesh.api import ProofResult, Session
+from tactic_mesh.api import Session
 from tactic_mesh.calculus.state import Provenance
 from tactic_mesh.codecs.json_artifacts import KernelCertificate
 from tactic_mesh.codecs.json_envelope import dumps
@@ -37,30 +38,9 @@ from tactic_mesh.net.keys import CheckOptions, digest_bytes, key_of, provenance_
 STATEMENTS = ["∀ n : Nat, n + 0 = n", "∀ (p q : Prop), p → q → p", "∀ (α : Type u) (a : α), a = a"]
 
 
-@attrs.frozen
-class Proved:
-    statement: Expr
-    params: tuple[str, ...]
-    result: ProofResult
-
-
-@pytest.fixture(scope="module")
-def session() -> Session:
-    return Session()
-
-
-@pytest.fixture(scope="module")
-def env(session: Session) -> Environment:
-    return session.environment
-
-
 @pytest.fixture(scope="module")
 def proved(session: Session) -> list[Proved]:
-    out = []
-    for text in STATEMENTS:
-        statement, params = session.elaborate(text)
-        out.append(Proved(statement, params, session.prove(text)))
-    return out
+    return prove_each(session, STATEMENTS)
 
 
 def wire(env: Environment, p: Proved, *, statement: Expr | None = None, proof: Expr | None = None,
@@ -294,6 +274,21 @@ def _mutate(rng: random.Random, data: bytes) -> bytes:
     return bytes(b)
 
 
+def _tally(env: Environment, got: Accepted | Rejected, kinds: dict[str, int]) -> None:
+    """Count ``got`` by kind; an acceptance must be a genuine proof of its statement (checked here
+    independently of the cache), a rejection never the safety net's ``internal``."""
+    assert isinstance(got, (Accepted, Rejected))
+    if isinstance(got, Rejected):
+        assert got.kind is not RejectKind.INTERNAL, got
+        kinds[got.kind.value] = kinds.get(got.kind.value, 0) + 1
+        return
+    e = got.entry
+    assert key_of(env, e.statement, e.level_params).key == e.key
+    admitted, axioms = admit_theorem(env, "_fuzz_checked", e.level_params, e.statement, e.proof)
+    assert "sorryAx" not in axioms and admitted.find("_fuzz_checked") is not None
+    kinds["accepted"] = kinds.get("accepted", 0) + 1
+
+
 def test_fuzz_the_decoder(tmp_path: Path, env: Environment, proved: list[Proved]) -> None:
     rng = random.Random(1717)
     originals = [wire(env, p, lines=p.result.script) for p in proved]
@@ -304,18 +299,7 @@ def test_fuzz_the_decoder(tmp_path: Path, env: Environment, proved: list[Proved]
             data = base
             for _ in range(rng.randrange(1, 4)):
                 data = _mutate(rng, data) or b"x"
-            got = cache.offer(env, data)
-            assert isinstance(got, (Accepted, Rejected))
-            if isinstance(got, Rejected):
-                assert got.kind is not RejectKind.INTERNAL, got
-                kinds[got.kind.value] = kinds.get(got.kind.value, 0) + 1
-                continue
-            # accepted: then it is a genuine proof of its statement (checked here independently)
-            e = got.entry
-            assert key_of(env, e.statement, e.level_params).key == e.key
-            admitted, axioms = admit_theorem(env, "_fuzz_checked", e.level_params, e.statement, e.proof)
-            assert "sorryAx" not in axioms and admitted.find("_fuzz_checked") is not None
-            kinds["accepted"] = kinds.get("accepted", 0) + 1
+            _tally(env, cache.offer(env, data), kinds)
     assert kinds.get("malformed", 0) > 100  # the mutations did reach the decoder's checks
 
 
@@ -345,14 +329,5 @@ def test_fuzz_the_document_structure(tmp_path: Path, env: Environment, proved: l
             if not path:
                 continue
             _set(doc, path, rng.choice([0, 1, 2, 3, 7, -1, "0", "u", "Nat", "zero", None, True, [], {}, 2**60]))
-            got = cache.offer(env, json.dumps(doc).encode())
-            if isinstance(got, Rejected):
-                assert got.kind is not RejectKind.INTERNAL, got
-                kinds[got.kind.value] = kinds.get(got.kind.value, 0) + 1
-                continue
-            e = got.entry
-            assert key_of(env, e.statement, e.level_params).key == e.key
-            _, axioms = admit_theorem(env, "_fuzz_checked", e.level_params, e.statement, e.proof)
-            assert "sorryAx" not in axioms
-            kinds["accepted"] = kinds.get("accepted", 0) + 1
+            _tally(env, cache.offer(env, json.dumps(doc).encode()), kinds)
     assert kinds.get("malformed", 0) > 50 and kinds.get("forged", 0) + kinds.get("mismatch", 0) > 5, kinds

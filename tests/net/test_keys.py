@@ -22,16 +22,6 @@ from tactic_mesh.net.keys import (
 )
 
 
-@pytest.fixture(scope="module")
-def session() -> Session:
-    return Session()
-
-
-@pytest.fixture(scope="module")
-def env(session: Session) -> Environment:
-    return session.environment
-
-
 def stmt(session: Session, text: str) -> tuple[Expr, tuple[str, ...]]:
     return session.elaborate(text)
 

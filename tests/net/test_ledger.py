@@ -7,6 +7,7 @@ from pathlib import Path
 
 import attrs
 import pytest
+from net_support import prove_each
 
 from tactic_mesh.api import Session
 from tactic_mesh.codecs.json_artifacts import KernelCertificate
@@ -55,23 +56,8 @@ Fact = tuple[Expr, tuple[str, ...], Expr, tuple[str, ...]]
 
 
 @pytest.fixture(scope="module")
-def session() -> Session:
-    return Session()
-
-
-@pytest.fixture(scope="module")
-def env(session: Session) -> Environment:
-    return session.environment
-
-
-@pytest.fixture(scope="module")
 def facts(session: Session) -> list[Fact]:
-    out = []
-    for text in STATEMENTS:
-        statement, params = session.elaborate(text)
-        r = session.prove(text)
-        out.append((statement, params, r.proof_term, r.script))
-    return out
+    return [(p.statement, p.params, p.result.proof_term, p.result.script) for p in prove_each(session, STATEMENTS)]
 
 
 def node(path: Path) -> Node:
