@@ -59,6 +59,7 @@ from tactic_mesh.symbolic.rewriting import prove_by_rewriting
 MAX_MODEL_SIZE = 4
 FAMILY_SECONDS = 1.0  # at most, for the structured counter-model families
 E_FIRST = 1.0  # seconds of E before the counter-model experts (then E again with what is left)
+E_ANSWERED = ("Theorem", "CounterSatisfiable", "Unavailable")  # E statuses after which no longer E run is tried
 
 
 @attrs.frozen
@@ -137,7 +138,7 @@ def _eprover(run: _Run) -> Verdict | None:
 
 def _eprover_again(run: _Run) -> Verdict | None:
     """What is left of the budget, when the short run ran out of resources (not when E answered)."""
-    if run.e_result is None or run.e_result.status in ("Theorem", "CounterSatisfiable", "Unavailable"):
+    if run.e_result is None or run.e_result.status in E_ANSWERED:
         return None
     if run.remaining() < 2 * E_FIRST:
         run.reasons.append("eprover: no time left for a longer run")
@@ -283,8 +284,8 @@ def decide(a: Equation, b: Equation, budget: float = 10.0, order: Sequence[str] 
             continue
         if found is not None:
             return found
-    if all(name != LAST for name in (order or ORDER_KEYS)) and run.e_result is not None \
-            and run.e_result.status not in ("Theorem", "CounterSatisfiable", "Unavailable"):
+    if order is not None and LAST not in order and run.e_result is not None \
+            and run.e_result.status not in E_ANSWERED:
         run.reasons.append(f"{LAST}: left out by the order (the router expects no verdict from a longer E run)")
     return Verdict("unknown", "", time.monotonic() - run.started, reason="; ".join(run.reasons),
                    statement=implication_text(a, b))

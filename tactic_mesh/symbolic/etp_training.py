@@ -36,7 +36,7 @@ from typing import Any
 import attrs
 
 from tactic_mesh.calculus.magma.equations import Equation, Term, parse_equation
-from tactic_mesh.symbolic.etp import AFTER, FIXED_ORDER, LAST, Probe, probe
+from tactic_mesh.symbolic.etp import AFTER, E_ANSWERED, FIXED_ORDER, LAST, Probe, probe
 from tactic_mesh.symbolic.etp_features import NAMES, features, holds_in
 from tactic_mesh.symbolic.etp_router import KIND, KINDS, MIN_SECONDS, ROUTED, ExpertModel, Router, sigmoid
 
@@ -128,12 +128,11 @@ def fresh_pairs(eqs: Mapping[int, Equation], n: int, seed: int, exclude: set[tup
 # -- labels -------------------------------------------------------------------------------------------
 
 LONG_CAP = 8.0  # seconds of the long E run while collecting (what a 10 s row has left when it reaches it)
-_E_ANSWERED = ("Theorem", "CounterSatisfiable", "Unavailable")  # the long run is not tried after these
 
 
 def reaches_last(ok: Mapping[str, bool], e_status: str) -> bool:
     """Whether ``decide`` would run the long E run on a pair with these probes."""
-    return e_status not in _E_ANSWERED and not any(ok[k] for k in ROUTED)
+    return e_status not in E_ANSWERED and not any(ok[k] for k in ROUTED)
 
 
 def _checked(found: Probe) -> bool:
