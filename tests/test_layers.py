@@ -35,6 +35,7 @@ LAYERS: dict[str, int] = {
     "tactic_mesh.net": 8,
     "tactic_mesh.lean": 8,
     "tactic_mesh.api": 9,
+    "tactic_mesh.mesh": 9,  # the mesh through the API (net + neural + api)
     "tactic_mesh.cli": 10,
     "tactic_mesh": 11,  # the package's __init__: re-exports the API
 }

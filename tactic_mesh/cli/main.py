@@ -75,6 +75,46 @@ def build_parser() -> argparse.ArgumentParser:
     prove.add_argument("--trace", metavar="DIR",
                        help="write the proof's assembly trace and replayed proof term into DIR")
     prove.add_argument("--name", default="goal", help="the theorem's name in the artifacts (default: goal)")
+    prove.add_argument("--mesh", metavar="ADDR,…",
+                       help="prove with the help of these mesh nodes (tcp://HOST:PORT,…): their verified caches, "
+                            "their experts for the families not in --experts, their searches; every proof they "
+                            "send is re-checked by the local kernel")
+    prove.add_argument("--experts", default="all", metavar="FAMILY,…",
+                       help="with --mesh: the expert families run here (default: all); the router asks peers "
+                            "for the others")
+    prove.add_argument("--max-peers", type=_positive(int), default=2, metavar="M",
+                       help="with --mesh: at most M peers per state (node-limited routing; default 2)")
+    prove.add_argument("--data", metavar="DIR", help="with --mesh: the local verified cache (SQLite) to use and fill")
+    prove.add_argument("--timeout", type=_positive(float), default=5.0, metavar="SECONDS",
+                       help="with --mesh: seconds per request to a peer (default 5)")
+    node = sub.add_parser(
+        "node",
+        help="run a proof-mesh node (nng): serve expert and solve calls, keep a kernel-verified cache and ledger",
+        description=(
+            "A long-running mesh node: Req0/Rep0 on PORT for expert, solve, cert and ledger requests, "
+            "Respondent0 on PORT+1 for capability surveys, Pub0 on PORT+2 for announcements of newly verified "
+            "proofs; it subscribes to its peers' announcements and replicates their ledgers by anti-entropy. "
+            "Every proof received from a peer is re-checked by the local kernel before it is stored or used. "
+            "SIGINT or SIGTERM stops it cleanly."
+        ),
+    )
+    node.add_argument("--listen", required=True, metavar="tcp://HOST:PORT")
+    node.add_argument("--peers", default="", metavar="ADDR,…", help="other nodes (tcp://HOST:PORT,…)")
+    node.add_argument("--experts", default="all", metavar="FAMILY,…", help="the expert families this node hosts")
+    node.add_argument("--data", default="mesh-data", metavar="DIR", help="the cache and ledger (default: mesh-data)")
+    node.add_argument("--name", default="", help="the node's name in surveys and ledgers (default: its address)")
+    node.add_argument("--library", choices=("basics", "all"), default="all", help="the environment (default: all)")
+    node.add_argument("--policy", choices=("auto", "heuristic"), default="auto",
+                      help="auto: the learned experts when torch and a model are there; heuristic: the proposers")
+    node.add_argument("--model", metavar="PATH", help="the router checkpoint (default: the shipped model)")
+    node.add_argument("--workers", type=_positive(int), default=2, metavar="N", help="request threads (default 2)")
+    node.add_argument("--timeout", type=_positive(float), default=5.0, metavar="SECONDS",
+                      help="seconds per request to a peer (default 5)")
+    node.add_argument("--sync-every", type=_positive(float), default=2.0, metavar="SECONDS",
+                      help="seconds between anti-entropy rounds (default 2)")
+    node.add_argument("--max-peers", type=_positive(int), default=2, metavar="M",
+                      help="at most M peers per state when this node's searches need remote experts")
+    node.add_argument("--json", action="store_true", help="print the ready line and final counters as JSON")
     fmt = sub.add_parser(
         "fmt",
         help="canonical layout of the tactic programs of .tm and .tac files",
@@ -233,6 +273,10 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from tactic_mesh.cli.prove import run_prove
 
         return run_prove(args)
+    if args.command == "node":
+        from tactic_mesh.cli.node import run_node
+
+        return run_node(args)
     if args.command == "typecheck":
         from tactic_mesh.cli.typecheck import run_typecheck
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from tactic_mesh.kernel.errors import TacticMeshError
 
 if TYPE_CHECKING:
+    from tactic_mesh.api import ProofResult
     from tactic_mesh.handlers.policy import SearchPolicy
 
 
@@ -37,8 +38,42 @@ def _policy(args: argparse.Namespace) -> str | SearchPolicy:
     return str(name)
 
 
+def _mesh(args: argparse.Namespace) -> tuple[ProofResult, dict[str, object]]:
+    """``--mesh``: ``tactic_mesh.mesh.mesh_prove`` (the result's proof was admitted by this process's kernel)."""
+    from tactic_mesh.api import Session
+    from tactic_mesh.mesh import mesh_prove
+    from tactic_mesh.net.peers import Address
+
+    if args.by is not None or args.trace:
+        raise TacticMeshError("--mesh searches (with the peers' help): it takes neither --by nor --trace")
+    peers = Address.parse_list(args.mesh, "--mesh")
+    found = mesh_prove(Session(args.library), args.statement, peers, experts=args.experts.split(","),
+                       model=args.model, max_peers=args.max_peers, budget=args.budget, max_nodes=args.max_nodes,
+                       data_dir=args.data, timeout=args.timeout)  # fmt: skip
+    info: dict[str, object] = {"source": found.source, "remote_calls": found.remote_calls,
+                               "peer_failures": [list(f) for f in found.failures],
+                               "rejected_from_peers": list(found.rejected)}  # fmt: skip
+    return found.result, info
+
+
+def _describe(info: dict[str, object]) -> str:
+    source = str(info["source"])
+    where = {"cache": "from the local verified cache (re-verified in this process)",
+             "search": "found by the local search",
+             }.get(source) or (f"from {source.split(':', 1)[1]}'s " + ("cache" if source.startswith("peer-cache")
+                                                                       else "search"))  # fmt: skip
+    failures = info["peer_failures"]
+    rejected = info["rejected_from_peers"]
+    out = f"{where}; {info['remote_calls']} request(s) to peers"
+    if isinstance(failures, list) and failures:
+        out += f", {len(failures)} failed ({'; '.join(str(f[0]) + ': ' + str(f[1]) for f in failures[:3])})"
+    if isinstance(rejected, list) and rejected:
+        out += f"; {len(rejected)} certificate(s) from peers rejected by the local kernel"
+    return out
+
+
 def run_prove(args: argparse.Namespace) -> int:
-    from tactic_mesh.api import NoProofFound, ProofResult, Session
+    from tactic_mesh.api import NoProofFound, Session
 
     def fail(message: str, extra: dict[str, object] | None = None) -> int:
         if args.json:
@@ -49,11 +84,15 @@ def run_prove(args: argparse.Namespace) -> int:
         return 1
 
     artifacts: tuple[Path, Path] | None = None
+    source = None
     try:
-        policy = _policy(args)
-        session = Session(args.library)
-        result: ProofResult = session.prove(args.statement, by=args.by, budget=args.budget, max_nodes=args.max_nodes,
-                                            policy=policy, name=args.name, trace=bool(args.trace))
+        if getattr(args, "mesh", None):
+            result, source = _mesh(args)
+        else:
+            policy = _policy(args)
+            session = Session(args.library)
+            result = session.prove(args.statement, by=args.by, budget=args.budget, max_nodes=args.max_nodes,
+                                   policy=policy, name=args.name, trace=bool(args.trace))
         if result.trace is not None:
             from tactic_mesh.proofs.artifacts import write_artifacts
 
@@ -91,6 +130,7 @@ def run_prove(args: argparse.Namespace) -> int:
             "stats": stats,
             **({"artifacts": [str(p) for p in artifacts]} if artifacts is not None else {}),
             **({"core_program": core} if core is not None else {}),
+            **({"mesh": source} if source is not None else {}),
         }
         json.dump(payload, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -106,5 +146,7 @@ def run_prove(args: argparse.Namespace) -> int:
         print(f"search ({st.policy}): {st.expanded} nodes expanded, {st.generated} generated, {st.seconds} s")
     if artifacts is not None:
         print(f"artifacts: {artifacts[0]}, {artifacts[1]} (the proof term was rebuilt by a sequential replay)")
+    if source is not None:
+        print(f"mesh: {_describe(source)}")
     print("proved: the kernel type checker re-checked the proof term")
     return 0

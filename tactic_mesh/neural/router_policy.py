@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 
 import attrs
 import torch
@@ -52,6 +53,8 @@ from tactic_mesh.neural.tokens import state_tokens, statement_tokens
 from tactic_mesh.neural.train import actions_of, call_actions
 from tactic_mesh.typing.api import block_program, check
 
+RemoteExperts = Callable[[ProofState, list[str]], list[tuple[str, str, float]]]
+"""Experts elsewhere (a mesh): ``(state, families) -> [(family, tactic text, score)]``."""
 FALLBACK_COST = 3.0  # nats below the worst candidate of the selected experts
 ENCODINGS_KEPT = 256  # the last states encoded: a child's priority and its expansion share one encoding
 
@@ -72,6 +75,21 @@ class RouterStats:
         return 1000.0 * self.route_seconds / self.calls if self.calls else 0.0
 
 
+def remote_candidate(family: str, text: str) -> Candidate | None:
+    """A proposal received as text, as a candidate (None when it does not parse as one tactic)."""
+    from tactic_mesh.calculus.tactic_syntax import TacticError, call_of
+
+    def unplaced(c: TacticCall) -> TacticCall:
+        return TacticCall(c.name, c.arg, 0, 0, tuple(unplaced(k) for k in c.children))
+
+    if not 0 < len(text) <= 4096 or "\n" in text:
+        return None
+    try:
+        return Candidate(unplaced(call_of(text.strip(), 1, 1)), family)
+    except (TacticError, ValueError, RecursionError):
+        return None
+
+
 def well_typed(candidate: Candidate, view: GoalView) -> bool:
     """Whether the typing judgment accepts ``candidate`` as a program on ``view``'s state (one that
     can succeed)."""
@@ -88,8 +106,11 @@ class RouterPolicy(ScoredPolicy):
     name = "router"
 
     def __init__(self, checkpoint: Checkpoint | MoTModel, online: bool = True, fallback: bool = True,
-                 critic: bool = False, beta: float = 0.5) -> None:
+                 critic: bool = False, beta: float = 0.5, hosted: frozenset[str] | None = None,
+                 remote: RemoteExperts | None = None) -> None:
         super().__init__()
+        self.hosted = hosted
+        self.remote = remote
         self.critic = critic
         self.beta = beta
         torch.set_num_threads(1)  # one state at a time: intra-op threads cost more than they give
@@ -181,13 +202,60 @@ class RouterPolicy(ScoredPolicy):
                       key=lambda e: -float(s[e] + self.model.router.bias[e]))
         ranked: list[tuple[Candidate, float]] = []
         for group in (selected, *[[e] for e in rest]):
-            ranked = self._rank_experts(view, enc, group, s)
+            ranked = self._rank_group(view, enc, group, s)
             if ranked:
                 break
         ranked.sort(key=lambda cs: -cs[1])
         if self.fallback:
-            ranked += self._fallback(view, rest, {c for c, _ in ranked}, ranked[-1][1] if ranked else 0.0)
+            local = [e for e in rest if self.hosts(e)]
+            ranked += self._fallback(view, local, {c for c, _ in ranked}, ranked[-1][1] if ranked else 0.0)
         return ranked
+
+    def hosts(self, expert: int) -> bool:
+        """Whether this policy runs expert ``expert`` itself (all of them unless ``hosted`` says)."""
+        return self.hosted is None or FAMILIES[expert] in self.hosted
+
+    def _rank_group(self, view: GoalView, enc: Encoding, group: list[int],
+                    s: torch.Tensor) -> list[tuple[Candidate, float]]:
+        """The experts of ``group``: the hosted ones here, the others through ``remote`` (their
+        proposals parsed and checked by the typing judgment here, like every other candidate)."""
+        total = float(s[group].sum().clamp(min=1e-9))
+        local = [e for e in group if self.hosts(e)]
+        far = [e for e in group if not self.hosts(e)]
+        out = self._rank_experts(view, enc, local, s, total) if local else []
+        if far and self.remote is not None:
+            out += self._remote_ranked(view, far, s, total, {c for c, _ in out})
+        return out
+
+    def _remote_ranked(self, view: GoalView, experts: list[int], s: torch.Tensor, total: float,
+                       seen: set[Candidate]) -> list[tuple[Candidate, float]]:
+        assert self.remote is not None
+        families = {FAMILIES[e]: e for e in experts}
+        out: list[tuple[Candidate, float]] = []
+        for family, text, score in self.remote(view.state, list(families)):
+            e = families.get(family)
+            cand = remote_candidate(family, text) if e is not None else None
+            self.stats.proposed += 1
+            if cand is None or cand in seen or not math.isfinite(score) or not well_typed(cand, view):
+                continue
+            seen.add(cand)
+            self.stats.valid += 1
+            assert e is not None
+            out.append((cand, min(0.0, score) + math.log(max(float(s[e]) / total, 1e-9))))
+        return out
+
+    @torch.no_grad()
+    def propose_families(self, view: GoalView, families: list[str]) -> list[tuple[Candidate, float]]:
+        """What this policy's experts of ``families`` propose on ``view`` with their scores (each
+        family's log-softmax; the asker adds its own gate): a mesh node serving expert calls."""
+        enc, routing = self.route(view)
+        s = routing.affinities[0]
+        out: list[tuple[Candidate, float]] = []
+        for f in families:
+            if f in FAMILIES and self.hosts(FAMILIES.index(f)):
+                e = FAMILIES.index(f)
+                out += self._rank_experts(view, enc, [e], s, float(s[e].clamp(min=1e-9)))
+        return out
 
     def _fallback(self, view: GoalView, experts: list[int], seen: set[Candidate],
                   floor: float) -> list[tuple[Candidate, float]]:
@@ -205,9 +273,9 @@ class RouterPolicy(ScoredPolicy):
                     out.append((c, floor - FALLBACK_COST - 0.01 * len(out)))
         return out
 
-    def _rank_experts(self, view: GoalView, enc: Encoding, experts: list[int],
-                      s: torch.Tensor) -> list[tuple[Candidate, float]]:
-        gates = s[experts] / s[experts].sum().clamp(min=1e-9)
+    def _rank_experts(self, view: GoalView, enc: Encoding, experts: list[int], s: torch.Tensor,
+                      total: float | None = None) -> list[tuple[Candidate, float]]:
+        gates = s[experts] / (s[experts].sum().clamp(min=1e-9) if total is None else total)
         out: list[tuple[Candidate, float]] = []
         seen: set[Candidate] = set()
         for gate, e in zip(gates.tolist(), experts, strict=True):

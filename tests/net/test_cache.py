@@ -11,16 +11,14 @@ from pathlib import Path
 
 import attrs
 import pytest
-from net_support import Proved, prove_each
+from net_support import Proved, prove_each, sorry_of, wire
 
 from tactic_mesh.api import Session
-from tactic_mesh.calculus.state import Provenance
 from tactic_mesh.codecs.json_artifacts import KernelCertificate
 from tactic_mesh.codecs.json_envelope import dumps
 from tactic_mesh.kernel.declarations import admit_theorem, axioms_of
 from tactic_mesh.kernel.environment import Environment
-from tactic_mesh.kernel.expr import App, Const, Expr, NatLit
-from tactic_mesh.kernel.level import ZERO
+from tactic_mesh.kernel.expr import Const, NatLit
 from tactic_mesh.net import cache as cache_module
 from tactic_mesh.net.cache import (
     Accepted,
@@ -41,19 +39,6 @@ STATEMENTS = ["∀ n : Nat, n + 0 = n", "∀ (p q : Prop), p → q → p", "∀ 
 @pytest.fixture(scope="module")
 def proved(session: Session) -> list[Proved]:
     return prove_each(session, STATEMENTS)
-
-
-def wire(env: Environment, p: Proved, *, statement: Expr | None = None, proof: Expr | None = None,
-         key: str | None = None, provenance: Provenance | None = None, lines: tuple[str, ...] = ("rfl",)) -> bytes:
-    statement = p.statement if statement is None else statement
-    key = key_of(env, statement, p.params).key if key is None else key
-    cert = KernelCertificate(statement, p.result.proof_term if proof is None else proof, p.params,
-                             provenance_of(env) if provenance is None else provenance)
-    return encode_wire(WireCertificate(key, Program.of(lines), cert))
-
-
-def sorry_of(statement: Expr) -> Expr:
-    return App(Const("sorryAx", (ZERO,)), statement)
 
 
 def test_local_proof_survives_a_restart(tmp_path: Path, env: Environment, proved: list[Proved],
