@@ -231,14 +231,15 @@ class RouterPolicy(ScoredPolicy):
                        seen: set[Candidate]) -> list[tuple[Candidate, float]]:
         assert self.remote is not None
         families = {FAMILIES[e]: e for e in experts}
+        calls = {c.call for c in seen}  # one call once, whichever peer or family proposed it
         out: list[tuple[Candidate, float]] = []
         for family, text, score in self.remote(view.state, list(families)):
             e = families.get(family)
             cand = remote_candidate(family, text) if e is not None else None
             self.stats.proposed += 1
-            if cand is None or cand in seen or not math.isfinite(score) or not well_typed(cand, view):
+            if cand is None or cand.call in calls or not math.isfinite(score) or not well_typed(cand, view):
                 continue
-            seen.add(cand)
+            calls.add(cand.call)
             self.stats.valid += 1
             assert e is not None
             out.append((cand, min(0.0, score) + math.log(max(float(s[e]) / total, 1e-9))))

@@ -85,3 +85,28 @@ def test_well_typed_refuses_what_the_judgment_refuses() -> None:
     assert well_typed(Candidate(call("rfl"), "auto"), view)
     assert not well_typed(Candidate(call("intro", "x"), "intro"), view)  # not a ∀
     assert not well_typed(Candidate(call("exact", "no_such_lemma"), "apply"), view)
+
+
+def test_experts_not_hosted_come_from_the_remote_and_are_checked_here(tiny: Trained) -> None:
+    asked: list[list[str]] = []
+
+    def remote(state: object, families: list[str]) -> list[tuple[str, str, float]]:
+        asked.append(families)
+        return [(f, "rw [Nat.add_comm]", -0.1) for f in families] + [
+            ("rewrite", "exact sorry", -0.01),  # does not type-check here: dropped
+            ("rewrite", "(((", -0.01),  # does not parse: dropped
+            ("induction", "rw [Nat.add_comm]", float("nan")),  # not a finite score: dropped
+            ("telepathy", "rfl", 0.0),  # a family that was not asked for: dropped
+        ]
+
+    view = goal_view("∀ a b : Nat, a + b = b + a", "intro a b")
+    hosted = RouterPolicy(copy.deepcopy(tiny.model), fallback=False, hosted=frozenset({"intro"}), remote=remote)
+    ranked = hosted.rank(view)
+    assert asked and all("intro" not in fams for fams in asked)
+    texts = [c.text for c, _ in ranked]
+    assert texts.count("rw [Nat.add_comm]") == 1 and "exact sorry" not in texts and "rfl" not in texts
+    assert all(well_typed(c, view) and (c.family == "intro" or c.text == "rw [Nat.add_comm]") for c, _ in ranked)
+    lonely = RouterPolicy(copy.deepcopy(tiny.model), hosted=frozenset({"intro"}))  # no remote: the others are absent
+    assert all(c.family == "intro" for c, _ in lonely.rank(view))
+    served = RouterPolicy(copy.deepcopy(tiny.model)).propose_families(view, ["rewrite", "telepathy"])
+    assert served and all(c.family == "rewrite" and s <= 1e-6 for c, s in served)
