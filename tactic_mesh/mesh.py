@@ -22,6 +22,7 @@ kernel admitted it.  A locally found proof is stored in the cache (when ``data_d
 from __future__ import annotations
 
 import tempfile
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -74,6 +75,7 @@ class NodeServices:
         self.client = client
         self.neural = neural and torch_available()
         self._proposer: SearchPolicy | None = None
+        self._lock = threading.Lock()  # the node's request threads share one proposer (and its caches)
         self._model = model
         if self.neural:
             try:
@@ -90,7 +92,9 @@ class NodeServices:
             from tactic_mesh.neural.router_policy import RouterPolicy
 
             assert isinstance(self._proposer, RouterPolicy)
-            return [Proposal(c.family, c.text, s) for c, s in self._proposer.propose_families(view, wanted)]
+            with self._lock:
+                ranked = self._proposer.propose_families(view, wanted)
+            return [Proposal(c.family, c.text, s) for c, s in ranked]
         return [Proposal(c.family, c.text, c.prior) for f in wanted for c in family_candidates(f, view)]
 
     def policy(self) -> str | SearchPolicy:

@@ -2,8 +2,12 @@
 
 ``tactic-mesh etp FILE.tsv`` decides every row (columns as in the shared data's README: at least
 ``lhs_eq`` and ``rhs_eq``; ``holds``, ``lhs_id``, ``rhs_id``, ``stratum`` when present) with
-``--jobs`` processes and ``--budget`` seconds per row; ``tactic-mesh etp --eq 4 --implies 381``
-decides one pair of numbered laws.  Each settled row's certificate is written as a theory file
+``--jobs`` workers and ``--budget`` seconds per row; ``tactic-mesh etp --eq 4 --implies 381`` decides
+one pair of numbered laws.  ``--executor`` says where the rows run (``tactic_mesh.net.executor``):
+``process`` (the default: a local process pool), ``inline`` (this process) or ``ray`` (Ray tasks,
+the ``ray`` extra); a worker that raises, dies or hangs makes its row an ``error``, never a crash
+of the command.  Wherever a row ran, its certificate is checked there by the kernel (or the
+rewrite-certificate checker) and re-checkable here with ``tactic-mesh check``.  Each settled row's certificate is written as a theory file
 under ``--out`` (re-check it with ``tactic-mesh check``).  A verdict that contradicts the
 ``holds`` column is a soundness bug: it is reported loudly and the exit status is 2.  Results go
 to ``--json`` as they come (``--resume`` skips the rows already there); ``--plot`` draws the
@@ -27,10 +31,11 @@ import statistics
 import sys
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from tactic_mesh.net.executor import ExecutorError, Failed, Ok, make_executor
 
 REQUIRED = ("lhs_eq", "rhs_eq")
 
@@ -66,6 +71,19 @@ def _decide_row(job: Job) -> dict[str, Any]:
     return {**record, "verdict": v.verdict, "expert": v.expert, "seconds": round(v.seconds, 4),
             "reason": v.reason, "checked_by": v.checked_by, "certificate_kind": v.certificate_kind,
             "order": list(order), "route_seconds": round(routing, 5), "certificate_text": v.certificate}
+
+
+def _timeout(budget: float) -> float:
+    """The executor's bound on one row (the experts keep to ``budget``; this only catches a hang)."""
+    return 4 * budget + 120
+
+
+def _failed(job: Job, failure: Failed) -> dict[str, Any]:
+    """The record of a row whose worker failed (raised, timed out or died): an ``error`` verdict."""
+    index, lhs, rhs, _, router = job
+    return {"row": index, "lhs_eq": lhs, "rhs_eq": rhs, "policy": "router" if router else "fixed", "verdict": "error",
+            "expert": "", "seconds": round(failure.seconds, 4), "reason": f"worker {failure.kind}: {failure.message}",
+            "certificate_text": ""}
 
 
 def _rows(path: Path) -> tuple[list[dict[str, str]], str | None]:
@@ -203,6 +221,11 @@ def run_etp(args: argparse.Namespace) -> int:
     records: dict[int, dict[str, Any]] = dict(done)
     by_line = {i: r for i, r in enumerate(rows, start=2)}
     jobs = list(_jobs(rows, done, args.budget, router))
+    try:
+        executor = make_executor(getattr(args, "executor", "process") if jobs else "inline", args.jobs)
+    except ExecutorError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     progress = None
     if sys.stderr.isatty() and jobs:
         from rich.console import Console
@@ -214,8 +237,9 @@ def run_etp(args: argparse.Namespace) -> int:
     task = progress.add_task("rows", total=len(jobs)) if progress else None
     interrupted = False
     try:
-        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            for record in pool.map(_decide_row, jobs):
+        with executor:
+            for outcome in executor.map(_decide_row, jobs, timeout=_timeout(args.budget)):
+                record = outcome.value if isinstance(outcome, Ok) else _failed(jobs[outcome.index], outcome)
                 row = by_line[record["row"]]
                 record.update({k: row.get(k, "") for k in ("holds", "stratum", "lhs_id", "rhs_id", "method")})
                 text = record.pop("certificate_text")

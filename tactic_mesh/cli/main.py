@@ -7,6 +7,8 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
+EXECUTORS = ("inline", "process", "ray")  # tactic_mesh.net.executor.EXECUTORS (not imported here: start-up)
+
 
 def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
     def parse(text: str) -> int | float:
@@ -203,6 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
     etp.add_argument("--budget", type=_positive(float), default=10.0, metavar="SECONDS", help="seconds per row")
     etp.add_argument("--jobs", type=_positive(int), default=max(1, (os.cpu_count() or 1)), metavar="N",
                      help="worker processes")
+    etp.add_argument("--executor", choices=EXECUTORS, default="process",
+                     help="where the rows run: process (default: a local process pool of --jobs), inline (this "
+                          "process) or ray (Ray tasks on --jobs CPUs; the ray extra)")
     etp.add_argument("--out", metavar="DIR", help="write each certificate here (a .tm file per settled row)")
     etp.add_argument("--json", metavar="FILE", help="write the per-row results here (as they come)")
     etp.add_argument("--resume", action="store_true", help="skip the rows already decided in --json FILE")
@@ -211,6 +216,33 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the order of the experts: fixed (default) or router (learned, per row)")
     etp.add_argument("--router", metavar="PATH",
                      help="the router checkpoint for --policy router (default: the one shipped with the package)")
+    prove_file = sub.add_parser(
+        "prove-file",
+        help="prove each statement of a file by search in workers; this process re-checks every proof",
+        description=(
+            "Prove every statement of FILE (one per line; '#' comments and blank lines ignored) by best-first "
+            "search in workers (--executor, --jobs). A worker returns only its script: this process replays it "
+            "and the kernel admits the proof term before the line is reported proved. A failure (no proof, a "
+            "worker error, crash or timeout, a script that fails the re-check) is reported per line (FILE:LINE). "
+            "Exit status 0 when every statement is proved, 1 otherwise, 2 on bad input (FILE:LINE:COL)."
+        ),
+    )
+    prove_file.add_argument("file", metavar="FILE")
+    prove_file.add_argument("--executor", choices=EXECUTORS, default="process",
+                            help="where the searches run: process (default), inline or ray (the ray extra)")
+    prove_file.add_argument("--jobs", type=_positive(int), default=max(1, (os.cpu_count() or 1)), metavar="N",
+                            help="workers (default: the CPU count)")
+    prove_file.add_argument("--budget", type=_positive(float), default=5.0, metavar="SECONDS",
+                            help="search time budget per statement (default 5)")
+    prove_file.add_argument("--max-nodes", type=_positive(int), default=2000, metavar="N",
+                            help="search node budget per statement (default 2000)")
+    prove_file.add_argument("--policy", default="heuristic", metavar="NAME",
+                            help="the search policy: heuristic (default), knn, router or auto (as for prove)")
+    prove_file.add_argument("--library", choices=("basics", "all"), default="basics",
+                            help="the lemmas available: basics.tm (default) or all")
+    prove_file.add_argument("--timeout", type=_positive(float), default=None, metavar="SECONDS",
+                            help="abandon a worker after this long on one statement (default: 2 × budget + 60)")
+    prove_file.add_argument("--json", metavar="FILE", help="write the per-statement results here (as they come)")
     train = sub.add_parser(
         "train",
         help="learn the Mixture-of-Tactics router and its experts from kernel-checked proofs (torch, CPU)",
@@ -293,6 +325,10 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from tactic_mesh.cli.etp import run_etp
 
         return run_etp(args)
+    if args.command == "prove-file":
+        from tactic_mesh.cli.prove_file import run_prove_file
+
+        return run_prove_file(args)
     if args.command == "train":
         from tactic_mesh.cli.train import run_train
 
