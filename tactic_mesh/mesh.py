@@ -163,8 +163,14 @@ def mesh_prove(session: Session, statement: str, peers: Sequence[Address], *, ex
         except NoProofFound as err:
             solved = client.solve(expr, levels, budget, max_nodes)
             if solved is None:
-                raise NoProofFound(f"{err.message}; no peer of {len(peers)} had or found a proof", err.search) \
-                    from None
+                why = f"{err.message}; no peer of {len(peers)} had or found a proof"
+                foreign = client.foreign()
+                if foreign:
+                    why += (f" ({len(foreign)} answered from another environment and were not used: "
+                            f"{', '.join(foreign)}; start the nodes and this command with the same library)")
+                elif not client.info:
+                    why += " (no peer answered the survey)"
+                raise NoProofFound(why, err.search) from None
             return done(_replayed(session, solved[1].entry, budget), f"peer-solve:{solved[0]}")
         if data_dir is not None:
             stored: Accepted = cache.put_local(session.environment, expr, levels, result.proof_term, result.script)

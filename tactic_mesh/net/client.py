@@ -89,6 +89,10 @@ class MeshClient:
             found.append(info)
         return found
 
+    def foreign(self) -> list[str]:
+        """The surveyed peers that work in another environment (their root differs: never used)."""
+        return [p for p, i in self.info.items() if i.root != self.root]
+
     # -- choosing peers --------------------------------------------------------------------------
 
     def _usable(self, peer: str) -> bool:
