@@ -11,7 +11,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,neural]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,neural,ray]'
 	@command -v eprover >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq eprover >/dev/null 2>&1; } || \
 		echo "setup: E prover could not be installed (apt-get install eprover needs root and the Debian" \

@@ -6,9 +6,9 @@
 one pair of numbered laws.  ``--executor`` says where the rows run (``tactic_mesh.net.executor``):
 ``process`` (the default: a local process pool), ``inline`` (this process) or ``ray`` (Ray tasks,
 the ``ray`` extra); a worker that raises, dies or hangs makes its row an ``error``, never a crash
-of the command.  Wherever a row ran, its certificate is checked there by the kernel (or the
-rewrite-certificate checker) and re-checkable here with ``tactic-mesh check``.  Each settled row's certificate is written as a theory file
-under ``--out`` (re-check it with ``tactic-mesh check``).  A verdict that contradicts the
+of the command.  Each settled row's certificate, checked in its worker by the kernel (or the
+rewrite-certificate checker), is written here as a theory file under ``--out`` (re-check it with
+``tactic-mesh check``).  A verdict that contradicts the
 ``holds`` column is a soundness bug: it is reported loudly and the exit status is 2.  Results go
 to ``--json`` as they come (``--resume`` skips the rows already there); ``--plot`` draws the
 verdicts by stratum (SVG).
