@@ -15,9 +15,10 @@
   hosts its family.  With ``--replicate`` every node hosts every expert (the partition unchanged):
   plain FedAvg of the whole model, which separates the cost of sharding from that of federating.
 * **Federated**: ``--rounds`` rounds (3); in each, every node trains ``--local-epochs`` epochs from the
-  round's base (``local_update``), its delta goes through the wire form (``encode_update`` /
-  ``decode_update`` against the base), the deltas are averaged (``fedavg``) and the router is
-  distilled ``--distil-epochs`` epochs (``distil_router``) on the union's routing labels
+  round's base (``local_update``), its delta is encoded (``encode_update``) and served by that node's
+  ``tactic-mesh`` node on 127.0.0.1; the aggregator fetches every delta over nng (``delta`` requests,
+  ``MeshClient.updates``) and decodes it against its base (``decode_update``), the deltas are averaged
+  (``fedavg``) and the router is distilled ``--distil-epochs`` epochs (``distil_router``) on the union's routing labels
   (``--distil union``) or on each node's own, the router deltas averaged again (``--distil nodes``).
 * **Central**: ``train`` on the union for ``rounds × local-epochs`` epochs (the same number of passes
   over every sample), from the same initial weights.
@@ -42,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "net"))
 
 from learning import evaluate, proved
 from report import header, say
@@ -74,6 +76,37 @@ def node_parts(theorem_samples: list[list[Any]], shards: list[tuple[str, ...]], 
 
 def acc_dict(a: Any) -> dict[str, Any]:
     return {"router_topk": a.router_topk, "routed": a.routed, "expert_top1": a.expert_top1, "scored": a.scored}
+
+
+class Mesh:
+    """In-process mesh nodes (one per federated node, hosting its shard) and an aggregating client."""
+
+    def __init__(self, session: Any, shards: list[tuple[str, ...]]) -> None:
+        import tempfile
+
+        from net_support import free_address
+
+        from tactic_mesh.mesh import node_services
+        from tactic_mesh.net.cache import VerifiedCache
+        from tactic_mesh.net.client import MeshClient
+        from tactic_mesh.net.node import Node, NodeConfig
+
+        self.tmp = tempfile.TemporaryDirectory(prefix="bench-federated-")
+        root = Path(self.tmp.name)
+        self.services = [node_services(session, shard, neural=False) for shard in shards]
+        self.nodes = [Node(NodeConfig(free_address(), (), s.experts, root / f"node{i}", f"node{i}"), s)
+                      for i, s in enumerate(self.services)]
+        for n in self.nodes:
+            n.start()
+        self.cache = VerifiedCache(root / "aggregator")
+        self.client = MeshClient([n.config.listen for n in self.nodes], session.environment, self.cache, timeout=30)
+
+    def close(self) -> None:
+        self.client.close()
+        self.cache.close()
+        for n in self.nodes:
+            n.stop()
+        self.tmp.cleanup()
 
 
 def main() -> int:
@@ -153,6 +186,7 @@ def main() -> int:
     header(f"federated: {args.rounds} rounds × {args.local_epochs} local epochs, distillation {args.distil_epochs} "
            f"epochs on {'the union' if args.distil == 'union' else 'each node, averaged'}")
     base = init
+    mesh = Mesh(session, shards)  # one mesh node per federated node: the deltas travel over nng (``delta``)
     node_seconds = [0.0] * args.nodes
     rounds: list[dict[str, Any]] = []
     parallel = overhead = 0.0
@@ -165,9 +199,15 @@ def main() -> int:
             times.append(time.perf_counter() - t)
             t = time.perf_counter()
             data = encode_update(u)
-            updates.append(decode_update(data, UpdateLimits.of(base)))
+            mesh.services[i].offer_update(data)
             wire += time.perf_counter() - t
             sizes.append(len(data))
+        t = time.perf_counter()
+        fetched = mesh.client.updates()  # the aggregator asks every node for its delta
+        if len(fetched) != args.nodes:
+            raise SystemExit(f"round {r}: {len(fetched)} of {args.nodes} updates arrived ({mesh.client.failures})")
+        updates = [decode_update(data, UpdateLimits.of(base)) for _, data in fetched]
+        wire += time.perf_counter() - t
         t = time.perf_counter()
         merged = fedavg(base, updates)
         avg_s = time.perf_counter() - t
@@ -198,6 +238,7 @@ def main() -> int:
             f"distil {distil_s:.2f} s ({distil_note}); held-out router top-k {100 * before.router_topk:.1f} → "
             f"{100 * after.router_topk:.1f} %, expert top-1 {100 * after.expert_top1:.1f} %")
     federated = base
+    mesh.close()
     fed_total = sum(node_seconds) + overhead
 
     header(f"central: {args.rounds * args.local_epochs} epochs on the union")

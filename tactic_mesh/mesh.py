@@ -77,11 +77,19 @@ class NodeServices:
         self._proposer: SearchPolicy | None = None
         self._lock = threading.Lock()  # the node's request threads share one proposer (and its caches)
         self._model = model
+        self._update: bytes | None = None
         if self.neural:
             try:
                 self._proposer = _router(self.experts, model, None)
             except NeuralUnavailable:
                 self.neural = False
+
+    def offer_update(self, data: bytes | None) -> None:
+        """Serve ``data`` (an encoded ``neural.federated.Update`` of this node's shard) to ``delta`` requests."""
+        self._update = data
+
+    def update(self) -> bytes | None:
+        return self._update
 
     def propose(self, state: ProofState, families: Sequence[str]) -> list[Proposal]:
         view = GoalView.of(state)

@@ -6,6 +6,7 @@ peer sends is re-checked by the local kernel (``VerifiedCache.offer``) before it
     client.remote_experts(state, families) -> [(family, text, score)]   # node-limited: ≤ max_peers peers
     client.fetch(statement, levels) -> Accepted | None    # a peer's cached proof, re-checked here
     client.solve(statement, levels, budget, nodes) -> Accepted | None
+    client.updates() -> [(peer, bytes)]                   # the peers' federated weight updates (``delta``)
     client.calls, client.failures                         # what was asked, what went wrong (per peer)
 
 **Node-limited routing.**  For one state the client asks at most ``max_peers`` peers: those that
@@ -147,6 +148,17 @@ class MeshClient:
                     if isinstance(fam, str) and fam in wanted and isinstance(text, str) and \
                             isinstance(score, (int, float)) and not isinstance(score, bool):
                         out.append((fam, text, float(score)))
+        return out
+
+    def updates(self) -> list[tuple[str, bytes]]:
+        """Every reachable peer's federated weight update (undecoded: the caller checks it against
+        its own model with ``neural.federated.decode_update``)."""
+        out: list[tuple[str, bytes]] = []
+        for peer in self.links:
+            if self._usable(peer):
+                got = self._ask(peer, Frame("delta", new_req_id(), {}))
+                if got is not None and got.body.get("found") is True:
+                    out.append((peer, got.attachment))
         return out
 
     def _verified(self, peer: str, data: bytes) -> Accepted | None:

@@ -30,6 +30,9 @@ JSON path, and is counted):
   frame carries the certificate to subscribers.
 * ``cert`` ``{key}`` → ``{found}`` and the stored wire certificate (the asker re-checks it).
 * ``ledger`` ``{index, hash, limit}`` → the entries the asker lacks (``Ledger.missing_from``).
+* ``delta`` → ``{found}`` and the services' current federated weight update, if they offer one
+  (``Services.update``: the bytes of ``neural.federated.encode_update``; the asker decodes them
+  against its own model with ``decode_update``, which checks every shape, value and digest).
 * ``stats`` → the counters.
 
 **Idempotence.**  ``expert`` and ``solve`` replies are kept (``replies_kept``, least recently used
@@ -110,6 +113,10 @@ class Services(Protocol):
     def propose(self, state: ProofState, families: Sequence[str]) -> list[Proposal]: ...
 
     def solve(self, statement: Expr, level_params: tuple[str, ...], budget: float, max_nodes: int) -> Solution | None:
+        ...
+
+    def update(self) -> bytes | None:
+        """The node's current federated weight update (encoded), or None."""
         ...
 
 
@@ -438,6 +445,12 @@ class Node:
                 return encode_frame(Frame("reply", rid, {"found": True}, self.cache.export(key)))
             except CacheError:
                 return encode_frame(Frame("reply", rid, {"found": False}))
+        if t == "delta":
+            data = self.services.update()
+            if data is None:
+                return encode_frame(Frame("reply", rid, {"found": False}))
+            self.count("delta.sent")
+            return encode_frame(Frame("reply", rid, {"found": True}, data))
         if t == "ledger":
             index = count(body, "index", -1, (1 << 53) - 1)
             head = Head(index, text(body, "hash", 64))

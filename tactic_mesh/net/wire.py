@@ -33,7 +33,7 @@ __all__ = [
 
 MESH_SCHEMA = "tactic-mesh/mesh"
 MESH_VERSION = 1
-REQUEST_TYPES = frozenset({"hello", "expert", "solve", "cert", "ledger", "stats"})
+REQUEST_TYPES = frozenset({"hello", "expert", "solve", "cert", "ledger", "delta", "stats"})
 ANSWER_TYPES = frozenset({"reply", "error"})
 OTHER_TYPES = frozenset({"survey", "capabilities", "announce"})
 WIRE_LIMITS = Limits(max_document_chars=64 * 1024, max_string_chars=16 * 1024, max_depth=16, max_nat_digits=40)

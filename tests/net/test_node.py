@@ -106,3 +106,10 @@ def test_announcements_are_rechecked_before_they_are_stored(node: Node, env: Env
     assert not isinstance(node.receive_announcement(genuine), str)
     assert not isinstance(node.receive_announcement(genuine), str)  # a replayed announcement: a duplicate
     assert len(node.cache) == 1 and len(node.ledger) == 1 and node.counters()["announce.duplicate"] == 1
+
+
+def test_delta_serves_the_services_update(node: Node) -> None:
+    assert ask(node, Frame("delta", "d0", {})).body == {"found": False}
+    node.services.offer_update(b"TMFU\x00update-bytes")  # type: ignore[attr-defined]
+    got = ask(node, Frame("delta", "d1", {}))
+    assert got.body == {"found": True} and got.attachment == b"TMFU\x00update-bytes"
