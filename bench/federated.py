@@ -47,8 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "net"))
 
 from learning import evaluate, proved
 from report import header, say
-from router import split
-from search_set import STATEMENTS
+from router import held_out
 
 PARTITIONS = ("contiguous", "interleaved", "family")
 
@@ -81,11 +80,12 @@ def acc_dict(a: Any) -> dict[str, Any]:
 class Mesh:
     """In-process mesh nodes (one per federated node, hosting its shard) and an aggregating client."""
 
-    def __init__(self, session: Any, shards: list[tuple[str, ...]]) -> None:
+    def __init__(self, env: Any, shards: list[tuple[str, ...]]) -> None:
         import tempfile
 
         from net_support import free_address
 
+        from tactic_mesh.api import Session
         from tactic_mesh.mesh import node_services
         from tactic_mesh.net.cache import VerifiedCache
         from tactic_mesh.net.client import MeshClient
@@ -93,6 +93,7 @@ class Mesh:
 
         self.tmp = tempfile.TemporaryDirectory(prefix="bench-federated-")
         root = Path(self.tmp.name)
+        session = Session(environment=env)
         self.services = [node_services(session, shard, neural=False) for shard in shards]
         self.nodes = [Node(NodeConfig(free_address(), (), s.experts, root / f"node{i}", f"node{i}"), s)
                       for i, s in enumerate(self.services)]
@@ -131,7 +132,6 @@ def main() -> int:
 
     import torch
 
-    from tactic_mesh.api import Session
     from tactic_mesh.calculus.tactics import FAMILIES
     from tactic_mesh.neural.federated import (
         UpdateLimits,
@@ -146,21 +146,11 @@ def main() -> int:
     )
     from tactic_mesh.neural.iteration import base_samples
     from tactic_mesh.neural.model import ModelConfig, MoTModel
-    from tactic_mesh.neural.traces import LibraryTheorem, library_theorems
     from tactic_mesh.neural.train import make_sample, train
 
     torch.set_num_threads(1)
     started = time.perf_counter()
-    theorems = library_theorems("all")
-    train_set, held = split(theorems, args.holdout)
-    env = held[0].environment
-    session = Session(environment=env)
-    goals: list[tuple[str, Any]] = [("library", th) for th in held]
-    for i, (_category, statement, _script) in enumerate(STATEMENTS):
-        expr, levels = session.elaborate(statement)
-        goals.append(("search", LibraryTheorem(f"search{i}: {statement}", expr, levels, env, ())))
-    if args.limit:
-        goals = [g for kind in ("library", "search") for g in [g for g in goals if g[0] == kind][:args.limit]]
+    train_set, held, env, goals = held_out(args.holdout, args.limit)
 
     rng = random.Random(args.seed)  # the same draws as base_samples(train_set, seed): the very same samples
     per_theorem = [[s for s in (make_sample(step, rng) for step in th.steps) if s is not None] for th in train_set]
@@ -186,7 +176,7 @@ def main() -> int:
     header(f"federated: {args.rounds} rounds × {args.local_epochs} local epochs, distillation {args.distil_epochs} "
            f"epochs on {'the union' if args.distil == 'union' else 'each node, averaged'}")
     base = init
-    mesh = Mesh(session, shards)  # one mesh node per federated node: the deltas travel over nng (``delta``)
+    mesh = Mesh(env, shards)  # one mesh node per federated node: the deltas travel over nng (``delta``)
     node_seconds = [0.0] * args.nodes
     rounds: list[dict[str, Any]] = []
     parallel = overhead = 0.0

@@ -38,8 +38,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from report import header, say
-from router import split
-from search_set import STATEMENTS
+from router import held_out
 
 CONFIGS = {"full": (True, True), "no-hindsight": (False, True), "no-critic": (True, False),
            "neither": (False, False)}
@@ -226,24 +225,13 @@ def main() -> int:
 
     import torch
 
-    from tactic_mesh.api import Session
     from tactic_mesh.neural.iteration import base_samples
     from tactic_mesh.neural.knn import KnnPolicy
-    from tactic_mesh.neural.traces import LibraryTheorem, library_theorems
     from tactic_mesh.neural.train import train
 
     torch.set_num_threads(1)
     started = time.perf_counter()
-    theorems = library_theorems("all")
-    train_set, held = split(theorems, args.holdout)
-    env = held[0].environment
-    session = Session(environment=env)
-    goals: list[tuple[str, Any]] = [("library", th) for th in held]
-    for i, (_category, statement, _script) in enumerate(STATEMENTS):
-        expr, levels = session.elaborate(statement)
-        goals.append(("search", LibraryTheorem(f"search{i}: {statement}", expr, levels, env, ())))
-    if args.limit:
-        goals = [g for kind in ("library", "search") for g in [g for g in goals if g[0] == kind][:args.limit]]
+    train_set, held, _env, goals = held_out(args.holdout, args.limit)
     searched = train_set[::args.every]
     base = base_samples(train_set, args.seed)
     header(f"split: {len(train_set)} training theorems ({len(searched)} searched per round), {len(held)} held-out "

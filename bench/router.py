@@ -45,6 +45,25 @@ def split(theorems: list[Any], holdout: float) -> tuple[list[Any], list[Any]]:
     return theorems[:cut], [th for th in theorems[cut:] if th.file == "tactics.tm"]
 
 
+def held_out(holdout: float, limit: int = 0) -> tuple[list[Any], list[Any], Any, list[tuple[str, Any]]]:
+    """``split`` of every library theorem, the environment, and the held-out goals of the learning
+    benches: the held-out library theorems and the search-set statements, as ``(set, theorem)``
+    (``limit``: only the first N of each set)."""
+    from tactic_mesh.api import Session
+    from tactic_mesh.neural.traces import LibraryTheorem, library_theorems
+
+    train_set, held = split(library_theorems("all"), holdout)
+    env = held[0].environment
+    session = Session(environment=env)
+    goals: list[tuple[str, Any]] = [("library", th) for th in held]
+    for i, (_category, statement, _script) in enumerate(STATEMENTS):
+        expr, levels = session.elaborate(statement)
+        goals.append(("search", LibraryTheorem(f"search{i}: {statement}", expr, levels, env, ())))
+    if limit:
+        goals = [g for kind in ("library", "search") for g in [g for g in goals if g[0] == kind][:limit]]
+    return train_set, held, env, goals
+
+
 def make_policy(name: str, trained: Any) -> Any:
     from tactic_mesh.neural.knn import KnnPolicy, KnnStore
     from tactic_mesh.neural.router_policy import RouterPolicy

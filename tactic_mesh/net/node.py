@@ -50,7 +50,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path as FilePath
 from types import TracebackType
 from typing import Protocol
@@ -288,13 +288,7 @@ class Node:
     def _serve(self, sock: pynng.Rep0) -> None:
         ctx = sock.new_context()
         try:
-            while not self._stop.is_set():
-                try:
-                    data = ctx.recv()
-                except pynng.Timeout:
-                    continue
-                except pynng.NNGException:
-                    break
+            for data in self._messages(ctx):
                 reply = self.handle(data)
                 try:
                     ctx.send(reply)
@@ -303,14 +297,18 @@ class Node:
         finally:
             ctx.close()
 
-    def _respond(self, sock: pynng.Respondent0) -> None:
+    def _messages(self, sock: pynng.Socket | pynng.Context) -> Iterator[bytes]:
+        """What ``sock`` receives until the node stops or the socket closes (bounded waits)."""
         while not self._stop.is_set():
             try:
-                data = sock.recv()
+                yield sock.recv()
             except pynng.Timeout:
                 continue
             except pynng.NNGException:
-                break
+                return
+
+    def _respond(self, sock: pynng.Respondent0) -> None:
+        for data in self._messages(sock):
             try:
                 frame = decode_frame(data)
             except WireError as err:
@@ -326,13 +324,7 @@ class Node:
                 self.count("send-failed")
 
     def _subscribe(self, sock: pynng.Sub0) -> None:
-        while not self._stop.is_set():
-            try:
-                data = sock.recv()
-            except pynng.Timeout:
-                continue
-            except pynng.NNGException:
-                break
+        for data in self._messages(sock):
             self.receive_announcement(data)
 
     def receive_announcement(self, data: bytes) -> Accepted | str:
