@@ -326,7 +326,8 @@ class RayExecutor(_Closing):
     """Tasks on Ray with ``num_cpus`` CPUs.  Without ``address`` and with Ray not yet initialised, a
     local instance is started (no dashboard, ``num_cpus`` CPUs) and ``close`` shuts it down; when
     this is the first import of Ray in the process, ``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0`` is set
-    first (unless set already), so every service of that instance listens on 127.0.0.1 only.
+    first (unless set already), so every service of that instance listens on 127.0.0.1 only, and
+    ``RAY_USAGE_STATS_ENABLED=0`` (unless set), so Ray sends no usage statistics anywhere.
     Otherwise the running instance (or the cluster at ``address``) is used and left running, with
     at most as many items in flight as it has CPUs.  Each task takes one CPU, is not retried (a
     worker that dies is the item's ``crash``), and is cancelled by force when it times out."""
@@ -339,6 +340,8 @@ class RayExecutor(_Closing):
         if address is None and "ray" not in sys.modules:
             # Ray's local node binds loopback only with this (read when ray is imported)
             os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+        if "ray" not in sys.modules:  # no usage report to Ray's servers: nothing leaves the cluster
+            os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
         ray = _ray()
         self.workers = num_cpus
         self._started = False
