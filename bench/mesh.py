@@ -14,9 +14,10 @@ from the verified caches, and forged certificates rejected.
 * **Forged**: every proof of run 1 is forged four ways (a ``sorry`` proof, another statement's proof,
   another statement's key, flipped bytes) and announced to a fresh node by a Pub0 peer; rejected / sent.
 
-The ETP executors (inline, process pool, Ray) are measured by ``bench/executors.py``.
+* **Executors**: with ``--etp-budget S``, Ray vs process pool vs inline on the ETP dev file is run too
+  (``bench/executors.py --budget S``, its own report: rows settled, wrong verdicts, wall, ratios).
 
-    python bench/mesh.py [--limit 30] [--budget 5] [--concurrency 2] [--json FILE]
+    python bench/mesh.py [--limit 30] [--budget 5] [--concurrency 2] [--etp-budget 2] [--json FILE]
 """
 
 from __future__ import annotations
@@ -196,6 +197,8 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=30, help="statements of the search set (default 30)")
     ap.add_argument("--budget", type=float, default=5.0, help="seconds per solve request")
     ap.add_argument("--concurrency", type=int, default=2, help="requests in flight")
+    ap.add_argument("--etp-budget", type=float, default=0.0,
+                    help="also run bench/executors.py on the whole ETP dev file with this budget per row")
     ap.add_argument("--json", metavar="FILE")
     args = ap.parse_args()
 
@@ -235,6 +238,10 @@ def main() -> int:
         f"by kind {f['by_kind']}")
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=1))
+    if args.etp_budget > 0:
+        header("executors on the ETP dev file (bench/executors.py)")
+        return subprocess.run([sys.executable, str(Path(__file__).with_name("executors.py")), "--budget",
+                               str(args.etp_budget)], check=False).returncode  # fmt: skip
     return 0
 
 
