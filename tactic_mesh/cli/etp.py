@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import statistics
 import sys
 import time
@@ -35,6 +34,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from tactic_mesh.cli.console import progress_bar, write_json
 from tactic_mesh.net.executor import ExecutorError, Failed, Ok, make_executor
 
 REQUIRED = ("lhs_eq", "rhs_eq")
@@ -226,18 +226,9 @@ def run_etp(args: argparse.Namespace) -> int:
     except ExecutorError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    progress = None
-    if sys.stderr.isatty() and jobs:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        progress = Progress(TextColumn("etp"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                            console=Console(stderr=True), transient=True)
-        progress.start()
-    task = progress.add_task("rows", total=len(jobs)) if progress else None
     interrupted = False
     try:
-        with executor:
+        with progress_bar("etp", len(jobs), sys.stderr.isatty() and bool(jobs)) as advance, executor:
             for outcome in executor.map(_decide_row, jobs, timeout=_timeout(args.budget)):
                 record = outcome.value if isinstance(outcome, Ok) else _failed(jobs[outcome.index], outcome)
                 row = by_line[record["row"]]
@@ -252,13 +243,9 @@ def run_etp(args: argparse.Namespace) -> int:
                 records[record["row"]] = record
                 if json_path is not None:
                     _save(json_path, records)
-                if progress is not None and task is not None:
-                    progress.advance(task)
+                advance()
     except KeyboardInterrupt:
         interrupted = True
-    finally:
-        if progress is not None:
-            progress.stop()
     ordered = [records[k] for k in sorted(records)]
     if json_path is not None:
         _save(json_path, records)
@@ -268,9 +255,7 @@ def run_etp(args: argparse.Namespace) -> int:
 
 
 def _save(path: Path, records: dict[int, dict[str, Any]]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps([records[k] for k in sorted(records)], ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
+    write_json(path, [records[k] for k in sorted(records)])
 
 
 def _checked(record: dict[str, Any]) -> str:

@@ -19,7 +19,6 @@ bad input.  ``--json FILE`` gets the per-line results as they come.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -27,6 +26,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tactic_mesh.cli.console import progress_bar, write_json
 from tactic_mesh.kernel.errors import Location, TacticMeshError
 from tactic_mesh.net.executor import ExecutorError, Failed, Ok, make_executor
 
@@ -135,12 +135,6 @@ def _failed(line: int, failure: Failed) -> dict[str, Any]:
             "worker_seconds": round(failure.seconds, 3)}
 
 
-def _save(path: Path, document: dict[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def run_prove_file(args: argparse.Namespace) -> int:
     path = Path(args.file)
     policy = args.policy
@@ -167,19 +161,10 @@ def run_prove_file(args: argparse.Namespace) -> int:
     document: dict[str, Any] = {"file": str(path), "executor": executor.name, "workers": executor.workers,
                                 "policy": policy, "budget": args.budget, "max_nodes": args.max_nodes,
                                 "complete": False, "results": []}
-    progress = None
-    if sys.stderr.isatty():
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        progress = Progress(TextColumn("prove-file"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                            console=Console(stderr=True), transient=True)
-        progress.start()
-    task = progress.add_task("statements", total=len(jobs)) if progress else None
     interrupted = False
     results: list[dict[str, Any]] = document["results"]
     try:
-        with executor:
+        with progress_bar("prove-file", len(jobs), sys.stderr.isatty()) as advance, executor:
             for outcome in executor.map(_search, jobs, timeout=timeout):
                 line, statement = statements[outcome.index]
                 if isinstance(outcome, Ok):
@@ -191,17 +176,13 @@ def run_prove_file(args: argparse.Namespace) -> int:
                 results.append(record)
                 _show(path, record)
                 if json_path is not None:
-                    _save(json_path, document)
-                if progress is not None and task is not None:
-                    progress.advance(task)
+                    write_json(json_path, document)
+                advance()
     except KeyboardInterrupt:
         interrupted = True
-    finally:
-        if progress is not None:
-            progress.stop()
     document["complete"] = not interrupted
     if json_path is not None:
-        _save(json_path, document)
+        write_json(json_path, document)
     proved = sum(r["status"] == "proved" for r in results)
     print(f"{proved} of {len(jobs)} statement(s) proved; each proof was found by a worker ({executor.name}, "
           f"{executor.workers} worker(s)) and re-checked by the kernel in this process")
