@@ -21,6 +21,7 @@ kernel admitted it.  A locally found proof is stored in the cache (when ``data_d
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import threading
 from collections.abc import Sequence
@@ -34,7 +35,7 @@ from tactic_mesh.calculus.tactics import FAMILIES, GoalView
 from tactic_mesh.handlers.policy import SearchPolicy, family_candidates
 from tactic_mesh.kernel.errors import TacticMeshError
 from tactic_mesh.kernel.expr import Expr
-from tactic_mesh.net.cache import Accepted, CacheEntry, VerifiedCache
+from tactic_mesh.net.cache import CacheEntry, VerifiedCache
 from tactic_mesh.net.client import MeshClient
 from tactic_mesh.net.node import Proposal, Solution
 from tactic_mesh.net.peers import Address
@@ -60,6 +61,17 @@ def _router(experts: Sequence[str], model: str | Path | None, client: MeshClient
 
     return RouterPolicy(load_checkpoint(model).model_copy(), hosted=frozenset(experts),
                         remote=client.remote_experts if client is not None else None)  # fmt: skip
+
+
+def _search_policy(experts: Sequence[str], model: str | Path | None, client: MeshClient | None) -> str | SearchPolicy:
+    """The policy of a search hosting ``experts``: that router when torch and a current model are
+    there, else the heuristic."""
+    if torch_available():
+        try:
+            return _router(experts, model, client)
+        except NeuralUnavailable:
+            pass
+    return "heuristic"
 
 
 class NodeServices:
@@ -106,9 +118,7 @@ class NodeServices:
         return [Proposal(c.family, c.text, c.prior) for f in wanted for c in family_candidates(f, view)]
 
     def policy(self) -> str | SearchPolicy:
-        if not self.neural:
-            return "heuristic"
-        return _router(self.experts, self._model, self.client)
+        return _search_policy(self.experts, self._model, self.client) if self.neural else "heuristic"
 
     def solve(self, statement: Expr, level_params: tuple[str, ...], budget: float, max_nodes: int) -> Solution | None:
         try:
@@ -149,10 +159,13 @@ def mesh_prove(session: Session, statement: str, peers: Sequence[Address], *, ex
     ``NoProofFound`` when no path gave a proof."""
     expr, levels = session.elaborate(statement)
     hosted = check_experts(experts)
-    tmp = tempfile.TemporaryDirectory(prefix="tactic-mesh-cache-") if data_dir is None else None
-    cache = VerifiedCache(data_dir if data_dir is not None else tmp.name)  # type: ignore[union-attr]
-    client = MeshClient(tuple(peers), session.environment, cache, timeout=timeout, max_peers=max_peers)
-    try:
+    with contextlib.ExitStack() as stack:
+        where = data_dir if data_dir is not None else stack.enter_context(
+            tempfile.TemporaryDirectory(prefix="tactic-mesh-cache-"))
+        cache = stack.enter_context(VerifiedCache(where))
+        client = stack.enter_context(MeshClient(tuple(peers), session.environment, cache, timeout=timeout,
+                                                max_peers=max_peers))  # fmt: skip
+
         def done(result: ProofResult, source: str) -> MeshProof:
             return MeshProof(result, source, len(client.calls), tuple(client.failures), tuple(client.rejected))
 
@@ -164,10 +177,9 @@ def mesh_prove(session: Session, statement: str, peers: Sequence[Address], *, ex
         got = client.fetch(expr, levels)
         if got is not None:
             return done(_replayed(session, got[1].entry, budget), f"peer-cache:{got[0]}")
-        services = NodeServices(session, hosted, model, client)
         try:
             result = session.prove_expr(expr, levels, budget=budget, max_nodes=max_nodes,
-                                        policy=services.policy())
+                                        policy=_search_policy(hosted, model, client))
         except NoProofFound as err:
             solved = client.solve(expr, levels, budget, max_nodes)
             if solved is None:
@@ -181,11 +193,5 @@ def mesh_prove(session: Session, statement: str, peers: Sequence[Address], *, ex
                 raise NoProofFound(why, err.search) from None
             return done(_replayed(session, solved[1].entry, budget), f"peer-solve:{solved[0]}")
         if data_dir is not None:
-            stored: Accepted = cache.put_local(session.environment, expr, levels, result.proof_term, result.script)
-            del stored
+            cache.put_local(session.environment, expr, levels, result.proof_term, result.script)
         return done(result, "search")
-    finally:
-        client.close()
-        cache.close()
-        if tmp is not None:
-            tmp.cleanup()

@@ -23,7 +23,6 @@ SURVEY_EVERY = 5.0  # seconds between the node's surveys of its peers (for its o
 def run_node(args: argparse.Namespace) -> int:
     from tactic_mesh.api import Session
     from tactic_mesh.mesh import check_experts, node_services
-    from tactic_mesh.net.cache import VerifiedCache
     from tactic_mesh.net.client import MeshClient
     from tactic_mesh.net.node import Node, NodeConfig
     from tactic_mesh.net.peers import Address
@@ -43,20 +42,20 @@ def run_node(args: argparse.Namespace) -> int:
         session = Session(args.library)
         cfg = NodeConfig(listen, peers, experts, data, args.name, workers=args.workers, timeout=args.timeout,
                          sync_every=args.sync_every)  # fmt: skip
-        client_cache = VerifiedCache(data / "client")  # what this node's own searches learn from peers
-        client = MeshClient(peers, session.environment, client_cache, timeout=args.timeout, max_peers=args.max_peers)
-        services = node_services(session, experts, args.model, client, neural=args.policy == "auto")
+        services = node_services(session, experts, args.model, neural=args.policy == "auto")
         node = Node(cfg, services)
     except TacticMeshError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    # the node's own searches ask its peers for the experts it does not host (through its own cache)
+    client = services.client = MeshClient(peers, session.environment, node.cache, timeout=args.timeout,
+                                          max_peers=args.max_peers)  # fmt: skip
     try:
         node.start()
     except TacticMeshError as err:
         print(f"error: {err}", file=sys.stderr)
-        node.stop()
         client.close()
-        client_cache.close()
+        node.stop()
         return 1
     ready = {"ready": True, "name": cfg.label, "requests": listen.requests, "surveys": listen.surveys,
              "announcements": listen.announcements, "experts": list(experts), "peers": [str(p) for p in peers],
@@ -76,9 +75,8 @@ def run_node(args: argparse.Namespace) -> int:
                 surveyed = time.monotonic()
     finally:
         counters = node.counters()
-        node.stop()
         client.close()
-        client_cache.close()
+        node.stop()
     if args.json:
         print(json.dumps({"stopped": True, "counters": counters}), flush=True)
     else:

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from tactic_mesh.kernel.errors import TacticMeshError
 
 if TYPE_CHECKING:
-    from tactic_mesh.api import ProofResult
     from tactic_mesh.handlers.policy import SearchPolicy
+    from tactic_mesh.mesh import MeshProof
 
 
 def _policy(args: argparse.Namespace) -> str | SearchPolicy:
@@ -38,7 +38,7 @@ def _policy(args: argparse.Namespace) -> str | SearchPolicy:
     return str(name)
 
 
-def _mesh(args: argparse.Namespace) -> tuple[ProofResult, dict[str, object]]:
+def _mesh(args: argparse.Namespace) -> MeshProof:
     """``--mesh``: ``tactic_mesh.mesh.mesh_prove`` (the result's proof was admitted by this process's kernel)."""
     from tactic_mesh.api import Session
     from tactic_mesh.mesh import mesh_prove
@@ -47,28 +47,26 @@ def _mesh(args: argparse.Namespace) -> tuple[ProofResult, dict[str, object]]:
     if args.by is not None or args.trace:
         raise TacticMeshError("--mesh searches (with the peers' help): it takes neither --by nor --trace")
     peers = Address.parse_list(args.mesh, "--mesh")
-    found = mesh_prove(Session(args.library), args.statement, peers, experts=args.experts.split(","),
-                       model=args.model, max_peers=args.max_peers, budget=args.budget, max_nodes=args.max_nodes,
-                       data_dir=args.data, timeout=args.timeout)  # fmt: skip
-    info: dict[str, object] = {"source": found.source, "remote_calls": found.remote_calls,
-                               "peer_failures": [list(f) for f in found.failures],
-                               "rejected_from_peers": list(found.rejected)}  # fmt: skip
-    return found.result, info
+    return mesh_prove(Session(args.library), args.statement, peers, experts=args.experts.split(","),
+                      model=args.model, max_peers=args.max_peers, budget=args.budget, max_nodes=args.max_nodes,
+                      data_dir=args.data, timeout=args.timeout)  # fmt: skip
 
 
-def _describe(info: dict[str, object]) -> str:
-    source = str(info["source"])
+def _mesh_json(found: MeshProof) -> dict[str, object]:
+    return {"source": found.source, "remote_calls": found.remote_calls,
+            "peer_failures": [list(f) for f in found.failures], "rejected_from_peers": list(found.rejected)}
+
+
+def _describe(found: MeshProof) -> str:
+    kind, _, peer = found.source.partition(":")
     where = {"cache": "from the local verified cache (re-verified in this process)",
-             "search": "found by the local search",
-             }.get(source) or (f"from {source.split(':', 1)[1]}'s " + ("cache" if source.startswith("peer-cache")
-                                                                       else "search"))  # fmt: skip
-    failures = info["peer_failures"]
-    rejected = info["rejected_from_peers"]
-    out = f"{where}; {info['remote_calls']} request(s) to peers"
-    if isinstance(failures, list) and failures:
-        out += f", {len(failures)} failed ({'; '.join(str(f[0]) + ': ' + str(f[1]) for f in failures[:3])})"
-    if isinstance(rejected, list) and rejected:
-        out += f"; {len(rejected)} certificate(s) from peers rejected by the local kernel"
+             "search": "found by the local search", "peer-cache": f"from {peer}'s cache",
+             "peer-solve": f"from {peer}'s search"}[kind]  # fmt: skip
+    out = f"{where}; {found.remote_calls} request(s) to peers"
+    if found.failures:
+        out += f", {len(found.failures)} failed ({'; '.join(f'{p}: {k}' for p, k, _ in found.failures[:3])})"
+    if found.rejected:
+        out += f"; {len(found.rejected)} certificate(s) from peers rejected by the local kernel"
     return out
 
 
@@ -84,10 +82,11 @@ def run_prove(args: argparse.Namespace) -> int:
         return 1
 
     artifacts: tuple[Path, Path] | None = None
-    source = None
+    mesh: MeshProof | None = None
     try:
         if getattr(args, "mesh", None):
-            result, source = _mesh(args)
+            mesh = _mesh(args)
+            result = mesh.result
         else:
             policy = _policy(args)
             session = Session(args.library)
@@ -130,7 +129,7 @@ def run_prove(args: argparse.Namespace) -> int:
             "stats": stats,
             **({"artifacts": [str(p) for p in artifacts]} if artifacts is not None else {}),
             **({"core_program": core} if core is not None else {}),
-            **({"mesh": source} if source is not None else {}),
+            **({"mesh": _mesh_json(mesh)} if mesh is not None else {}),
         }
         json.dump(payload, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -146,7 +145,7 @@ def run_prove(args: argparse.Namespace) -> int:
         print(f"search ({st.policy}): {st.expanded} nodes expanded, {st.generated} generated, {st.seconds} s")
     if artifacts is not None:
         print(f"artifacts: {artifacts[0]}, {artifacts[1]} (the proof term was rebuilt by a sequential replay)")
-    if source is not None:
-        print(f"mesh: {_describe(source)}")
+    if mesh is not None:
+        print(f"mesh: {_describe(mesh)}")
     print("proved: the kernel type checker re-checked the proof term")
     return 0

@@ -20,7 +20,7 @@ Proposals are hints: the caller parses them and checks them with its typing judg
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import attrs
 
@@ -171,13 +171,7 @@ class MeshClient:
     def fetch(self, statement: Expr, level_params: tuple[str, ...]) -> tuple[str, Accepted] | None:
         """A proof of ``statement`` from a peer's cache, re-checked by the local kernel: (peer, acceptance)."""
         key = key_of(self.env, statement, level_params, self.cache.options).key
-        for peer in self._candidates():
-            got = self._ask(peer, Frame("cert", new_req_id(), {"key": key}))
-            if got is not None and got.body.get("found") is True:
-                ok = self._verified(peer, got.attachment)
-                if ok is not None and ok.entry.key == key:
-                    return peer, ok
-        return None
+        return self._first_proof(key, lambda: Frame("cert", new_req_id(), {"key": key}), None)
 
     def solve(self, statement: Expr, level_params: tuple[str, ...], budget: float,
               nodes: int) -> tuple[str, Accepted] | None:  # fmt: skip
@@ -185,9 +179,15 @@ class MeshClient:
         accepts: (peer, acceptance)."""
         key = key_of(self.env, statement, level_params, self.cache.options).key
         doc = encode_statement(self.env, statement, level_params)
+        body = {"key": key, "budget": max(1, int(budget)), "nodes": nodes}
+        return self._first_proof(key, lambda: Frame("solve", new_req_id(), body, doc), self.timeout + budget)
+
+    def _first_proof(self, key: str, request: Callable[[], Frame],
+                     timeout: float | None) -> tuple[str, Accepted] | None:  # fmt: skip
+        """Ask the candidate peers in turn (``request()`` makes each one's frame) for a proof under
+        ``key``; the first certificate the local kernel accepts under that key: (peer, acceptance)."""
         for peer in self._candidates():
-            frame = Frame("solve", new_req_id(), {"key": key, "budget": max(1, int(budget)), "nodes": nodes}, doc)
-            got = self._ask(peer, frame, timeout=self.timeout + budget)
+            got = self._ask(peer, request(), timeout)
             if got is not None and got.body.get("found") is True:
                 ok = self._verified(peer, got.attachment)
                 if ok is not None and ok.entry.key == key:

@@ -60,8 +60,8 @@ import pynng
 
 from tactic_mesh.calculus.state import ProofState
 from tactic_mesh.codecs.json_base import CodecError, lst
-from tactic_mesh.codecs.json_envelope import decode, dumps
-from tactic_mesh.codecs.json_limits import parse_text, text_of_bytes
+from tactic_mesh.codecs.json_envelope import dumps, loads
+from tactic_mesh.codecs.json_limits import text_of_bytes
 from tactic_mesh.kernel.environment import Environment
 from tactic_mesh.kernel.errors import TacticMeshError
 from tactic_mesh.kernel.expr import Expr
@@ -77,8 +77,6 @@ __all__ = [
     "Proposal",
     "Services",
     "Solution",
-    "decode_state_doc",
-    "decode_statement",
     "encode_statement",
 ]
 
@@ -147,23 +145,10 @@ def encode_statement(env: Environment, statement: Expr, level_params: tuple[str,
     return dumps("expr", KernelExpr(statement, level_params), provenance_of(env)).encode("ascii")
 
 
-def decode_statement(data: bytes) -> tuple[Expr, tuple[str, ...]]:
+def _statement_of(data: bytes) -> tuple[Expr, tuple[str, ...]]:
     """A statement from untrusted bytes (``CodecError`` with the JSON path)."""
-    value = decode(parse_text(text_of_bytes(data), NET_LIMITS), "expr", limits=NET_LIMITS)
+    value = loads(text_of_bytes(data), "expr", limits=NET_LIMITS)
     return value.expr, value.level_params
-
-
-def decode_state_doc(env: Environment, data: bytes) -> ProofState:
-    """A proof state from untrusted bytes, over ``env`` (``CodecError`` with the JSON path)."""
-    state = decode(parse_text(text_of_bytes(data), NET_LIMITS), "state", env=env, limits=NET_LIMITS)
-    assert isinstance(state, ProofState)
-    return state
-
-
-class _Refusal(Exception):
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
 
 
 class Node:
@@ -253,14 +238,6 @@ class Node:
         for s in self._sockets:
             s.close()
         self._sockets.clear()
-
-    @property
-    def stopped(self) -> bool:
-        return self._stop.is_set()
-
-    def wait(self, seconds: float) -> bool:
-        """Sleep up to ``seconds``; True when the node is being stopped."""
-        return self._stop.wait(seconds)
 
     # -- counters --------------------------------------------------------------------------------
 
@@ -399,27 +376,18 @@ class Node:
         """The reply to one request frame (never raises: bad input gets an ``error`` reply)."""
         with self._lock:
             self._load += 1
+        rid = "-"  # until the frame is read
         try:
-            try:
-                frame = decode_frame(data)
-            except WireError as err:
-                self.count(f"rejected.{err.kind}")
-                return encode_frame(Frame("error", "-", {"kind": err.kind, "message": str(err)}))
-            try:
-                return self._dispatch(frame)
-            except WireError as err:
-                self.count(f"rejected.{err.kind}")
-                return encode_frame(Frame("error", frame.req_id, {"kind": err.kind, "message": str(err)}))
-            except _Refusal as err:
-                self.count(f"rejected.{err.kind}")
-                return encode_frame(Frame("error", frame.req_id, {"kind": err.kind, "message": str(err)}))
-            except CodecError as err:
-                self.count("rejected.malformed")
-                return encode_frame(Frame("error", frame.req_id, {"kind": "malformed", "message": str(err)}))
-            except Exception as err:  # the safety net: a bug is an error reply, never a dead worker
-                self.count("internal")
-                return encode_frame(Frame("error", frame.req_id, {"kind": "internal",
-                                                                  "message": f"{type(err).__name__}: {err}"}))
+            frame = decode_frame(data)
+            rid = frame.req_id
+            return self._dispatch(frame)
+        except CodecError as err:  # a WireError says its kind; any other document error is malformed
+            kind = err.kind if isinstance(err, WireError) else "malformed"
+            self.count(f"rejected.{kind}")
+            return encode_frame(Frame("error", rid, {"kind": kind, "message": str(err)}))
+        except Exception as err:  # the safety net: a bug is an error reply, never a dead worker
+            self.count("internal")
+            return encode_frame(Frame("error", rid, {"kind": "internal", "message": f"{type(err).__name__}: {err}"}))
         finally:
             with self._lock:
                 self._load -= 1
@@ -474,13 +442,14 @@ class Node:
 
     def _expert(self, frame: Frame, goal: str) -> bytes:
         if digest_bytes(frame.attachment) != goal:
-            raise _Refusal("mismatch", "$.body.goal: not the sha256 of the state document attached")
+            raise WireError("mismatch", "$.body.goal", "not the goal hash of the state attached",
+                            "the sha256 of the attachment", goal)  # fmt: skip
         raw = lst(field(frame.body, "families"), "$.body.families")
         if len(raw) > MAX_FAMILIES or any(type(f) is not str or len(f) > 64 for f in raw):
             raise WireError("malformed", "$.body.families", "not a list of family names",
                             f"at most {MAX_FAMILIES} names", f"{len(raw)} items")  # fmt: skip
         wanted = [f for f in raw if isinstance(f, str) and f in self.config.experts]
-        state = decode_state_doc(self.env, frame.attachment)
+        state = loads(text_of_bytes(frame.attachment), "state", env=self.env, limits=NET_LIMITS)
         found = self.services.propose(state, wanted) if wanted else []
         cands = [{"family": p.family, "text": p.text, "score": round(float(p.score), 6)}
                  for p in found[:MAX_CANDIDATES] if p.family in wanted]  # fmt: skip
@@ -488,13 +457,15 @@ class Node:
         return encode_frame(Frame("reply", frame.req_id, {"candidates": cands, "hosted": wanted}))
 
     def _solve(self, frame: Frame, key: str) -> bytes:
-        statement, levels = decode_statement(frame.attachment)
+        statement, levels = _statement_of(frame.attachment)
         try:
             k = key_of(self.env, statement, levels, self.config.options)
         except TacticMeshError as err:
-            raise _Refusal("malformed", f"$.attachment: {err.message}") from None
+            raise WireError("malformed", "$.attachment", "not a closed statement", "a closed statement",
+                            err.message) from None  # fmt: skip
         if k.key != key:
-            raise _Refusal("mismatch", "$.body.key: not the key of the statement attached in this node's environment")
+            raise WireError("mismatch", "$.body.key", "not the key of the statement attached in this node's "
+                            "environment", k.key, key)  # fmt: skip
         budget = min(float(count(frame.body, "budget", 0, 3600)), self.config.max_budget)
         nodes = min(count(frame.body, "nodes", 1, 1 << 20), self.config.max_nodes)
         hit = self.cache.get(self.env, statement, levels)

@@ -17,6 +17,7 @@ import itertools
 import os
 import re
 import threading
+import time
 
 import attrs
 import pynng
@@ -178,8 +179,6 @@ def survey(addresses: tuple[Address, ...], frame: Frame, seconds: float = 0.5) -
 
 def _wait_pipes(sock: pynng.Socket, want: int, seconds: float) -> int:
     """Wait (bounded) until ``want`` pipes are connected, or the time is up; the number connected."""
-    import time
-
     deadline = time.monotonic() + seconds
     while len(sock.pipes) < want and time.monotonic() < deadline:
         time.sleep(0.01)

@@ -77,15 +77,12 @@ class RouterStats:
 
 def remote_candidate(family: str, text: str) -> Candidate | None:
     """A proposal received as text, as a candidate (None when it does not parse as one tactic)."""
-    from tactic_mesh.calculus.tactic_syntax import TacticError, call_of
-
-    def unplaced(c: TacticCall) -> TacticCall:
-        return TacticCall(c.name, c.arg, 0, 0, tuple(unplaced(k) for k in c.children))
+    from tactic_mesh.calculus.tactic_syntax import TacticError, call_of, erase_positions
 
     if not 0 < len(text) <= 4096 or "\n" in text:
         return None
     try:
-        return Candidate(unplaced(call_of(text.strip(), 1, 1)), family)
+        return Candidate(erase_positions((call_of(text.strip(), 1, 1),))[0], family)
     except (TacticError, ValueError, RecursionError):
         return None
 
@@ -275,8 +272,9 @@ class RouterPolicy(ScoredPolicy):
         return out
 
     def _rank_experts(self, view: GoalView, enc: Encoding, experts: list[int], s: torch.Tensor,
-                      total: float | None = None) -> list[tuple[Candidate, float]]:
-        gates = s[experts] / (s[experts].sum().clamp(min=1e-9) if total is None else total)
+                      total: float) -> list[tuple[Candidate, float]]:
+        """The proposals of ``experts``, each gated by its affinity over ``total``."""
+        gates = s[experts] / total
         out: list[tuple[Candidate, float]] = []
         seen: set[Candidate] = set()
         for gate, e in zip(gates.tolist(), experts, strict=True):
