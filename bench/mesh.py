@@ -46,11 +46,12 @@ SHARDS = (("intro", "cases", "auto"), ("rewrite", "simp"), ("apply", "induction"
 class Nodes:
     """``tactic-mesh node`` processes (each waits for its ready line, bounded)."""
 
-    def __init__(self, shards: tuple[tuple[str, ...], ...], root: Path) -> None:
+    def __init__(self, shards: tuple[tuple[str, ...], ...], root: Path, extra_peers: tuple[Any, ...] = ()) -> None:
+        """One node per shard, each the others' peer (and ``extra_peers``')."""
         self.addresses = [free_address() for _ in shards]
         self.procs: list[subprocess.Popen[str]] = []
         for i, (address, shard) in enumerate(zip(self.addresses, shards, strict=True)):
-            peers = ",".join(a.requests for a in self.addresses if a != address)
+            peers = ",".join([a.requests for a in self.addresses if a != address] + [a.requests for a in extra_peers])
             cmd = [sys.executable, "-m", "tactic_mesh.cli.main", "node", "--listen", address.requests,
                    "--experts", ",".join(shard), "--data", str(root / f"node{i}"), "--name", f"node{i}", "--json",
                    "--sync-every", "1"] + (["--peers", peers] if peers else [])  # fmt: skip
@@ -152,7 +153,7 @@ def forged(env: Any, dirs: list[Path], root: Path) -> dict[str, Any]:
         bad.append(bytes(genuine))
     pub_at = free_address()
     with pynng.Pub0(listen=pub_at.announcements) as pub:
-        nodes = NodesWithPeer(SHARDS[0], root / "forged", pub_at)  # its only peer: this forger
+        nodes = Nodes((SHARDS[0],), root / "forged", (pub_at,))  # its only peer: this forger
         link = PeerLink(nodes.addresses[0], timeout=10)
         counts: dict[str, int] = {}
         rounds = 0
@@ -176,20 +177,6 @@ def forged(env: Any, dirs: list[Path], root: Path) -> dict[str, Any]:
     accepted = counts.get("announce.accepted", 0) + counts.get("announce.duplicate", 0)
     return {"forged": len(bad), "rounds_sent": rounds, "received": rejected + accepted, "rejected": rejected,
             "accepted": accepted, "stored": counts.get("cache.entries", -1), "by_kind": by_kind}
-
-
-class NodesWithPeer(Nodes):
-    """One node whose only peer is ``peer`` (so it subscribes to that peer's announcements)."""
-
-    def __init__(self, shard: tuple[str, ...], root: Path, peer: Any) -> None:
-        address = free_address()
-        self.addresses = [address]
-        cmd = [sys.executable, "-m", "tactic_mesh.cli.main", "node", "--listen", address.requests, "--experts",
-               ",".join(shard), "--data", str(root), "--json", "--peers", peer.requests, "--library", "all"]
-        self.procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)]
-        assert self.procs[0].stdout is not None
-        if not self.procs[0].stdout.readline():
-            raise SystemExit("the node did not start")
 
 
 def main() -> int:

@@ -17,8 +17,6 @@ from types import FrameType
 
 from tactic_mesh.kernel.errors import TacticMeshError
 
-SURVEY_EVERY = 5.0  # seconds between the node's surveys of its peers (for its own searches' routing)
-
 
 def run_node(args: argparse.Namespace) -> int:
     from tactic_mesh.api import Session
@@ -67,12 +65,8 @@ def run_node(args: argparse.Namespace) -> int:
               f"{listen.announcements}; experts {', '.join(experts)}; data {data}; "
               f"{'learned experts' if services.neural else 'heuristic proposers'}; ready", flush=True)
     try:
-        surveyed = -1e9
-        while not stopping:
+        while not stopping:  # the client surveys its peers when its searches need them (MeshClient.refresh)
             time.sleep(0.2)
-            if peers and time.monotonic() - surveyed > SURVEY_EVERY:  # peers come and go: ask again now and then
-                client.discover(0.3)
-                surveyed = time.monotonic()
     finally:
         counters = node.counters()
         client.close()

@@ -3,6 +3,7 @@ peer sends is re-checked by the local kernel (``VerifiedCache.offer``) before it
 
     client = MeshClient(addresses, env, cache, timeout=5.0, max_peers=2)
     client.discover() -> [PeerInfo]                       # a survey: experts, load, environment root
+    client.refresh()                                      # survey again if a peer is unknown or the loads are old
     client.remote_experts(state, families) -> [(family, text, score)]   # node-limited: ≤ max_peers peers
     client.fetch(statement, levels) -> Accepted | None    # a peer's cached proof, re-checked here
     client.solve(statement, levels, budget, nodes) -> Accepted | None
@@ -48,7 +49,8 @@ class PeerInfo:
 
 class MeshClient:
     def __init__(self, peers: Sequence[Address], env: Environment, cache: VerifiedCache, *, timeout: float = 5.0,
-                 max_peers: int = 2, cooldown: float = 10.0) -> None:  # fmt: skip
+                 max_peers: int = 2, cooldown: float = 10.0, resurvey: float = 2.0,
+                 stale: float = 5.0) -> None:  # fmt: skip
         self.env = env
         self.cache = cache
         self.timeout = timeout
@@ -63,6 +65,9 @@ class MeshClient:
         self.failures: list[tuple[str, str, str]] = []  # (peer, kind, message)
         self.rejected: list[str] = []  # certificates a peer sent that the local kernel refused, and why
         self._down: dict[str, float] = {}
+        self.resurvey = resurvey  # seconds between surveys while a peer is still unknown
+        self.stale = stale  # seconds after which what a survey said (the loads) is asked again
+        self._surveyed = -float("inf")
 
     def close(self) -> None:
         for link in self.links.values():
@@ -76,6 +81,7 @@ class MeshClient:
 
     def discover(self, seconds: float = 0.5) -> list[PeerInfo]:
         """Survey the peers (their capabilities); peers that answer nothing keep no entry."""
+        self._surveyed = time.monotonic()
         found: list[PeerInfo] = []
         by_address = {str(a): a for a in self.addresses}
         for answer in survey(self.addresses, Frame("survey", new_req_id()), seconds):
@@ -102,6 +108,13 @@ class MeshClient:
     def _fail(self, peer: str, err: PeerError) -> None:
         self.failures.append((peer, err.kind, err.message))
         self._down[peer] = time.monotonic() + self.cooldown
+
+    def refresh(self, seconds: float = 0.3) -> None:
+        """Survey again when a peer is still unknown (at most every ``resurvey`` seconds: peers come
+        up later than this client) or what was surveyed is older than ``stale`` seconds."""
+        age = time.monotonic() - self._surveyed
+        if age >= self.stale or (age >= self.resurvey and any(p not in self.info for p in self.links)):
+            self.discover(seconds)
 
     def peers_for(self, families: Sequence[str]) -> list[str]:
         """At most ``max_peers`` peers hosting any of ``families`` in this environment, least loaded first."""
@@ -130,6 +143,7 @@ class MeshClient:
 
     def remote_experts(self, state: ProofState, families: list[str]) -> list[tuple[str, str, float]]:
         """The proposals of the peers hosting ``families`` on ``state`` (see the module docstring)."""
+        self.refresh()
         peers = self.peers_for(families)
         if not peers:
             return []

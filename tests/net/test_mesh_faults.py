@@ -270,3 +270,17 @@ def test_a_peer_killed_mid_request_loses_no_verified_proof(tmp_path: Path, sessi
     with running(again):
         assert again.cache.get(env, proved[0].statement, proved[0].params) is not None
         assert again.ledger.verify_chain().ok and len(again.ledger) == 1
+
+
+def test_a_peer_that_comes_up_later_is_surveyed_when_its_experts_are_needed(tmp_path: Path, session: Session,
+                                                                           env: Environment) -> None:
+    a = free_address()
+    cache = VerifiedCache(tmp_path / "client")
+    with MeshClient([a], env, cache, timeout=2, resurvey=0.0) as client:
+        assert client.discover(0.2) == []  # nothing there yet
+        state = session.goal("∀ p : Prop, p → p")
+        assert client.remote_experts(state, ["intro"]) == []
+        with running(heuristic_node(session, a, tmp_path / "late", experts=("intro",))):
+            assert wait_until(lambda: bool(client.remote_experts(state, ["intro"])), seconds=10, step=0.2)
+            assert str(a) in client.info
+    cache.close()
