@@ -8,13 +8,17 @@ read: ``symbolic.etp_training``), runs every routed expert on each pair on its o
 on every pair, a fit on the first 80 % is scored on the last 20 %: how often each expert's success
 is predicted right, and the time the fixed order and the router's order would take there if each
 expert took what it took alone.  The checkpoint goes to ``--out`` (default: the one shipped with
-the package).  ``--epochs`` does not apply (the fit is Newton's method to convergence).
+the package).  ``--hard N`` adds N hard fresh pairs: candidates that no two-element magma refutes
+(``etp_training.hard_candidates``), kept when E's first run does not answer them — the rows where
+the long E run is decided, which the three strata almost never reach.  ``--epochs`` does not apply
+(the fit is Newton's method to convergence).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import statistics
 import sys
 import time
@@ -26,6 +30,7 @@ import attrs
 
 PAIRS = 400
 BUDGET = 5.0  # seconds per expert while collecting (half of a row's budget in bench/etp.py)
+HARD_CANDIDATES = 8  # stratum-2 candidates drawn per hard pair asked for (about one in four is hard)
 HOLDOUT = 0.2
 ROW_BUDGET = 10.0  # seconds per row when replaying the orders on the held-out probes (as bench/etp.py)
 
@@ -37,12 +42,14 @@ def _warm() -> None:
     theory_env()
 
 
-def _collect(job: tuple[int, int, str, str, float]) -> dict[str, Any]:
+def _collect(job: tuple[int, int, str, str, float, bool]) -> dict[str, Any] | None:
     from tactic_mesh.calculus.magma.equations import parse_equation
     from tactic_mesh.symbolic.etp_training import sample_of
 
-    i, j, a, b, cap = job
-    s = sample_of(i, j, parse_equation(a), parse_equation(b), cap)
+    i, j, a, b, cap, hard_only = job
+    s = sample_of(i, j, parse_equation(a), parse_equation(b), cap, hard_only=hard_only)
+    if s is None:
+        return None
     return {"lhs": s.lhs, "rhs": s.rhs, "x": list(s.x), "ok": dict(s.ok), "seconds": dict(s.seconds),
             "e_status": s.e_status}
 
@@ -55,7 +62,15 @@ def _fail(message: str) -> int:
 def run_train_etp(args: argparse.Namespace) -> int:
     from tactic_mesh.calculus.magma.equations import EquationError, data_dir, load_equations
     from tactic_mesh.symbolic import etp, etp_router
-    from tactic_mesh.symbolic.etp_training import Sample, compare_orders, excluded_keys, fit, fresh_pairs, reaches_last
+    from tactic_mesh.symbolic.etp_training import (
+        Sample,
+        compare_orders,
+        excluded_keys,
+        fit,
+        fresh_pairs,
+        hard_candidates,
+        reaches_last,
+    )
 
     pairs = args.pairs or PAIRS
     cap = args.budget or BUDGET
@@ -74,23 +89,48 @@ def run_train_etp(args: argparse.Namespace) -> int:
     if not dev.is_file():
         print(f"train: warning: {dev} is absent; no dev pair to leave out", file=sys.stderr)
     chosen = fresh_pairs(eqs, pairs, args.seed, exclude)
-    jobs = [(i, j, eqs[i].text(), eqs[j].text(), cap) for i, j in chosen]
+    jobs = [(i, j, eqs[i].text(), eqs[j].text(), cap, False) for i, j in chosen]
+    hard = max(0, args.hard)
+    candidates = hard_candidates(eqs, HARD_CANDIDATES * hard, args.seed, exclude, set(chosen)) if hard else []
+    jobs += [(i, j, eqs[i].text(), eqs[j].text(), cap, True) for i, j in candidates]
     started = time.monotonic()
     records: list[dict[str, Any]] = []
+    hard_records: list[dict[str, Any]] = []
+    screened = 0
     try:
         with ProcessPoolExecutor(max_workers=args.jobs, initializer=_warm) as pool:
-            for record in pool.map(_collect, jobs):
-                records.append(record)
-                if not args.quiet and (len(records) % 20 == 0 or len(records) == len(jobs)):
-                    print(f"train: pairs {len(records)}/{len(jobs)}", file=sys.stderr, flush=True)
+            futures = [pool.submit(_collect, job) for job in jobs]
+            for job, future in zip(jobs, futures, strict=True):
+                record = future.result()
+                if job[-1]:
+                    screened += 1
+                    if record is not None:
+                        hard_records.append(record)
+                    if len(hard_records) >= hard:
+                        break
+                elif record is not None:
+                    records.append(record)
+                done = len(records) + screened
+                if not args.quiet and (done % 20 == 0 or done == len(jobs)):
+                    print(f"train: pairs {len(records)}/{len(chosen)}, hard {len(hard_records)}/{hard} "
+                          f"({screened} screened)", file=sys.stderr, flush=True)
+            for future in futures:
+                future.cancel()
     except KeyboardInterrupt:
-        return _fail(f"interrupted after {len(records)} of {len(jobs)} pairs; nothing written")
+        return _fail(f"interrupted after {len(records)} of {len(chosen)} pairs; nothing written")
     collect = time.monotonic() - started
+    if len(hard_records) < hard:
+        print(f"train: warning: only {len(hard_records)} of {hard} hard pairs in {screened} candidates",
+              file=sys.stderr)
+    if hard_records:  # spread over the split, so that the held-out fifth is not all hard pairs
+        records += hard_records
+        random.Random(args.seed).shuffle(records)
     samples = [Sample(r["lhs"], r["rhs"], tuple(r["x"]), r["ok"], r["seconds"], r["e_status"]) for r in records]
     started = time.monotonic()
     cut = max(1, int(len(samples) * (1 - HOLDOUT)))
     train, held = samples[:cut], samples[cut:]
     summary: dict[str, Any] = {"dataset": "equational_theories", "pairs": len(samples), "seed": args.seed,
+                               "hard_pairs": len(hard_records), "hard_screened": screened,
                                "cap_seconds": cap, "left_out_keys": len(exclude),
                                "collect_seconds": round(collect, 1)}
     summary["success_rate"] = {k: round(sum(s.ok[k] for s in samples) / len(samples), 3) for k in etp_router.ROUTED}
@@ -121,7 +161,8 @@ def run_train_etp(args: argparse.Namespace) -> int:
         json.dump(summary, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
-    print(f"collected {len(samples)} fresh pairs (seed {args.seed}; the dev pairs and their duals, "
+    print(f"collected {len(samples)} fresh pairs ({len(hard_records)} hard of {screened} screened; seed {args.seed}; "
+          f"the dev pairs and their duals, "
           f"{len(exclude)} pairs of laws, left out) in {collect:.1f} s with {args.jobs} process(es), "
           f"{cap:g} s per expert")
     print("checked successes: " + ", ".join(f"{k} {100 * v:.1f} %" for k, v in summary["success_rate"].items()))

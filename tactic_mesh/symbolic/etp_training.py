@@ -125,6 +125,32 @@ def fresh_pairs(eqs: Mapping[int, Equation], n: int, seed: int, exclude: set[tup
     return out
 
 
+def hard_candidates(eqs: Mapping[int, Equation], n: int, seed: int, exclude: set[tuple[str, str]],
+                    taken: set[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``n`` distinct pairs of stratum 2 (no two-element magma refutes them and one satisfies ``a``),
+    none in ``taken``, the same for the same ``seed``: the candidates of the hard pairs, of which
+    the collector keeps those E's first run does not answer (``probe_pair(hard_only=True)``).  Fresh
+    pairs of the three strata almost never get past every routed expert, so without them the long
+    E run's regression (``Router.last``) has nothing to learn from."""
+    rng = random.Random(seed + 7919)
+    numbers = sorted(eqs)
+    keys = {i: law_key(eqs[i]) for i in numbers}
+    duals = {i: dual_key(eqs[i]) for i in numbers}
+    sat = {i: holds_in(eqs[i]) for i in numbers}
+    out: list[tuple[int, int]] = []
+    seen = set(taken)
+    tries = 0
+    while len(out) < n and tries < 1000 * n:
+        tries += 1
+        i, j = rng.sample(numbers, 2)
+        if (i, j) in seen or (keys[i], keys[j]) in exclude or (duals[i], duals[j]) in exclude:
+            continue
+        if stratum(sat[i], sat[j]) == 2:
+            seen.add((i, j))
+            out.append((i, j))
+    return out
+
+
 # -- labels -------------------------------------------------------------------------------------------
 
 LONG_CAP = 8.0  # seconds of the long E run while collecting (what a 10 s row has left when it reaches it)
@@ -139,15 +165,22 @@ def _checked(found: Probe) -> bool:
     return found.verdict is not None and found.verdict.checked_by in ("kernel", "rewrite-certificate")
 
 
-def probe_pair(a: Equation, b: Equation, cap: float,
-               long_cap: float = LONG_CAP) -> tuple[dict[str, bool], dict[str, float], str]:
+def probe_pair(a: Equation, b: Equation, cap: float, long_cap: float = LONG_CAP,
+               hard_only: bool = False) -> tuple[dict[str, bool], dict[str, float], str] | None:
     """Every routed expert alone on ``a ⇒ b`` (and the long E run where it would run): checked or
-    not, seconds, and E's status."""
+    not, seconds, and E's status.  With ``hard_only``, E runs first and a pair it answers (proved,
+    saturated) is dropped: None."""
     ok: dict[str, bool] = {}
     seconds: dict[str, float] = {}
     e_result = None
+    done: dict[str, Probe] = {}
+    if hard_only:
+        done["eprover"] = probe(a, b, "eprover", cap)
+        e_status = done["eprover"].e_result
+        if e_status is None or e_status.status in E_ANSWERED:
+            return None
     for key in ROUTED:
-        found = probe(a, b, key, cap, e_result if key in AFTER else None)
+        found = done.get(key) or probe(a, b, key, cap, e_result if key in AFTER else None)
         if key == "eprover":
             e_result = found.e_result
         ok[key] = _checked(found)
@@ -161,8 +194,12 @@ def probe_pair(a: Equation, b: Equation, cap: float,
 
 
 def sample_of(number_a: int, number_b: int, a: Equation, b: Equation, cap: float,
-              long_cap: float = LONG_CAP) -> Sample:
-    ok, seconds, status = probe_pair(a, b, cap, long_cap)
+              long_cap: float = LONG_CAP, hard_only: bool = False) -> Sample | None:
+    """The probed sample of ``a ⇒ b`` (None: ``hard_only`` and E answered it, ``probe_pair``)."""
+    probed = probe_pair(a, b, cap, long_cap, hard_only)
+    if probed is None:
+        return None
+    ok, seconds, status = probed
     return Sample(number_a, number_b, tuple(features(a, b)), ok, seconds, status)
 
 

@@ -21,6 +21,7 @@ from tactic_mesh.symbolic.etp_training import (
     fit,
     fit_logistic,
     fresh_pairs,
+    hard_candidates,
     law_key,
     probe_pair,
     simulated_seconds,
@@ -161,3 +162,45 @@ def test_the_long_run_is_probed_only_where_decide_would_run_it() -> None:
     a, b = parse_equation("x ◇ y = x"), parse_equation("x ◇ y = y ◇ x")  # refuted by a two-element model
     ok, seconds, _ = probe_pair(a, b, 5.0, long_cap=5.0)
     assert ok["finite-model"] and ok[etp.LAST] is False and seconds[etp.LAST] == 0.0
+
+
+def test_hard_candidates_are_fresh_pairs_of_the_third_stratum(tmp_path: Path) -> None:
+    exclude = excluded_keys(_dev(tmp_path, [("x ◇ y = x", "x ◇ (y ◇ z) = (x ◇ y) ◇ z")]))  # (3, 6), stratum 2
+    taken = set(fresh_pairs(EQS, 12, seed=1, exclude=exclude))
+    found = hard_candidates(EQS, 8, seed=1, exclude=exclude, taken=taken)
+    assert found == hard_candidates(EQS, 8, seed=1, exclude=exclude, taken=taken)  # seeded
+    assert len(found) == len(set(found)) and not set(found) & taken
+    sat = {n: holds_in(e) for n, e in EQS.items()}
+    assert found and all(stratum(sat[i], sat[j]) == 2 for i, j in found)
+    assert (3, 6) not in found and (3, 6) in hard_candidates(EQS, 30, seed=1, exclude=set(), taken=set())
+
+
+def test_a_hard_only_probe_drops_the_pairs_e_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tactic_mesh.symbolic.etp_training as training
+
+    calls: list[str] = []
+    real = training.probe
+
+    def counting(a: Equation, b: Equation, key: str, budget: float, e_result: object = None) -> etp.Probe:
+        calls.append(key)
+        return real(a, b, key, budget, e_result)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(training, "probe", counting)
+    # E proves this one (an instance): dropped after the one E run
+    assert probe_pair(parse_equation("x = x ◇ y"), parse_equation("x = x ◇ (y ◇ z)"), 2.0, hard_only=True) is None
+    assert calls == ["eprover"]
+    calls.clear()
+    unanswered = etp.Probe("eprover", None, 1.0, attrs.evolve(
+        real(parse_equation("x = x ◇ y"), parse_equation("x = x ◇ (y ◇ z)"), "eprover", 2.0).e_result,
+        status="ResourceOut"))
+
+    def ran_out(a: Equation, b: Equation, key: str, budget: float, e_result: object = None) -> etp.Probe:
+        calls.append(key)
+        return unanswered if key == "eprover" else real(a, b, key, budget, e_result)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(training, "probe", ran_out)
+    probed = probe_pair(parse_equation("x ◇ y = x"), parse_equation("x ◇ y = y ◇ x"), 2.0, hard_only=True)
+    assert probed is not None
+    ok, seconds, status = probed
+    assert status == "ResourceOut" and seconds["eprover"] == 1.0 and not ok["eprover"]
+    assert calls.count("eprover") == 1 and set(calls) == set(ROUTED)  # E is not run twice
