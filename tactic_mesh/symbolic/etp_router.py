@@ -19,9 +19,10 @@ budget, always comes last.  For independent experts of one kind this is the clas
 ``π / expected time``.  Ties go to the fixed order.  The router only orders: ``decide`` still runs
 every expert within what is left of the row's budget and still needs a checked certificate.
 
-Giving up.  One more logistic regression (``last``), fitted on the training rows that reach the long
-E run (the first E run ran out of resources and every routed expert failed), gives the chance that
-``eprover-again`` settles such a row.  When it is below ``give_up_below`` (``GIVE_UP_BELOW``, kept in
+Giving up.  One more logistic regression (``last``), fitted on the training rows whose first E run
+ran out of resources (``etp_training.e_ran_out``; the rows that reach the long run in ``decide``,
+where every routed expert failed too, are too rare among fresh pairs to learn from), gives the
+chance that ``eprover-again`` settles such a row.  When it is below ``give_up_below`` (``GIVE_UP_BELOW``, kept in
 the checkpoint) the order leaves the long run out and the row ends ``unknown`` after the routed
 experts, with that said in its reasons: the long run takes what is left of the budget (most of it
 on the rows nobody settles), and at 5 % it would buy one settled row for about twenty such runs.

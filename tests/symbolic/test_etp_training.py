@@ -158,7 +158,7 @@ def test_the_long_e_run_is_left_out_only_where_it_does_not_settle() -> None:
     assert all(always.order_for(s.x)[-1] == etp.LAST for s in hopeless(rng, 20))
 
 
-def test_the_long_run_is_probed_only_where_decide_would_run_it() -> None:
+def test_the_long_run_is_probed_only_where_the_first_e_run_left_the_pair_open() -> None:
     a, b = parse_equation("x ◇ y = x"), parse_equation("x ◇ y = y ◇ x")  # refuted by a two-element model
     ok, seconds, _ = probe_pair(a, b, 5.0, long_cap=5.0)
     assert ok["finite-model"] and ok[etp.LAST] is False and seconds[etp.LAST] == 0.0
@@ -203,4 +203,5 @@ def test_a_hard_only_probe_drops_the_pairs_e_answers(monkeypatch: pytest.MonkeyP
     assert probed is not None
     ok, seconds, status = probed
     assert status == "ResourceOut" and seconds["eprover"] == 1.0 and not ok["eprover"]
-    assert calls.count("eprover") == 1 and set(calls) == set(ROUTED)  # E is not run twice
+    assert calls.count("eprover") == 1 and set(calls) == {*ROUTED, etp.LAST}  # E is not run twice
+    assert ok["finite-model"] and ok[etp.LAST]  # the long run probed too (E left it open): saturation, certificate
