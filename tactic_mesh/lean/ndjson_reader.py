@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import ClassVar, NoReturn, TypeVar
 
 from tactic_mesh.kernel.expr import BinderInfo, nat_of_digits
-from tactic_mesh.lean.ndjson import (
+from tactic_mesh.lean.ndjson_model import (
     ANONYMOUS,
     MAX_HINT_HEIGHT,
     MAX_LEVEL_DEPTH,

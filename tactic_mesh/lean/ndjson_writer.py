@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 
 from tactic_mesh.kernel.expr import BinderInfo, digits_of_nat
-from tactic_mesh.lean.ndjson import (
+from tactic_mesh.lean.ndjson_model import (
     AxiomVal,
     ConstructorVal,
     DefinitionVal,
