@@ -188,6 +188,34 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("artifact", metavar="ARTIFACT")
     graph.add_argument("--format", choices=("dot", "svg", "json"), default="svg")
     graph.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
+    export = sub.add_parser(
+        "export",
+        help="export the library and proofs to Lean 4 source or to Lean's kernel export format (NDJSON)",
+        description=(
+            "Export declarations and proofs. --to lean writes one Lean 4 file that starts with `prelude` "
+            "(it defines its own Nat, Eq, ... and imports nothing); --to ndjson writes the environment in "
+            "lean4export's NDJSON format (3.x), which Lean's external kernel checkers read. The input is "
+            ".tm files checked on top of the prelude, or proof artifacts (_proof_term.json.gz); with no "
+            "input, the shipped library."
+        ),
+    )
+    export.add_argument("inputs", nargs="*", metavar="FILE.tm|ARTIFACT")
+    export.add_argument("--to", choices=("lean", "ndjson"), required=True, dest="target")
+    export.add_argument("--output", "-o", metavar="OUT", help="write here instead of standard output")
+    export.add_argument("--json", action="store_true", help="print a machine-readable summary")
+    check_export = sub.add_parser(
+        "check-export",
+        help="check a Lean kernel export (lean4export NDJSON) with the project's kernel",
+        description=(
+            "Read a lean4export NDJSON file and admit every declaration through the project's kernel, as "
+            "an external Lean 4 checker does. Exit 0: every declaration accepted; 1: a declaration is "
+            "rejected (named, with the reason); 2: declined, the file uses a feature the kernel does not "
+            "support (named), or it is malformed (with the line number)."
+        ),
+    )
+    check_export.add_argument("file", metavar="FILE.ndjson")
+    check_export.add_argument("--json", action="store_true", help="machine-readable output")
+    check_export.add_argument("--quiet", "-q", action="store_true", help="print the verdict only")
     etp = sub.add_parser(
         "etp",
         help="decide magma implications (Equational Theories Project rows) with kernel-checked certificates",
@@ -270,6 +298,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="equational_theories: fresh implication pairs to certify and learn from")
     train.add_argument("--budget", type=_positive(float), default=None, metavar="SECONDS",
                        help="equational_theories: seconds per pair while collecting")
+    train.add_argument("--hard", type=int, default=0, metavar="N",
+                       help="equational_theories: also N hard fresh pairs (no two-element magma refutes them and E's "
+                            "first run does not answer them), so the router learns when the long E run is worth it")
     train.add_argument("--jobs", type=_positive(int), default=max(1, (os.cpu_count() or 1)), metavar="N",
                        help="equational_theories: worker processes while collecting")
     train.add_argument("--limit", type=_positive(int), default=None, metavar="N",
@@ -333,6 +364,14 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from tactic_mesh.cli.train import run_train
 
         return run_train(args)
+    if args.command == "export":
+        from tactic_mesh.cli.export import run_export
+
+        return run_export(args)
+    if args.command == "check-export":
+        from tactic_mesh.cli.check_export import run_check_export
+
+        return run_check_export(args)
     if args.command == "fmt":
         from tactic_mesh.cli.fmt import run_fmt
 
