@@ -44,7 +44,7 @@ model: setup
 # file's rows), every expert run on its own, fixed seed (a few minutes on 2 CPU cores)
 .PHONY: etp-router
 etp-router: setup
-	$(BIN)/tactic-mesh train --dataset equational_theories --pairs 400 --hard 120 --budget 5 --jobs 2 --seed 0 \
+	$(BIN)/tactic-mesh train --dataset equational_theories --pairs 400 --hard 100 --budget 5 --jobs 2 --seed 0 \
 		--out tactic_mesh/symbolic/etp_router.json
 
 # the law catalogue with a larger profile than CI's

@@ -65,6 +65,7 @@ def run_train_etp(args: argparse.Namespace) -> int:
     from tactic_mesh.symbolic.etp_training import (
         Sample,
         compare_orders,
+        e_ran_out,
         excluded_keys,
         fit,
         fresh_pairs,
@@ -139,6 +140,8 @@ def run_train_etp(args: argparse.Namespace) -> int:
     reached = [s for s in samples if reaches_last(s.ok, s.e_status)]
     summary["long_e_run"] = {"reached": len(reached), "settled": sum(s.ok.get(etp.LAST, False) for s in reached),
                              "seconds": round(sum(s.seconds.get(etp.LAST, 0.0) for s in reached), 1)}
+    ran_out = [s for s in samples if e_ran_out(s.e_status)]  # what the give-up regression learns from
+    summary["e_ran_out"] = {"pairs": len(ran_out), "long_run_settled": sum(s.ok.get(etp.LAST, False) for s in ran_out)}
     if held:
         trial = fit(train)
         preds = {id(s): trial.predict(s.x) for s in held}
@@ -169,6 +172,8 @@ def run_train_etp(args: argparse.Namespace) -> int:
     long_run = summary["long_e_run"]
     print(f"long E run ({etp.LAST}): reached on {long_run['reached']} pairs, settled {long_run['settled']} of them "
           f"in {long_run['seconds']} s")
+    print(f"E's first run ran out on {summary['e_ran_out']['pairs']} pairs; the long run settled "
+          f"{summary['e_ran_out']['long_run_settled']} of them (the give-up regression learns from these)")
     if held:
         h = summary["holdout"]
         sim = h["simulated"]
