@@ -9,13 +9,17 @@ answered by
 * ``ProofFinished`` — *no goals*.  LeanDojo says so when the tactic state prints ``no goals``;
   that alone is not a proof, so ``LeanHandler.verify`` re-checks the whole proof with
   ``lean_dojo.check_proof(theorem, "by …")`` (the theorem's file elaborated again with the proof
-  in place: no error, no ``sorry`` warning) before it says "proved";
+  in place: no error, no ``sorry`` warning) before it says "proved"; a script that mentions
+  ``sorry``/``admit`` is rejected before that (check_proof's warning pattern is the old
+  ``'sorry'`` spelling only);
 * ``LeanError`` — a failed tactic (a catchable failure with Lean's message);
 * ``ProofGivenUp`` — the tactic used ``sorry``: a failed tactic too.
 
-``DojoTacticTimeoutError`` refuses the tactic (catchable); ``DojoCrashError`` and an unknown
-answer stop the run (``Panic``).  LeanDojo has no command mode in tactic sessions, so
-``ReadEnvironment`` is refused by this backend.
+``DojoTacticTimeoutError``, ``DojoCrashError``, any other exception out of ``run_tac`` and an
+unknown answer stop the run (``Panic``).  A timeout stops it too: LeanDojo's ``_read_next_line``
+gives up waiting but leaves the Lean process busy with the tactic, whose answer would then be read
+as the answer to the *next* request — the session is out of step.  LeanDojo has no command mode in
+tactic sessions, so ``ReadEnvironment`` is refused by this backend.
 
 ``lean_dojo`` is imported lazily, and only here.  When it is missing or cannot be imported (it
 checks ``git`` at import time), or no Lean toolchain (``lake``) is on ``PATH``, the adapter raises
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import re
 import shutil
 import sys
 from collections.abc import Iterator, Sequence
@@ -50,6 +55,7 @@ from tactic_mesh.lean.handler_state import (
 )
 
 INSTALL_HINT = "install the `lean` extra: pip install 'tactic-mesh[lean]'"
+_SORRY = re.compile(r"\bsorry\b|\badmit\b")
 
 
 class DojoUnavailable(TacticMeshError):
@@ -129,6 +135,7 @@ class DojoBackend:
         self._lean_version = "unknown"
         self._init: Any = None
         self._states: dict[int, Any] = {}
+        self._out_of_step: str | None = None  # why the session cannot go on (a tactic timed out)
 
     @property
     def module(self) -> ModuleType:
@@ -155,14 +162,22 @@ class DojoBackend:
             self.__exit__(None, None, None)
             raise LeanStartError(f"lean-dojo: the initial state is not a tactic state: {self._init!r}")
         self._states = {self._init.id: self._init}
+        self._out_of_step = None
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None,
     ) -> None:
         cm, self._dojo_cm, self._dojo = self._dojo_cm, None, None
-        if cm is not None:
+        if cm is None:
+            return
+        try:
             cm.__exit__(exc_type, exc, tb)
+        except Exception as err:  # killing Lean, removing the modified file …
+            why = f"lean-dojo: leaving the Dojo failed: {type(err).__name__}: {err}"
+            if exc is None:
+                raise LeanBackendError(why, fatal=True, kind="crashed") from None
+            exc.add_note(why)  # the error in flight stays the one reported
 
     def _entered(self) -> Any:
         if self._dojo is None:
@@ -194,12 +209,20 @@ class DojoBackend:
         if state is None:
             raise LeanBackendError(f"lean-dojo: unknown tactic state {proof_state}", fatal=True,
                                    kind="unknown-proof-state")
+        if self._out_of_step is not None:
+            raise LeanBackendError(self._out_of_step, fatal=True, kind="timeout")
         try:
             result = dojo.run_tac(state, tactic)
         except mod.DojoTacticTimeoutError:
-            raise LeanBackendError(f"lean-dojo: tactic {tactic!r} timed out", fatal=False, kind="timeout") from None
+            # the Lean process still runs the tactic; its answer would be read as the next one's
+            self._out_of_step = (f"lean-dojo: tactic {tactic!r} timed out after {self.timeout}s; the Dojo session "
+                                 "cannot go on (Lean is still running it)")
+            raise LeanBackendError(self._out_of_step, fatal=True, kind="timeout") from None
         except mod.DojoCrashError as err:
             raise LeanBackendError(f"lean-dojo: Lean crashed: {err}", fatal=True, kind="crashed") from None
+        except Exception as err:  # run_tac's own checks (RuntimeError, AssertionError), pexpect, encoding …
+            raise LeanBackendError(f"lean-dojo: run_tac failed on {tactic!r}: {type(err).__name__}: {err}",
+                                   fatal=True, kind="protocol") from None
         if isinstance(result, mod.TacticState):
             self._states[result.id] = result
             return LeanStep(result.id, _goal_texts(result.pp), "open goals", False)
@@ -215,6 +238,10 @@ class DojoBackend:
 
     def recheck(self, declaration: str, script: Sequence[str]) -> Recheck:
         proof = proof_block(script)
+        if _SORRY.search(proof):
+            # lean_dojo.check_proof looks for the warning "declaration uses 'sorry'" only; Lean 4 now
+            # writes `sorry` in backticks, which it would miss.  (The handler never sends such text.)
+            return Recheck(False, proof, ("the proof mentions `sorry`/`admit`",))
         check = getattr(self.module, "check_proof", None)
         if check is None:
             return Recheck(False, proof, ("this lean_dojo has no check_proof: the proof cannot be re-checked",))

@@ -39,6 +39,7 @@ the whole declaration with the script re-elaborates from scratch with no error a
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 
 import attrs
@@ -167,14 +168,16 @@ class LeanHandler:
         method = getattr(self, f"op_{name}", None) if name in SERVED_OPERATIONS else None
         if method is None:
             return Forward()
+        try:  # the operand count is checked first: a TypeError inside an operation is a bug, not bad operands
+            inspect.signature(method).bind(state, *operands)
+        except TypeError as err:
+            return Raise(VStr(f"{name}: bad operands ({err})"))
         try:
             result: HandlerResult[LeanState] = method(state, *operands)
         except LeanBackendError as err:
             return Panic(err.message) if err.fatal else Raise(VStr(err.message))
         except TacticMeshError as err:
             return Raise(VStr(err.message))
-        except TypeError as err:  # wrong number of operands
-            return Raise(VStr(f"{name}: bad operands ({err})"))
         return result
 
     def foreign(self, symbol: str, payload: Value, state: LeanState) -> HandlerResult[LeanState]:

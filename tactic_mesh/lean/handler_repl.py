@@ -12,8 +12,9 @@
 
 Process and protocol failures (``ReplError``) become ``LeanBackendError``: fatal — the run must
 stop — when the session cannot go on (``crashed``, ``protocol``, ``spawn``, ``unknown-env``,
-``unknown-proof-state``), not fatal for ``timeout``, ``limit`` and other REPL answers (the tactic
-is refused; the client restarts and replays).
+``unknown-proof-state``), not fatal for ``timeout``, ``limit``, ``repl`` (other REPL answers, an
+uncaught exception in the REPL) and ``request`` (a text that cannot be sent): the tactic is refused;
+the client restarts and replays when it needs to.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Protocol, cast
 
 from tactic_mesh.kernel.errors import TacticMeshError
 from tactic_mesh.lean.handler_state import LeanBackendError, LeanProvenance, LeanStartError, LeanStep, Recheck
+from tactic_mesh.lean.handler_text import top_level_assign
 from tactic_mesh.lean.repl_check import check_proof, declaration_with_tactics
 from tactic_mesh.lean.repl_types import CommandResult, ReplError, TacticResult
 
@@ -54,19 +56,6 @@ def declaration_name(declaration: str) -> str | None:
     """The constant a ``theorem``/``lemma``/``def`` declares (None for ``example``)."""
     match = _DECL_NAME.match(declaration)
     return match.group(1) if match else None
-
-
-def _has_assign(text: str) -> bool:
-    depth = 0
-    for i, ch in enumerate(text):
-        if ch in "([{⟨":
-            depth += 1
-        elif ch in ")]}⟩":
-            depth -= 1
-        elif depth == 0 and text.startswith(":=", i):
-            return True
-    return False
-
 
 def _backend_error(err: ReplError, what: str) -> LeanBackendError:
     return LeanBackendError(f"lean: {what}: {err}", fatal=err.kind in FATAL_KINDS, kind=err.kind)
@@ -110,7 +99,7 @@ class ReplBackend:
         return self._provenance
 
     def start(self, declaration: str) -> LeanStep:
-        if _has_assign(declaration):
+        if top_level_assign(declaration) is not None:
             raise LeanStartError("lean: the declaration is the statement only (no `:=`): its proof is the script")
         env = self.base_env
         try:

@@ -113,7 +113,7 @@ def _translate(c: TacticCall) -> list[TacticCall]:
     if name in LEAF_TACTICS:
         if c.children:
             raise LeanUnsupported(name, "unexpected nested tactics")
-        if name == "have" and _top_level_assign(c.arg) is None:
+        if name == "have" and top_level_assign(c.arg) is None:
             return [attrs.evolve(c, arg=f"{c.arg} := ?_")]
         return [c]
     if name in SEQUENCE_TACTICALS:
@@ -132,7 +132,8 @@ def _translate(c: TacticCall) -> list[TacticCall]:
     raise LeanUnsupported(name, "not in the vocabulary the Lean handler prints (see lean/handler_text.py)")
 
 
-def _top_level_assign(arg: str) -> int | None:
+def top_level_assign(arg: str) -> int | None:
+    """Where the first ``:=`` outside brackets starts in ``arg`` (None: there is none)."""
     depth = 0
     for i, ch in enumerate(arg):
         if ch in "([{⟨":

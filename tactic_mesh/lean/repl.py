@@ -12,7 +12,9 @@ requests, the physical numbers are forgotten; the next request that refers to a 
 replays the chain of records that built it on the fresh process, so ids the caller holds stay
 valid.  A transport failure in the middle of a request restarts the process and retries it
 (``ReplConfig.retries`` times) after replaying its dependencies; a timeout kills the process and
-raises (the request is not retried — it is the one that hung).
+raises (the request is not retried — it is the one that hung), and so does a request that ended the
+REPL with an uncaught exception (upstream's loop does not catch a request it cannot decode or an
+unreadable pickle: the process prints ``uncaught exception: …`` and exits — a fresh one would too).
 
 A Lean error inside a command is a ``Message`` (severity ``"error"``) in the ``CommandResult``; a
 tactic Lean rejects is a ``TacticResult`` with ``error`` set; only protocol and process failures
@@ -205,6 +207,7 @@ class LeanRepl(AbstractContextManager["LeanRepl"]):
         included — physical ids, no translation, no replay, no retry (conformance tests and
         debugging).  Transport failures still raise ``ReplError`` and discard the process."""
         self._check_open()
+        encode_request(request)  # an unsendable request raises here, before the process is involved
         proc = self._ensure()
         self._requests += 1
         try:
@@ -275,6 +278,7 @@ class LeanRepl(AbstractContextManager["LeanRepl"]):
         """Send ``request`` in the physical counterpart of ``dep`` and return a well-formed answer
         (or an error answer), restarting and replaying after transport failures."""
         self._check_open()
+        encode_request(request)  # an unsendable request (kind "request") raises before the process is involved
         if self._proc is not None and self._proc.uses >= self.config.max_uses:
             self._proc.close()
             self._forget()

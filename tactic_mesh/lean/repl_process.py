@@ -30,9 +30,10 @@ from typing import IO, Any
 
 import attrs
 
-from tactic_mesh.lean.repl_types import ReplError
+from tactic_mesh.lean.repl_types import ErrorKind, ReplError
 
 _OOM = re.compile(r"out of memory|bad_alloc|cannot allocate memory|memory exhausted", re.IGNORECASE)
+_UNCAUGHT = re.compile(r"^uncaught exception:\s*", re.MULTILINE)
 _STDERR_TAIL = 4000
 
 
@@ -72,7 +73,10 @@ class ReplConfig:
         ``$TACTIC_MESH_LEAN_REPL_CWD`` and ``$TACTIC_MESH_LEAN_REPL_REVISION``; ``overrides`` win."""
         values: dict[str, Any] = {}
         if os.environ.get("TACTIC_MESH_LEAN_REPL"):
-            values["command"] = tuple(shlex.split(os.environ["TACTIC_MESH_LEAN_REPL"]))
+            try:
+                values["command"] = tuple(shlex.split(os.environ["TACTIC_MESH_LEAN_REPL"]))
+            except ValueError as exc:
+                raise ValueError(f"$TACTIC_MESH_LEAN_REPL is not a shell-quoted command: {exc}") from None
         if os.environ.get("TACTIC_MESH_LEAN_REPL_CWD"):
             values["cwd"] = os.environ["TACTIC_MESH_LEAN_REPL_CWD"]
         if os.environ.get("TACTIC_MESH_LEAN_REPL_REVISION"):
@@ -95,8 +99,19 @@ def _limit_memory(memory_mb: int) -> Callable[[], None]:
 
 
 def encode_request(request: Mapping[str, Any]) -> bytes:
-    """One line of JSON and an empty line (JSON escapes every newline inside strings)."""
-    return (json.dumps(request, ensure_ascii=False) + "\n\n").encode("utf-8")
+    """One line of JSON and an empty line (JSON escapes every newline inside strings; the REPL joins
+    the lines of a request after trimming each, so a raw newline would be lost).  Text that is not
+    valid Unicode (a lone surrogate) cannot be sent: ``ReplError(kind="request")``."""
+    try:
+        return (json.dumps(request, ensure_ascii=False) + "\n\n").encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ReplError(
+            f"the request cannot be sent: its text is not valid Unicode ({exc.reason} at {exc.start})",
+            "request",
+            request=request,
+        ) from None
+    except (TypeError, ValueError) as exc:  # not JSON-serialisable (a caller's mistake, named)
+        raise ReplError(f"the request cannot be sent: {exc}", "request", request=request) from None
 
 
 class ReplProcess:
@@ -147,10 +162,11 @@ class ReplProcess:
     def request(self, request: Mapping[str, Any], timeout: float | None = None) -> dict[str, Any]:
         if self._dead:
             raise ReplError("the REPL process is no longer running", "crashed", request=request, retryable=True)
+        data = encode_request(request)  # before anything is sent: an unsendable request leaves the process be
         deadline = time.monotonic() + (self.config.timeout if timeout is None else timeout)
         self.uses += 1
         try:
-            self._write(encode_request(request), deadline, request)
+            self._write(data, deadline, request)
             frame = self._read_frame(deadline, request)
         except BaseException:  # a failure or an interrupt mid-exchange: the stream is out of step
             self.kill()
@@ -253,6 +269,20 @@ class ReplProcess:
                 request=request,
                 stderr=tail,
                 retryable=True,
+            )
+        uncaught = _UNCAUGHT.search(tail)
+        if uncaught is not None:
+            # The REPL's loop lets some exceptions escape and the process ends (Lean prints
+            # "uncaught exception: <text>" on stderr): a request it could not decode ("Could not
+            # parse JSON" / "Could not parse as a valid JSON command"), an unreadable pickle, ...
+            # The same request would end a fresh process the same way: not retryable.
+            text = " ".join(tail[uncaught.end() :].split())
+            kind: ErrorKind = "protocol" if "Could not parse" in text else "repl"
+            return ReplError(
+                f"the REPL stopped on an uncaught exception ({status}): {_clip(text.encode('utf-8'))}",
+                kind,
+                request=request,
+                stderr=tail,
             )
         return ReplError(
             f"the process died: {how}, {status}", "crashed", request=request, stderr=tail or None, retryable=True

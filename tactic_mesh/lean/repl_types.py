@@ -21,12 +21,15 @@ from tactic_mesh.kernel.errors import TacticMeshError
 ErrorKind = Literal[
     "timeout",  # no complete response within ReplConfig.timeout (the process is killed)
     "crashed",  # the process exited / closed its stdout (EOF), or a write hit a broken pipe
-    "protocol",  # a response that is not JSON or not the expected shape, or a replay that diverged
+    "protocol",  # a response that is not JSON or not the expected shape, a replay that diverged, or a
+    # request the REPL could not decode (it exits on "uncaught exception: {"message": "Could not parse ...}")
     "unknown-env",  # "Unknown environment." (or a logical environment id this client never issued)
     "unknown-proof-state",  # "Unknown proof state." (or a logical proof-state id never issued)
     "limit",  # the memory limit killed the process, or a response exceeded max_response_bytes
     "spawn",  # the REPL command could not be started
-    "repl",  # any other {"message": ...} error answer (an exception inside the REPL), or a missing pickle
+    "repl",  # any other {"message": ...} error answer, an uncaught exception that ended the REPL (stderr
+    # "uncaught exception: ..."), or a missing pickle
+    "request",  # a request that cannot be sent at all (text that is not valid Unicode); nothing was sent
 ]
 
 _SORRY_WARNING = re.compile(r"declaration uses ['`]sorry['`]")

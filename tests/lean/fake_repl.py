@@ -14,7 +14,8 @@ exception on an unparsable request or a missing pickle file.
 
 Misbehaviour for tests (``N`` counts requests, from 1): ``--die-at N`` exits without answering the
 N-th request; ``--garbage-at N`` answers it with text that is not JSON; ``--hang-at N`` never
-answers it; ``--oom-at N`` exits as Lean does when memory runs out; ``--forget-envs`` treats every
+answers it; ``--oom-at N`` exits as Lean does when memory runs out; ``--uncaught-at N`` exits as the
+REPL does when an exception escapes its loop (``uncaught exception: …``); ``--forget-envs`` treats every
 environment as unknown; ``--delay S`` waits S seconds before every answer.  With ``--once FILE``
 the misbehaviour fires only while FILE does not exist (and creates it), so the restarted process
 behaves.  ``--log FILE`` appends one JSON line per start (with the address-space limit) and per
@@ -46,19 +47,44 @@ def load_scenario(name: str) -> dict[str, Any]:
     return doc
 
 
+def _nat(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _flag(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
+def _opt(value: Any, ok: Any) -> bool:
+    return value is None or bool(ok(value))
+
+
 def request_kind(request: dict[str, Any]) -> str | None:
-    """Which REPL input ``request`` is, in the order the REPL tries to decode them."""
-    if "tactic" in request and "proofState" in request:
+    """Which REPL input ``request`` is, in the order the REPL tries to decode them (``REPL/Main.lean``
+    ``parse``), with the field types its ``FromJson`` instances demand; None when no shape fits (the
+    REPL then throws "Could not parse as a valid JSON command")."""
+    get = request.get
+    if _text(get("tactic")) and _nat(get("proofState")):
         return "tactic"
-    if "pickleTo" in request and "env" in request:
+    if _text(get("pickleTo")) and _nat(get("env")):
         return "pickle_env"
-    if "unpickleEnvFrom" in request:
+    if _text(get("unpickleEnvFrom")):
         return "unpickle_env"
-    if "pickleTo" in request and "proofState" in request:
+    if _text(get("pickleTo")) and _nat(get("proofState")):
         return "pickle_ps"
-    if "unpickleProofStateFrom" in request:
+    if _text(get("unpickleProofStateFrom")) and _opt(get("env"), _nat):
         return "unpickle_ps"
-    if "cmd" in request:
+    if (
+        _text(get("cmd"))
+        and _opt(get("env"), _nat)
+        and _opt(get("allTactics"), _flag)
+        and _opt(get("rootGoals"), _flag)
+        and _opt(get("infotree"), _text)
+    ):
         return "cmd"
     return None
 
@@ -161,12 +187,15 @@ class Fake:
             try:
                 request = json.loads(query)
             except json.JSONDecodeError as exc:
-                sys.stderr.write(f'uncaught exception: {{"message": "Could not parse JSON:\\n{exc}"}}\n')
+                self.uncaught(f"Could not parse JSON:\n{exc}")
                 return 1
             self.log({"event": "request", "n": self.count, "request": request})
             if self.fires(self.args.die_at):
                 sys.stderr.write("fake_repl: dying as asked\n")
                 return 3
+            if self.fires(self.args.uncaught_at):
+                self.uncaught("fake_repl: an exception escaped the loop")
+                return 1
             if self.fires(self.args.oom_at):
                 sys.stderr.write("INTERNAL PANIC: out of memory\n")
                 return 1
@@ -178,12 +207,18 @@ class Fake:
                 continue
             kind = request_kind(request) if isinstance(request, dict) else None
             if kind is None:
-                sys.stderr.write("uncaught exception: Could not parse as a valid JSON command\n")
+                self.uncaught("Could not parse as a valid JSON command:\nno input shape matches")
                 return 1
             response = self.respond(kind, request)
             if response is None:
                 return 1
             self.answer(response)
+
+    @staticmethod
+    def uncaught(message: str) -> None:
+        """What Lean prints when the REPL's ``parse`` throws: the error object, as an uncaught
+        exception, on stderr (the process then exits with status 1)."""
+        sys.stderr.write("uncaught exception: " + json.dumps({"message": message}, ensure_ascii=False) + "\n")
 
     def unknown(self, kind: str, request: dict[str, Any]) -> dict[str, Any] | None:
         env = request.get("env")
@@ -255,6 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--garbage-at", type=int)
     parser.add_argument("--hang-at", type=int)
     parser.add_argument("--oom-at", type=int)
+    parser.add_argument("--uncaught-at", type=int)
     parser.add_argument("--forget-envs", action="store_true")
     parser.add_argument("--delay", type=float, default=0.0)
     parser.add_argument("--once")

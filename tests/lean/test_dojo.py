@@ -29,7 +29,7 @@ from tactic_mesh.lean.dojo import (
     prove_with_dojo,
 )
 from tactic_mesh.lean.handler import LeanHandler
-from tactic_mesh.lean.handler_state import LeanStartError, LeanState
+from tactic_mesh.lean.handler_state import LeanBackendError, LeanStartError, LeanState
 
 G0 = "p q : Prop\nhp : p\nhq : q\n⊢ q ∧ p"
 TWO = "case left\np q : Prop\nhp : p\nhq : q\n⊢ q\n\ncase right\np q : Prop\nhp : p\nhq : q\n⊢ p"
@@ -94,6 +94,7 @@ def fake_lean_dojo(*, check: bool | None = True, init_error: bool = False) -> ty
         (G0, "simp"): lambda: (_ for _ in ()).throw(DojoTacticTimeoutError()),
         (G0, "rfl"): lambda: (_ for _ in ()).throw(DojoCrashError("OOM")),
         (G0, "assumption"): lambda: "what is this",
+        (G0, "intro x"): lambda: (_ for _ in ()).throw(AssertionError("goal count mismatch")),
     }
 
     class Dojo:
@@ -171,6 +172,12 @@ def test_proof_finished_is_not_proved_when_check_proof_rejects_it(monkeypatch: p
     assert not result.proved and "check_proof rejected" in result.verdict.reason
 
 
+def test_a_script_mentioning_sorry_is_never_handed_to_check_proof(fake: types.ModuleType) -> None:
+    with DojoBackend(THEOREM) as backend:
+        recheck = backend.recheck("and_swap", ["constructor", "exact hq", "all_goals sorry"])
+    assert not recheck.ok and "sorry" in recheck.problems[0] and fake.calls["check_proof"] == []
+
+
 def test_without_check_proof_nothing_is_proved(monkeypatch: pytest.MonkeyPatch) -> None:
     mod = fake_lean_dojo(check=None)
     monkeypatch.setitem(sys.modules, "lean_dojo", mod)
@@ -197,14 +204,37 @@ def test_lean_errors_and_given_up_proofs_are_catchable_failures(fake: types.Modu
         assert isinstance(recovered, Success) and recovered.state.script == ("constructor",)
 
 
-def test_a_timeout_is_catchable_and_a_crash_panics(fake: types.ModuleType) -> None:
+def test_a_crash_an_odd_answer_and_a_failing_run_tac_panic(fake: types.ModuleType) -> None:
     with dojo_session(THEOREM) as (handler, state):
-        timed_out = run(handler, tac("simp"), state)
-        assert isinstance(timed_out, Failure) and "timed out" in str(timed_out.reason)
         crashed = run(handler, tac("rfl"), state)
         assert isinstance(crashed, Panic) and "crashed" in crashed.reason
         odd = run(handler, tac("assumption"), state)
         assert isinstance(odd, Panic) and "unexpected answer" in odd.reason
+        broken = run(handler, tac("intro x"), state)
+        assert isinstance(broken, Panic) and "AssertionError: goal count mismatch" in broken.reason
+
+
+def test_a_timeout_stops_the_session(fake: types.ModuleType) -> None:
+    """LeanDojo leaves Lean running the timed-out tactic: its late answer would be taken for the
+    next request's, so nothing more is sent and even a choice cannot recover."""
+    with dojo_session(THEOREM) as (handler, state):
+        timed_out = run(handler, Choice(Policy.COMMIT, (tac("simp"), tac("constructor"))), state)
+        assert isinstance(timed_out, Panic) and "timed out" in timed_out.reason
+        again = run(handler, tac("constructor"), state)
+        assert isinstance(again, Panic) and "cannot go on" in again.reason
+        assert fake.calls["run_tac"] == [(0, "simp")]
+
+
+def test_a_failure_while_leaving_the_dojo_is_reported(fake: types.ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken_exit(self: Any, *args: object) -> None:
+        raise OSError("cannot remove the modified file")
+
+    monkeypatch.setattr(fake.Dojo, "__exit__", broken_exit)
+    with pytest.raises(LeanBackendError, match="leaving the Dojo failed: OSError"), DojoBackend(THEOREM):
+        pass
+    with pytest.raises(ValueError) as info, DojoBackend(THEOREM):
+        raise ValueError("the run's own error")
+    assert any("leaving the Dojo failed" in note for note in info.value.__notes__)
 
 
 def test_read_environment_is_refused_without_command_mode(fake: types.ModuleType) -> None:

@@ -271,7 +271,19 @@ def test_all_tactics_and_root_goals(tmp_path: Path) -> None:
 def test_infotree(tmp_path: Path) -> None:
     with LeanRepl(fake(tmp_path, "infotree")) as repl:
         tree = repl.command("theorem true_intro : True := by exact True.intro", infotree="tactics").infotree
-        assert tree[0]["kind"] == "TacticInfo" and tree[0]["children"][0]["node"]["stx"]["pp"] == "exact True.intro"
+        chain, nodes = [], tree
+        while nodes:  # "tactics" keeps every TacticInfo node: the `by` block down to the tactic
+            (only,) = nodes
+            assert only["kind"] == "TacticInfo"
+            chain.append(only["node"]["stx"]["kind"])
+            nodes = only["children"]
+        assert chain == [
+            "Lean.Parser.Term.byTactic",
+            "by",
+            "Lean.Parser.Tactic.tacticSeq",
+            "Lean.Parser.Tactic.tacticSeq1Indented",
+            "Lean.Parser.Tactic.exact",
+        ]
         tree = repl.command("theorem true_intro' : True := by exact True.intro", infotree="substantive").infotree
         assert [node["node"]["goalsBefore"] for node in tree] == [["⊢ True"]]
         assert repl.command("theorem true_intro : True := by exact True.intro").infotree is None
@@ -394,6 +406,43 @@ def test_garbage_answer_restarts_then_gives_up(tmp_path: Path) -> None:
         assert caught.value.kind == "protocol" and "not JSON" in caught.value.message
 
 
+def test_a_request_the_repl_cannot_decode_ends_it_and_is_not_retried(tmp_path: Path) -> None:
+    with LeanRepl(fake(tmp_path, "sorry_to_completed")) as repl:
+        with pytest.raises(ReplError) as caught:
+            repl.send_raw({"cmd": 3})  # upstream's `parse` throws; Lean prints it as an uncaught exception
+        assert caught.value.kind == "protocol" and not caught.value.retryable
+        assert "Could not parse as a valid JSON command" in caught.value.message
+        assert caught.value.stderr is not None and caught.value.stderr.startswith("uncaught exception: {")
+        assert repl.pid is None and repl.stats.starts == 1
+        assert repl.command(AND_SWAP + " := by sorry").env == 0  # a fresh process serves the next call
+
+
+def test_an_uncaught_exception_is_not_retried(tmp_path: Path) -> None:
+    with LeanRepl(fake(tmp_path, "sorry_to_completed", "--uncaught-at", "2")) as repl:
+        repl.command(AND_SWAP + " := by sorry")
+        with pytest.raises(ReplError) as caught:
+            repl.tactic("constructor", 0)
+        assert caught.value.kind == "repl" and "an exception escaped the loop" in caught.value.message
+        assert repl.stats.starts == 1 and len(processes(tmp_path)) == 1  # the same request would end a fresh one
+
+
+def test_text_that_is_not_unicode_is_refused_before_sending(tmp_path: Path) -> None:
+    with LeanRepl(fake(tmp_path, "sorry_to_completed")) as repl:
+        with pytest.raises(ReplError) as caught:
+            repl.command("def bad := \"\ud800\"")
+        assert caught.value.kind == "request" and "not valid Unicode" in caught.value.message
+        assert repl.stats.starts == 0  # nothing was started, nothing was sent
+        state = repl.command(AND_SWAP + " := by sorry").sorries[0].proof_state
+        assert state is not None
+        pid = repl.pid
+        with pytest.raises(ReplError) as caught:
+            repl.tactic("exact \udcff", state)
+        assert caught.value.kind == "request" and repl.pid == pid  # the process was left alone
+        with pytest.raises(ReplError):
+            repl.send_raw({"cmd": "\ud800"})
+        assert repl.pid == pid and len(processes(tmp_path)[0]) == 1
+
+
 def test_timeout_kills_and_the_next_call_replays(tmp_path: Path) -> None:
     config = fake(tmp_path, "sorry_to_completed", "--hang-at", "2", "--once", str(tmp_path / "once"), timeout=2.0)
     with LeanRepl(config) as repl:
@@ -482,6 +531,9 @@ def test_config_validation_and_from_env(monkeypatch: pytest.MonkeyPatch) -> None
     config = ReplConfig.from_env(timeout=5.0)
     assert config.command == ("lake", "env", "/opt/repl/bin/repl") and config.revision == "r1"
     assert config.timeout == 5.0
+    monkeypatch.setenv("TACTIC_MESH_LEAN_REPL", "lake 'exe repl")
+    with pytest.raises(ValueError, match=r"\$TACTIC_MESH_LEAN_REPL is not a shell-quoted command"):
+        ReplConfig.from_env()
 
 
 def test_provenance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

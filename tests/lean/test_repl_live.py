@@ -7,8 +7,9 @@ reason.  Each scenario's requests are sent verbatim through ``LeanRepl.send_raw`
 from the transcript's to the live REPL's as answers arrive, pickle paths moved into a temporary
 directory) and each answer is compared with the recorded one by *shape and outcome*, not bytes:
 error answer or not (and which kind), error messages present or not, the number of sorries,
-tactics, goals and info messages, whether traces or an infotree came back, and the first word of
-``proofStatus``.  The typed client and ``confirm_tactic_proof`` are then run end to end once.
+tactics, goals and info messages, whether traces or an infotree came back (and the infotree's node
+kinds, in order), and the first word of ``proofStatus``.  The typed client and
+``confirm_tactic_proof`` are then run end to end once.
 """
 
 from __future__ import annotations
@@ -74,6 +75,17 @@ def _status_word(resp: dict[str, Any]) -> str | None:
     return None if status is None else str(status).split(":")[0]
 
 
+def _tree_shape(trees: Any) -> list[str]:
+    """An infotree in preorder, each node as ``info kind/syntax kind`` (``TacticInfo/Lean.Parser.Tactic.exact``)."""
+    out: list[str] = []
+    for tree in trees if isinstance(trees, list) else []:
+        node = tree.get("node") if isinstance(tree, dict) else None
+        stx = node.get("stx") if isinstance(node, dict) else None
+        out.append(f"{tree.get('kind')}/{stx.get('kind') if isinstance(stx, dict) else None}")
+        out += _tree_shape(tree.get("children"))
+    return out
+
+
 def compare(kind: str, expected: dict[str, Any], got: dict[str, Any]) -> list[str]:
     """What differs in shape or outcome between the recorded and the live answer."""
     problems: list[str] = []
@@ -97,6 +109,7 @@ def compare(kind: str, expected: dict[str, Any], got: dict[str, Any]) -> list[st
             problems.append("no env in the live answer")
         same("tactics", len(expected.get("tactics") or []), len(got.get("tactics") or []))
         same("infotree present", bool(expected.get("infotree")), bool(got.get("infotree")))
+        same("infotree nodes", _tree_shape(expected.get("infotree")), _tree_shape(got.get("infotree")))
     else:
         if not isinstance(got.get("proofState"), int):
             problems.append("no proofState in the live answer")
@@ -148,6 +161,10 @@ def test_compare_notices_a_different_outcome() -> None:
     assert compare("tactic", done, {"message": "Lean error:\nunknown tactic"}) != []
     assert compare("cmd", {"env": 0}, {"env": 4, "messages": [{"severity": "error", "data": "x"}]}) != []
     assert compare("cmd", {"message": "Unknown environment."}, {"message": "Unknown proof state."}) != []
+    leaf = {"node": {"stx": {"kind": "Lean.Parser.Tactic.exact"}}, "kind": "TacticInfo", "children": []}
+    block = {"node": {"stx": {"kind": "Lean.Parser.Term.byTactic"}}, "kind": "TacticInfo", "children": [leaf]}
+    assert compare("cmd", {"env": 0, "infotree": [block]}, {"env": 3, "infotree": [block]}) == []
+    assert compare("cmd", {"env": 0, "infotree": [block]}, {"env": 3, "infotree": [leaf]}) != []
 
 
 def test_live_typed_client_confirms_a_tactic_proof() -> None:
