@@ -13,7 +13,7 @@ Each exported constant gets a ``Verdict``:
   reason names what is wrong.  Lean's kernel refuses it too;
 * ``declined`` — it uses something this kernel cannot express, named in ``feature``: ``Quot``
   (``quot`` declarations), mutual and nested inductives, unsafe and partial declarations, Nat
-  literals over a ``Nat`` that is not the kernel's own, theorems whose type is not a proposition,
+  literals over a ``Nat`` that is not the kernel's own,
   projections of structure-like types with indices;
 * ``skipped`` — it mentions a constant that was rejected, declined or skipped.
 
@@ -52,7 +52,6 @@ from tactic_mesh.kernel.environment import (
 from tactic_mesh.kernel.errors import KernelError, KernelLimitError, TacticMeshError
 from tactic_mesh.kernel.expr import Expr, collect_consts
 from tactic_mesh.kernel.natlit import trusted_nat_type
-from tactic_mesh.kernel.typechecker import TypeChecker, is_prop_sort
 from tactic_mesh.lean.ndjson import (
     AxiomVal,
     ConstantVal,
@@ -366,7 +365,9 @@ class ExportChecker:
                 self.admit(DefinitionDecl(name, lps, ty, value, reducibility_of(decl.hints)))
             elif isinstance(decl, TheoremVal):
                 ty, value = self.translate([decl.type, decl.value])
-                self.theorem(TheoremDecl(name, lps, ty, value))
+                # a theorem whose type is not a proposition is rejected, as by Lean's kernel
+                # (``environment::add_theorem`` throws ``theorem_type_is_not_prop``)
+                self.admit(TheoremDecl(name, lps, ty, value))
             else:
                 ty, value = self.translate([decl.type, decl.value])
                 # Lean's opaque constants never unfold: check the value, then declare the constant alone
@@ -379,21 +380,6 @@ class ExportChecker:
 
     def admit(self, decl: Declaration) -> None:
         self.env = add_decl(self.env, decl)
-
-    def theorem(self, decl: TheoremDecl) -> None:
-        try:
-            self.admit(decl)
-        except KernelError:
-            # Lean's kernel admits theorems of any type; ours only of propositions
-            tc = TypeChecker(self.env, level_params=decl.level_params)
-            try:
-                prop = is_prop_sort(tc.whnf(tc.infer(decl.type)))
-            except KernelError:
-                prop = True  # an ill-typed statement: the kernel's message stands
-            if not prop:
-                raise Declined("theorem of a type", "a theorem whose type is not a proposition "
-                                                    "(this kernel's theorems are proofs)") from None
-            raise
 
     # -- inductive blocks -----------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """Writing ``ndjson.Export`` records as lean4export NDJSON, format 3.1.0.
 
-Each record becomes one compact JSON object with sorted keys (the shape Lean's ``Json.compress``
+The meta line always declares format ``FORMAT_VERSION`` (3.1.0), the shapes written.  Each
+record becomes one compact JSON object with sorted keys (the shape Lean's ``Json.compress``
 gives), non-ASCII characters written as themselves.  The output depends only on the records, so
 equal exports give equal lines.  The writer does not re-check references: an ``Export`` from
 ``read_export`` or ``export_environment`` is valid, and ``read_export(write_export(x))`` checks
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 
 from tactic_mesh.kernel.expr import BinderInfo, digits_of_nat
 from tactic_mesh.lean.ndjson_model import (
+    FORMAT_VERSION,
     AxiomVal,
     ConstructorVal,
     DefinitionVal,
@@ -62,11 +64,14 @@ def dumps(value: JsonObj) -> str:
 
 
 def meta_json(meta: Meta) -> JsonObj:
+    """The meta line.  Its format version is always ``FORMAT_VERSION``: the records are written in
+    3.1.0's shapes whatever the version of the file they were read from (a 3.0.0 file re-written
+    declares 3.1.0, since its ``inductiveVals`` / ``axiomInfo`` / ``def`` arrays are gone)."""
     return {
         "meta": {
             "exporter": {"name": meta.exporter_name, "version": meta.exporter_version},
             "lean": {"githash": meta.lean_githash, "version": meta.lean_version},
-            "format": {"version": meta.format_version},
+            "format": {"version": FORMAT_VERSION},
         }
     }
 

@@ -23,8 +23,11 @@ unused universe parameters).  A dotted name is declared as ``_root_.A.b``, so th
 open the namespace ``A`` while elaborating it; a reference that a namespace of the declaration
 could capture all the same (``A.x`` exists for a reference to ``x``) is written ``_root_.x``.
 Identifiers that are keywords or are not plain identifiers are quoted ``«…»`` (``source_names``).
-Attributes: ``@[simp]`` on theorems that state an ``Eq`` or an ``Iff``; the others (and ``simp``
-elsewhere) are kept as comments.
+Attributes: ``@[simp]`` on theorems that state an ``Eq`` (or an ``Iff`` when ``propext`` is declared:
+Lean's ``simp`` attribute rewrites ``a ↔ b`` to ``a = b`` with it); the others (and ``simp``
+elsewhere) are kept as comments.  Lean's own ``sorryAx`` takes a ``Bool`` after the type and its
+``letFun`` has a dependent ``β``; where ours differ, a comment says so (Lean's elaborator builds
+terms with them only for ``sorry``, ``have`` and error recovery, none of which the file uses).
 
 **Inductive types.**  The parameters written before the colon are those our constructors take as
 implicit; a parameter our kernel promoted from a fixed index (``Eq``'s ``a``) is written after
@@ -63,6 +66,7 @@ compares every declaration with the environment (a test of this printer, not of 
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
@@ -229,6 +233,39 @@ def dependency_closure(env: Environment, names: Iterable[str]) -> list[str]:
             if name in structures(env):
                 stack.extend(f"{name}.{f}" for f in structures(env)[name][1])
     return [n for n in env.names() if n in seen]
+
+
+# Constants Lean's elaborator builds terms with by name (Init/Prelude.lean): the signature it
+# assumes, and where it builds them.  Ours come from our kernel's prelude and may differ.
+_ELABORATOR_SIGNATURES = {
+    "sorryAx": ("axiom sorryAx (α : Sort u) (synthetic : Bool) : α",
+                "its elaborator applies `sorryAx` to a type and a `Bool` for `sorry` and to recover from an "
+                "error; this file writes no `sorry`, so only an error already reported meets the difference"),
+    "letFun": ("def letFun {α : Sort u} {β : α → Sort v} (v : α) (f : (x : α) → β x) : β v",
+               "older elaborators build it for `have` (recent Lean deprecates it); this file writes no `have`, "
+               "only explicit `@letFun` applications, so the difference does not matter here"),
+}
+
+
+def _elaborator_note(name: str, type_: Expr) -> list[str]:
+    """A comment when ``name`` is one of Lean's elaborator's constants and ours differs from
+    Lean's: ``sorryAx`` without the ``Bool``, ``letFun`` with a non-dependent ``β``."""
+    entry = _ELABORATOR_SIGNATURES.get(name)
+    if entry is None:
+        return []
+    binders: list[Expr] = []
+    t = type_
+    while isinstance(t, Pi):
+        binders.append(t.type)
+        t = t.body
+    if name == "sorryAx":
+        same = len(binders) == 2 and not isinstance(binders[1], Pi)
+    else:
+        same = len(binders) == 4 and isinstance(binders[1], Pi)
+    if same:
+        return []
+    lean, why = entry
+    return _comment(f"Lean's own is `{lean}`, unlike ours:\n" + textwrap.fill(why + ".", 96))
 
 
 def _comment(text: str) -> list[str]:
@@ -404,6 +441,7 @@ class _Exporter:
         p = self._printer(info.level_params)
         if isinstance(info, AxiomInfo):
             self._check_levels(info, [info.type])
+            lines.extend(_elaborator_note(name, info.type))
             lines.append(f"axiom {decl} : {p.term(info.type)}")
             return lines
         if isinstance(info, (DefinitionInfo, TheoremInfo)):
@@ -412,6 +450,7 @@ class _Exporter:
             binders, type_text, value_text = self._signature(p, info.type, info.value)
             head = f"{decl} {binders} :" if binders else f"{decl} :"
             keyword, attrs_ = self._keyword(name, info, p)
+            lines.extend(_elaborator_note(name, info.type))
             lines.extend(attrs_)
             lines.append(f"{keyword} {head} {type_text} :=")
             lines.append(f"  {value_text}")
@@ -421,7 +460,7 @@ class _Exporter:
     def _check_reserved_name(self, name: str) -> None:
         prefix, _, last = name.rpartition(".")
         if prefix and isinstance(self.env.find(prefix), DefinitionInfo) and (
-            last == "eq_def" or (last.startswith("eq_") and last[3:].isdigit())
+            last in ("eq_def", "eq_unfold") or (last.startswith("eq_") and last[3:].isdigit())
         ):
             raise LeanExportError(f"Lean reserves '{name}' for an equation lemma of '{prefix}'")
 
@@ -430,8 +469,14 @@ class _Exporter:
         pre: list[str] = []
         attrs_: list[str] = []
         for attr in self.attributes.get(name, []):
-            if attr == "simp" and isinstance(info, TheoremInfo) and self._is_rewrite_rule(info.type):
+            rule = self._rewrite_rule(info.type) if attr == "simp" and isinstance(info, TheoremInfo) else None
+            if rule == "Eq" or (rule == "Iff" and "propext" in self.lean_names):
                 attrs_.append("simp")
+            elif rule == "Iff":
+                # Lean's `simp` attribute turns `a ↔ b` into `a = b` with `propext` (``mkPropExt`` in
+                # SimpTheorems' ``preprocess``), which must then be declared
+                pre.append("-- attribute [simp] in tactic-mesh (not exported: for an `Iff`, Lean's `simp` "
+                           "needs `propext`, which this file does not declare)")
             else:
                 pre.append(f"-- attribute [{attr}] in tactic-mesh (not exported)")
         if isinstance(info, TheoremInfo):
@@ -457,11 +502,14 @@ class _Exporter:
         return keyword, pre
 
     @staticmethod
-    def _is_rewrite_rule(t: Expr) -> bool:
+    def _rewrite_rule(t: Expr) -> str | None:
+        """``"Eq"`` or ``"Iff"`` when the statement (under its binders) is one, else None."""
         while isinstance(t, Pi):
             t = t.body
         head, args = get_app_fn_args(t)
-        return isinstance(head, Const) and (head.name, len(args)) in (("Eq", 3), ("Iff", 2))
+        if isinstance(head, Const) and (head.name, len(args)) in (("Eq", 3), ("Iff", 2)):
+            return head.name
+        return None
 
     def _is_noncomputable(self, name: str, info: DefinitionInfo) -> bool:
         for c in collect_consts(info.value) | collect_consts(info.type):

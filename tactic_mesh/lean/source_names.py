@@ -24,7 +24,8 @@ KEYWORDS = frozenset(
     macro macro_rules match mutual namespace nofun nomatch noncomputable nonrec notation omit opaque
     open partial postfix prefix prelude private protected renaming return scoped section set_option
     show suffices syntax termination_by then theorem this try unless universe unsafe using variable
-    where with Prop Sort Type sorry module public meta
+    where with Prop Sort Type sorry module public meta structure mut let_fun let_delayed let_tmp
+    no_index dbg_trace declare_syntax_cat unif_hint partial_fixpoint coinductive
     """.split()
 )
 

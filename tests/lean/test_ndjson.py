@@ -289,6 +289,9 @@ def test_reads_format_3_0_spellings() -> None:
     meta["meta"]["format"]["version"] = "3.0.0"
     x = read([line(meta), *legacy])
     assert x.items == read(sample_lines()).items
+    assert x.meta.format_version == "3.0.0"
+    # re-written in 3.1.0's shapes, and declared so
+    assert list(write_export(x)) == list(write_export(read(sample_lines())))
 
 
 def test_format_3_0_mutual_group_on_one_line() -> None:

@@ -734,10 +734,14 @@ def test_nat_literal_over_a_foreign_nat_is_declined() -> None:
     assert declined(report) == {"two": "Nat literal"}
 
 
-def test_theorem_of_a_non_proposition_is_declined() -> None:
+def test_theorem_of_a_non_proposition_is_rejected() -> None:
+    # Lean's kernel refuses it too (environment::add_theorem: theorem_type_is_not_prop)
     b = base()
     b.theorem("zero_thm", [], NAT, ZERO)
-    assert declined(b.check()) == {"zero_thm": "theorem of a type"}
+    report = b.check()
+    assert report.verdict == "rejected"
+    (bad,) = report.problems()
+    assert bad.name == "zero_thm" and bad.status is Status.REJECTED and "not a proposition" in bad.reason
 
 
 def test_rejection_outranks_declining() -> None:

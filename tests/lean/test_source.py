@@ -415,3 +415,41 @@ def test_artifacts_as_input(tmp_path: Path) -> None:
     assert f"-- {source}:1:1\n-- from the proof artifact {out / 't1_proof_term.json.gz'}" in text
     assert "--   by\n--     constructor\n" in text
     assert _roundtrip(result, inp.env) == []
+
+
+# -- what Lean's elaborator assumes about names (checked against Lean's sources) -----------------
+
+
+def test_simp_on_an_iff_needs_propext(tmp_path: Path) -> None:
+    # Lean's `simp` attribute rewrites `a ↔ b` to `a = b` with `propext` (SimpTheorems.preprocess)
+    source = tmp_path / "iff.tm"
+    source.write_text("@[simp] theorem iff_self_t (p : Prop) : p ↔ p := Iff.refl p\n"
+                      "@[simp] theorem eq_self_t (n : Nat) : n = n := rfl\n", encoding="utf-8")
+    inp = tm_input([source])
+    result = _export(inp)
+    assert result.ok, [str(e) for e in result.errors]
+    assert "@[simp]\ntheorem eq_self_t" in result.text
+    assert "@[simp]\ntheorem iff_self_t" not in result.text
+    assert "needs `propext`, which this file does not declare)\ntheorem iff_self_t" in result.text
+    assert _roundtrip(result, inp.env) == []
+    with_propext = tmp_path / "propext.tm"
+    with_propext.write_text("axiom propext {a b : Prop} : (a ↔ b) → a = b\n"
+                            "@[simp] theorem iff_self_u (p : Prop) : p ↔ p := Iff.refl p\n", encoding="utf-8")
+    assert "@[simp]\ntheorem iff_self_u" in _export(tm_input([with_propext])).text
+
+
+def test_builtin_keywords_are_quoted_and_reserved_names_refused() -> None:
+    for keyword in ("structure", "mut", "let_fun"):
+        assert lean_ident(keyword) == f"«{keyword}»" and not is_plain_ident(keyword)
+    nat = Const("Nat")
+    env = _with(prelude(), DefinitionDecl("f", (), nat, NatLit(0)),
+                TheoremDecl("f.eq_unfold", (), Const("True"), Const("True.intro")))
+    result = export_lean(env, ["f.eq_unfold"])
+    assert [e.message for e in result.errors] == [
+        "cannot export 'f.eq_unfold': Lean reserves 'f.eq_unfold' for an equation lemma of 'f'"]
+
+
+def test_lean_signatures_of_sorryax_and_letfun_are_noted(library: tuple[ExportInput, LeanSourceExport]) -> None:
+    text = library[1].text
+    assert "-- Lean's own is `axiom sorryAx (α : Sort u) (synthetic : Bool) : α`, unlike ours:" in text
+    assert "-- Lean's own is `def letFun {α : Sort u} {β : α → Sort v}" in text
