@@ -32,7 +32,7 @@ from __future__ import annotations
 import csv
 import math
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -103,23 +103,33 @@ def stratum(sat_a: frozenset[int], sat_b: frozenset[int]) -> int:
     return 1 if not sat_a else 2
 
 
-def fresh_pairs(eqs: Mapping[int, Equation], n: int, seed: int, exclude: set[tuple[str, str]]) -> list[tuple[int, int]]:
-    """``n`` distinct pairs of law numbers (module doc), the same for the same ``seed``."""
-    rng = random.Random(seed)
+def _draws(eqs: Mapping[int, Equation], rng: random.Random, exclude: set[tuple[str, str]],
+           seen: set[tuple[int, int]]) -> Iterator[tuple[int, int, int] | None]:
+    """Endless seeded draws of pairs of law numbers: ``(i, j, stratum)``, or None for a pair already
+    in ``seen`` or left out by ``exclude`` (itself or its dual)."""
     numbers = sorted(eqs)
     keys = {i: law_key(eqs[i]) for i in numbers}
     duals = {i: dual_key(eqs[i]) for i in numbers}
     sat = {i: holds_in(eqs[i]) for i in numbers}
+    while True:
+        i, j = rng.sample(numbers, 2)
+        if (i, j) in seen or (keys[i], keys[j]) in exclude or (duals[i], duals[j]) in exclude:
+            yield None
+        else:
+            yield i, j, stratum(sat[i], sat[j])
+
+
+def fresh_pairs(eqs: Mapping[int, Equation], n: int, seed: int, exclude: set[tuple[str, str]]) -> list[tuple[int, int]]:
+    """``n`` distinct pairs of law numbers (module doc), the same for the same ``seed``."""
     quota = [n // 3, n // 3, n - 2 * (n // 3)]
     out: list[tuple[int, int]] = []
     seen: set[tuple[int, int]] = set()
-    tries = 0
-    while len(out) < n and tries < 500 * n:
-        tries += 1
-        i, j = rng.sample(numbers, 2)
-        if (i, j) in seen or (keys[i], keys[j]) in exclude or (duals[i], duals[j]) in exclude:
+    for tries, drawn in enumerate(_draws(eqs, random.Random(seed), exclude, seen), start=1):
+        if len(out) >= n or tries > 500 * n:
+            break
+        if drawn is None:
             continue
-        k = stratum(sat[i], sat[j])
+        i, j, k = drawn
         if quota[k] <= 0 and tries < 100 * n:  # a stratum too rare to fill in time is topped up by the others
             continue
         seen.add((i, j))
@@ -135,22 +145,14 @@ def hard_candidates(eqs: Mapping[int, Equation], n: int, seed: int, exclude: set
     the collector keeps those E's first run does not answer (``probe_pair(hard_only=True)``).  Fresh
     pairs of the three strata almost never get past every routed expert, so without them the long
     E run's regression (``Router.last``) has nothing to learn from."""
-    rng = random.Random(seed + 7919)
-    numbers = sorted(eqs)
-    keys = {i: law_key(eqs[i]) for i in numbers}
-    duals = {i: dual_key(eqs[i]) for i in numbers}
-    sat = {i: holds_in(eqs[i]) for i in numbers}
     out: list[tuple[int, int]] = []
     seen = set(taken)
-    tries = 0
-    while len(out) < n and tries < 1000 * n:
-        tries += 1
-        i, j = rng.sample(numbers, 2)
-        if (i, j) in seen or (keys[i], keys[j]) in exclude or (duals[i], duals[j]) in exclude:
-            continue
-        if stratum(sat[i], sat[j]) == 2:
-            seen.add((i, j))
-            out.append((i, j))
+    for tries, drawn in enumerate(_draws(eqs, random.Random(seed + 7919), exclude, seen), start=1):
+        if len(out) >= n or tries > 1000 * n:
+            break
+        if drawn is not None and drawn[2] == 2:
+            seen.add(drawn[:2])
+            out.append(drawn[:2])
     return out
 
 
