@@ -22,7 +22,9 @@ training theorems the model is retrained on the library's own steps plus the lat
 theorem (its latest proof if it ever had one).  Each round retrains from a fresh initialisation on
 all of that data (as Polu et al. do from the base model), not from the previous round's weights:
 warm-started rounds drifted away from the library's proofs and lost held-out success round after
-round; ``warm_start=True`` keeps the old behaviour.  Every label is a
+round; ``warm_start=True`` keeps the old behaviour.  Every round trains with the same seed (the
+same initialisation and draws), so what changes from one round to the next is its data, not a
+new initialisation.  Every label is a
 kernel-checked outcome or the machine's own verdict on a step; nothing a model predicted is ever a
 label.
 """
@@ -105,11 +107,18 @@ def _weights(graph: SearchGraph, subs: Sequence[SubProof]) -> dict[tuple[int, ob
 def harvest_search(theorem: LibraryTheorem, policy: SearchPolicy | None, cfg: IterationConfig,
                    rng: random.Random, remaining: Callable[[ProofState], float] | None = None) -> Harvest:
     """One observed search of ``theorem`` and what the kernel lets it teach (module docstring);
-    ``remaining``: the critic's steps-left estimate, for the shaped reward."""
+    ``remaining``: the critic's steps-left estimate, for the shaped reward.  All of it runs under
+    ``run_deep``: a long search path makes deep proof terms, and their admission, the hindsight
+    checks and the samples' tokens recurse over them."""
+    return run_deep(_harvest_search, theorem, policy, cfg, rng, remaining)
+
+
+def _harvest_search(theorem: LibraryTheorem, policy: SearchPolicy | None, cfg: IterationConfig,
+                    rng: random.Random, remaining: Callable[[ProofState], float] | None) -> Harvest:
     env, levels = theorem.environment, theorem.level_params
     graph = SearchGraph()
     state = ProofState.initial(env, theorem.statement, level_params=levels)
-    result = run_deep(Searcher(cfg.max_nodes, cfg.seconds, policy, observer=graph).search, state)
+    result = Searcher(cfg.max_nodes, cfg.seconds, policy, observer=graph).search(state)
     subs: list[SubProof] = []
     proved = False
     if result.state is not None:
@@ -218,7 +227,7 @@ def iterate(theorems: Sequence[LibraryTheorem], model: MoTModel, knn: KnnPolicy,
                 progress(it, i + 1, len(theorems))
         search_seconds = time.perf_counter() - start
         samples = [*base, *(s for h in latest.values() for s in h.samples)]
-        model, report = train(samples, model_cfg or model.cfg, epochs=cfg.epochs, seed=cfg.seed + it,
+        model, report = train(samples, model_cfg or model.cfg, epochs=cfg.epochs, seed=cfg.seed,
                               init=model if cfg.warm_start else None)
         rounds.append(Round(it, proved, len(theorems), subproofs, len(samples), round(search_seconds, 2),
                             report.seconds, report, evaluate(model, knn, it) if evaluate is not None else {}))

@@ -104,3 +104,19 @@ def test_the_critic_learns_which_candidates_apply(theorems: list[LibraryTheorem]
             (applied if a.applied else failed).append(p)
     assert applied and failed
     assert sum(applied) / len(applied) > sum(failed) / len(failed) + 0.1
+
+
+def test_a_harvest_is_deep_safe_beyond_the_search(theorems: list[LibraryTheorem]) -> None:
+    """Admission, hindsight checks and samples recurse over the proof too: all of the harvest runs
+    under ``run_deep``, so a caller's low recursion limit (a long path's deep terms) is no crash."""
+    import inspect
+    import sys
+
+    th = _named(theorems, "Or.symm")
+    saved = sys.getrecursionlimit()
+    sys.setrecursionlimit(len(inspect.stack()) + 30)
+    try:
+        h = harvest_search(th, None, TINY_SEARCH, random.Random(0))
+    finally:
+        sys.setrecursionlimit(saved)
+    assert h.proved and h.steps
