@@ -88,7 +88,7 @@ def _play(policy: Any, state: Any, sketch: list[int]) -> Any:
 
 
 def evaluate(model: Any, critic: bool, goals: list[Any], max_nodes: int, seconds: float,
-             detail: bool = False) -> dict[str, Any]:
+             detail: bool = False, lazy: bool = False) -> dict[str, Any]:
     """Held-out success of ``model`` as a router policy; with ``detail``: calibration and sketches."""
     import random
 
@@ -117,7 +117,7 @@ def evaluate(model: Any, critic: bool, goals: list[Any], max_nodes: int, seconds
         graph = SearchGraph()
         state = ProofState.initial(goal.environment, goal.statement, level_params=goal.level_params)
         start = time.perf_counter()
-        result = Searcher(max_nodes, seconds, policy, observer=graph).search(state)
+        result = Searcher(max_nodes, seconds, policy, observer=graph, lazy=lazy).search(state)
         proved = result.state is not None and _admitted(goal, result.state)
         rows.append({"set": kind, "goal": goal.name, "proved": proved, "nodes": result.expanded,
                      "seconds": round(time.perf_counter() - start, 3)})

@@ -88,14 +88,38 @@ def bullet(script: tuple[str, ...]) -> list[str]:
     return [f"· {script[0]}", *(f"  {line}" for line in script[1:])]
 
 
+@attrs.define
+class _Pending:
+    """A node of a lazy search with the candidates it has not tried yet, best-scored first."""
+
+    view: GoalView
+    ranked: list[tuple[Candidate, float]]
+    cursor: int = 0
+    scores: dict[Candidate, float] = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.scores = dict(self.ranked)
+
+    def score_of(self, candidate: Candidate) -> float:
+        return self.scores[candidate]
+
+
 class Searcher:
     """Best-first search with a policy (default: ``heuristic``).  ``max_nodes`` bounds the nodes
     expanded, ``seconds`` the wall clock, ``step_seconds`` one expansion; ``observer`` is told of
-    every candidate tried (``Observer``)."""
+    every candidate tried (``Observer``).
+
+    With ``lazy=True`` an expansion does not run all of a node's candidates: it runs them in the
+    policy's score order until one applies and leaves a state not seen before, queues that child,
+    and puts the node back with the priority its next child would have (its scores plus the next
+    candidate's score) — the lazy best-first search of a scored policy, where a candidate scored far
+    below the others is only run when nothing better is left.  ``max_nodes`` then bounds these
+    expansions, each of which runs candidates until one child."""
 
     def __init__(self, max_nodes: int = 2000, seconds: float = 5.0, policy: SearchPolicy | None = None,
-                 step_seconds: float = STEP_SECONDS, observer: Observer | None = None) -> None:
+                 step_seconds: float = STEP_SECONDS, observer: Observer | None = None, lazy: bool = False) -> None:
         self.observer = observer
+        self.lazy = lazy
         self.max_nodes = max_nodes
         self.seconds = seconds
         self.step_seconds = step_seconds
@@ -112,7 +136,8 @@ class Searcher:
         max_nodes = self.max_nodes if max_nodes is None else max_nodes
         counter = itertools.count()
         root = SearchNode(state, ())
-        queue: list[tuple[tuple[float, ...], int, SearchNode]] = [(self.policy.priority(root), next(counter), root)]
+        queue: list[tuple[tuple[float, ...], int, SearchNode, _Pending | None]] = [
+            (self.policy.priority(root), next(counter), root, None)]
         seen = {_goal_key(state)}
         expanded = generated = 0
         tried: dict[str, list[int]] = {}
@@ -131,9 +156,10 @@ class Searcher:
                 return stop("node limit reached")
             if time.monotonic() > deadline:
                 return stop("time budget exhausted")
-            _, _, node = heapq.heappop(queue)
+            _, _, node, pending = heapq.heappop(queue)
             expanded += 1
-            if _independent_goals(node.state) and _committed(node.state):  # each goal on its own, the others masked
+            fresh = pending is None
+            if fresh and _independent_goals(node.state) and _committed(node.state):  # each goal alone, others masked
                 split = self._split(node.state, deadline, max_nodes - expanded)
                 expanded += split.expanded
                 generated += split.generated
@@ -141,8 +167,16 @@ class Searcher:
                     return stop("", split.state, (*node.script, *split.script), (*node.path, *split.path))
                 continue  # the goals are independent: one of them cannot be solved (in the budget)
             seconds = min(self.step_seconds, max(deadline - time.monotonic(), 0.05))
-            view = GoalView.of(node.state, node.script)
-            for candidate, child in self.expansions(node, seconds):  # stops at the first child that is solved
+            if self.lazy:
+                pending = pending if pending is not None else self._pending(node)
+                if pending is None:
+                    continue
+                expansions: Iterator[tuple[Candidate, ProofState | None]] = self._next_child(node, pending, seconds)
+                score_of: Callable[[Candidate], float] = pending.score_of
+            else:
+                expansions = self.expansions(node, seconds)
+                score_of = self._score_on(GoalView.of(node.state, node.script))
+            for candidate, child in expansions:  # stops at the first child that is solved
                 counts = tried.setdefault(candidate.call.name, [0, 0])
                 counts[0] += 1
                 if child is None:
@@ -151,9 +185,8 @@ class Searcher:
                     continue
                 counts[1] += 1
                 generated += 1
-                assert view is not None
                 new = SearchNode(child, (*node.script, candidate.text), (*node.path, (node.state, candidate.call)),
-                                 (*node.scores, self.policy.score(candidate, view)))
+                                 (*node.scores, score_of(candidate)))
                 if self.observer is not None:
                     self.observer(node, candidate, new)
                 if _solved(child):
@@ -164,8 +197,53 @@ class Searcher:
                 seen.add(key)
                 if (len(child.active_obligations), -new.depth) < (len(best.state.active_obligations), -best.depth):
                     best = new
-                heapq.heappush(queue, (self.policy.priority(new), next(counter), new))
+                heapq.heappush(queue, (self.policy.priority(new), next(counter), new, None))
+                if self.lazy:
+                    break  # one new child per lazy expansion
+            if pending is not None and pending.cursor < len(pending.ranked):  # the node again, for its next child
+                following = attrs.evolve(node, scores=(*node.scores, pending.ranked[pending.cursor][1]))
+                heapq.heappush(queue, (self.policy.priority(following), next(counter), node, pending))
         return stop("search space exhausted")
+
+    def _score_on(self, view: GoalView | None) -> Callable[[Candidate], float]:
+        def score(candidate: Candidate) -> float:
+            assert view is not None
+            return self.policy.score(candidate, view)
+
+        return score
+
+    def _pending(self, node: SearchNode) -> _Pending | None:
+        view = GoalView.of(node.state, node.script)
+        if view is None:
+            return None
+        candidates = list(self.policy.candidates(view))
+        ranked = [(c, self.policy.score(c, view)) for c in candidates]  # right after: a policy may cache scores
+        order = sorted(range(len(ranked)), key=lambda i: (-ranked[i][1], i))
+        return _Pending(view, [ranked[i] for i in order])
+
+    def _next_child(self, node: SearchNode, pending: _Pending,
+                    seconds: float) -> Iterator[tuple[Candidate, ProofState | None]]:
+        """A lazy expansion: ``pending``'s next candidates, each run alone, until the caller stops
+        (at the first new child)."""
+        deadline = time.monotonic() + seconds
+        while pending.cursor < len(pending.ranked):
+            candidate = pending.ranked[pending.cursor][0]
+            pending.cursor += 1
+            yield candidate, self._run_one(node.state, candidate, max(deadline - time.monotonic(), 0.05))
+            if time.monotonic() > deadline:
+                return
+
+    def _run_one(self, state: ProofState, candidate: Candidate, seconds: float) -> ProofState | None:
+        """The state ``candidate`` leaves on ``state`` (once, with its own fuel), None when it fails."""
+        try:
+            program = compile_tactic(candidate.call, state)
+        except TacticMeshError:
+            return None
+        self.machine.budget = Budget(seconds=min(self.step_seconds, seconds))
+        branch = seq(Scoped(f"fuel {STEP_FUEL}", Choice(Policy.COMMIT, (program,))), Pure(VNum(0)))
+        for result in self.machine.run(branch, state, self.handlers):
+            return result.state if isinstance(result, Success) else None
+        return None
 
     def _split(self, state: ProofState, deadline: float, max_nodes: int) -> SearchResult:
         """Solve independent goals one by one, each in a branch where the others are masked, then

@@ -71,6 +71,7 @@ class IterationConfig:
     attempt_states: int = 8
     hindsight_checks: int = 60  # kernel checks per search
     seed: int = 0
+    lazy: bool = False  # lazy expansions (``Searcher(lazy=True)``): a node's candidates one child at a time
 
 
 @attrs.frozen
@@ -118,7 +119,7 @@ def _harvest_search(theorem: LibraryTheorem, policy: SearchPolicy | None, cfg: I
     env, levels = theorem.environment, theorem.level_params
     graph = SearchGraph()
     state = ProofState.initial(env, theorem.statement, level_params=levels)
-    result = Searcher(cfg.max_nodes, cfg.seconds, policy, observer=graph).search(state)
+    result = Searcher(cfg.max_nodes, cfg.seconds, policy, observer=graph, lazy=cfg.lazy).search(state)
     subs: list[SubProof] = []
     proved = False
     if result.state is not None:

@@ -6,7 +6,10 @@ from collections.abc import Sequence
 
 import pytest
 
+import attrs
+
 from tactic_mesh import Session
+from tactic_mesh.calculus.assembly import final_proof_term
 from tactic_mesh.calculus.tactics import Candidate, GoalView
 from tactic_mesh.handlers.policy import (
     HeuristicPolicy,
@@ -16,6 +19,7 @@ from tactic_mesh.handlers.policy import (
     register_policy,
 )
 from tactic_mesh.handlers.search import Searcher
+from tactic_mesh.kernel.declarations import admit_theorem
 from tactic_mesh.kernel.errors import TacticMeshError
 
 
@@ -102,3 +106,46 @@ def test_priority_prefers_fewer_goals(session: Session) -> None:
     one = SearchNode(session.goal("True"), ())
     two = SearchNode(session.run(session.goal("True ∧ True"), "constructor"), ("constructor",))
     assert policy.priority(one) < policy.priority(two)
+
+
+
+@pytest.mark.parametrize("statement", [s for s, _ in FIRST_PROOFS[:6]])
+def test_a_lazy_search_finds_the_first_proofs(session: Session, statement: str) -> None:
+    """Lazy expansions (one child at a time, the node put back for its next candidate) find the
+    first proofs too, and the kernel admits them."""
+    state = session.goal(statement)
+    lazy = Searcher(200, 30.0, lazy=True).search(state)
+    assert lazy.state is not None
+    expr, levels = session.elaborate(statement)
+    admit_theorem(lazy.state.environment, "_lazy", levels, expr, final_proof_term(lazy.state))
+
+
+def test_a_lazy_expansion_stops_at_its_first_child(session: Session) -> None:
+    tried: list[tuple[str, bool]] = []
+    result = Searcher(10, 10.0, observer=lambda _n, c, ch: tried.append((c.text, ch is not None)),
+                      lazy=True).search(session.goal("2 = 2"))
+    eager = Searcher(10, 10.0).expand(SearchNode(session.goal("2 = 2"), ()))
+    assert result.state is not None and result.script == ("rfl",) and tried == [("rfl", True)]
+    assert len(eager) > 1  # the eager expansion of the same node runs every candidate
+
+
+def test_a_lazy_search_comes_back_to_a_node(session: Session) -> None:
+    """The best-scored candidate applies but leads nowhere; the node is expanded again for its next."""
+
+    class DeadEndFirst(HeuristicPolicy):
+        name = "dead-end-first"
+
+        def candidates(self, view: GoalView) -> Sequence[Candidate]:
+            out = list(super().candidates(view))
+            dead = [c for c in out if c.call.name == "constructor"]
+            return [*(attrs.evolve(c, prior=1000.0) for c in dead), *(c for c in out if c not in dead)]
+
+    statement = "∀ p q : Prop, p → q → p ∧ q"
+    runs: list[tuple[int, str]] = []
+    result = Searcher(200, 30.0, DeadEndFirst(), observer=lambda n, c, _ch: runs.append((id(n.state), c.text)),
+                      lazy=True).search(session.goal(statement))
+    assert result.state is not None
+    per_state: dict[int, int] = {}
+    for state_id, _ in runs:
+        per_state[state_id] = per_state.get(state_id, 0) + 1
+    assert max(per_state.values()) >= 2  # some node gave a second child after its first one
