@@ -71,6 +71,7 @@ def run_train_etp(args: argparse.Namespace) -> int:
         fresh_pairs,
         hard_candidates,
         reaches_last,
+        satisfaction,
     )
 
     pairs = args.pairs or PAIRS
@@ -89,10 +90,11 @@ def run_train_etp(args: argparse.Namespace) -> int:
         return _fail(str(err))
     if not dev.is_file():
         print(f"train: warning: {dev} is absent; no dev pair to leave out", file=sys.stderr)
-    chosen = fresh_pairs(eqs, pairs, args.seed, exclude)
+    sat = satisfaction(eqs)
+    chosen = fresh_pairs(eqs, pairs, args.seed, exclude, sat)
     jobs = [(i, j, eqs[i].text(), eqs[j].text(), cap, False) for i, j in chosen]
     hard = max(0, args.hard)
-    candidates = hard_candidates(eqs, HARD_CANDIDATES * hard, args.seed, exclude, set(chosen)) if hard else []
+    candidates = hard_candidates(eqs, HARD_CANDIDATES * hard, args.seed, exclude, set(chosen), sat) if hard else []
     jobs += [(i, j, eqs[i].text(), eqs[j].text(), cap, True) for i, j in candidates]
     started = time.monotonic()
     records: list[dict[str, Any]] = []

@@ -103,14 +103,23 @@ def stratum(sat_a: frozenset[int], sat_b: frozenset[int]) -> int:
     return 1 if not sat_a else 2
 
 
+Satisfaction = Mapping[int, frozenset[int]]  # per law number: the two-element magmas it holds in
+
+
+def satisfaction(eqs: Mapping[int, Equation]) -> dict[int, frozenset[int]]:
+    """Each law's two-element magmas (``holds_in``): computed once, shared by the draws of
+    ``fresh_pairs`` and ``hard_candidates``."""
+    return {i: holds_in(eq) for i, eq in eqs.items()}
+
+
 def _draws(eqs: Mapping[int, Equation], rng: random.Random, exclude: set[tuple[str, str]],
-           seen: set[tuple[int, int]]) -> Iterator[tuple[int, int, int] | None]:
+           seen: set[tuple[int, int]], sat: Satisfaction | None) -> Iterator[tuple[int, int, int] | None]:
     """Endless seeded draws of pairs of law numbers: ``(i, j, stratum)``, or None for a pair already
     in ``seen`` or left out by ``exclude`` (itself or its dual)."""
     numbers = sorted(eqs)
     keys = {i: law_key(eqs[i]) for i in numbers}
     duals = {i: dual_key(eqs[i]) for i in numbers}
-    sat = {i: holds_in(eqs[i]) for i in numbers}
+    sat = satisfaction(eqs) if sat is None else sat
     while True:
         i, j = rng.sample(numbers, 2)
         if (i, j) in seen or (keys[i], keys[j]) in exclude or (duals[i], duals[j]) in exclude:
@@ -119,12 +128,14 @@ def _draws(eqs: Mapping[int, Equation], rng: random.Random, exclude: set[tuple[s
             yield i, j, stratum(sat[i], sat[j])
 
 
-def fresh_pairs(eqs: Mapping[int, Equation], n: int, seed: int, exclude: set[tuple[str, str]]) -> list[tuple[int, int]]:
-    """``n`` distinct pairs of law numbers (module doc), the same for the same ``seed``."""
+def fresh_pairs(eqs: Mapping[int, Equation], n: int, seed: int, exclude: set[tuple[str, str]],
+                sat: Satisfaction | None = None) -> list[tuple[int, int]]:
+    """``n`` distinct pairs of law numbers (module doc), the same for the same ``seed``; ``sat``:
+    ``satisfaction(eqs)`` when the caller has it."""
     quota = [n // 3, n // 3, n - 2 * (n // 3)]
     out: list[tuple[int, int]] = []
     seen: set[tuple[int, int]] = set()
-    for tries, drawn in enumerate(_draws(eqs, random.Random(seed), exclude, seen), start=1):
+    for tries, drawn in enumerate(_draws(eqs, random.Random(seed), exclude, seen, sat), start=1):
         if len(out) >= n or tries > 500 * n:
             break
         if drawn is None:
@@ -139,7 +150,7 @@ def fresh_pairs(eqs: Mapping[int, Equation], n: int, seed: int, exclude: set[tup
 
 
 def hard_candidates(eqs: Mapping[int, Equation], n: int, seed: int, exclude: set[tuple[str, str]],
-                    taken: set[tuple[int, int]]) -> list[tuple[int, int]]:
+                    taken: set[tuple[int, int]], sat: Satisfaction | None = None) -> list[tuple[int, int]]:
     """``n`` distinct pairs of stratum 2 (no two-element magma refutes them and one satisfies ``a``),
     none in ``taken``, the same for the same ``seed``: the candidates of the hard pairs, of which
     the collector keeps those E's first run does not answer (``probe_pair(hard_only=True)``).  Fresh
@@ -147,7 +158,7 @@ def hard_candidates(eqs: Mapping[int, Equation], n: int, seed: int, exclude: set
     E run's regression (``Router.last``) has nothing to learn from."""
     out: list[tuple[int, int]] = []
     seen = set(taken)
-    for tries, drawn in enumerate(_draws(eqs, random.Random(seed + 7919), exclude, seen), start=1):
+    for tries, drawn in enumerate(_draws(eqs, random.Random(seed + 7919), exclude, seen, sat), start=1):
         if len(out) >= n or tries > 1000 * n:
             break
         if drawn is not None and drawn[2] == 2:

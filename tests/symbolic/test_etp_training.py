@@ -22,6 +22,7 @@ from tactic_mesh.symbolic.etp_training import (
     fit_logistic,
     fresh_pairs,
     hard_candidates,
+    satisfaction,
     law_key,
     probe_pair,
     simulated_seconds,
@@ -205,3 +206,11 @@ def test_a_hard_only_probe_drops_the_pairs_e_answers(monkeypatch: pytest.MonkeyP
     assert status == "ResourceOut" and seconds["eprover"] == 1.0 and not ok["eprover"]
     assert calls.count("eprover") == 1 and set(calls) == {*ROUTED, etp.LAST}  # E is not run twice
     assert ok["finite-model"] and ok[etp.LAST]  # the long run probed too (E left it open): saturation, certificate
+
+
+def test_the_draws_are_the_same_with_a_shared_satisfaction_table() -> None:
+    sat = satisfaction(EQS)
+    assert fresh_pairs(EQS, 30, seed=2, exclude=set(), sat=sat) == fresh_pairs(EQS, 30, seed=2, exclude=set())
+    taken = set(fresh_pairs(EQS, 30, seed=2, exclude=set()))
+    assert (hard_candidates(EQS, 10, seed=2, exclude=set(), taken=taken, sat=sat)
+            == hard_candidates(EQS, 10, seed=2, exclude=set(), taken=taken))
