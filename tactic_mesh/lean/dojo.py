@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import re
 import shutil
 import sys
 from collections.abc import Iterator, Sequence
@@ -53,9 +52,9 @@ from tactic_mesh.lean.handler_state import (
     Recheck,
     proof_block,
 )
+from tactic_mesh.lean.handler_text import mentions_sorry
 
 INSTALL_HINT = "install the `lean` extra: pip install 'tactic-mesh[lean]'"
-_SORRY = re.compile(r"\bsorry\b|\badmit\b")
 
 
 class DojoUnavailable(TacticMeshError):
@@ -238,7 +237,7 @@ class DojoBackend:
 
     def recheck(self, declaration: str, script: Sequence[str]) -> Recheck:
         proof = proof_block(script)
-        if _SORRY.search(proof):
+        if mentions_sorry(proof):
             # lean_dojo.check_proof looks for the warning "declaration uses 'sorry'" only; Lean 4 now
             # writes `sorry` in backticks, which it would miss.  (The handler never sends such text.)
             return Recheck(False, proof, ("the proof mentions `sorry`/`admit`",))

@@ -48,7 +48,13 @@ REFUSED: dict[str, str] = {
     "eprover": "E prover runs on our kernel's goals, not on Lean's",
     "|": "an alternative `| c … =>` belongs to `cases x with` / `induction x with`",
 }
-_SORRY = re.compile(r"sorry|\badmit\b")
+_SORRY = re.compile(r"sorry|\badmit\b")  # ``sorry`` anywhere: ``sorryAx`` is the axiom behind it
+
+
+def mentions_sorry(text: str) -> bool:
+    """Whether ``text`` mentions ``sorry`` (as a word or inside a name such as ``sorryAx``) or the
+    word ``admit``: a proof or tactic text that does is never sent to Lean nor accepted from it."""
+    return _SORRY.search(text) is not None
 
 
 class LeanUnsupported(TacticMeshError):
@@ -66,7 +72,7 @@ def lean_tactics(call: TacticCall) -> tuple[str, ...]:
     if not texts:
         raise LeanUnsupported(call.name, "it prints as no Lean tactic at all")
     for text in texts:
-        if _SORRY.search(text):
+        if mentions_sorry(text):
             raise LeanUnsupported(call.name, "the text mentions `sorry`/`admit`; a proof never uses them")
     return texts
 

@@ -172,9 +172,12 @@ def test_proof_finished_is_not_proved_when_check_proof_rejects_it(monkeypatch: p
     assert not result.proved and "check_proof rejected" in result.verdict.reason
 
 
-def test_a_script_mentioning_sorry_is_never_handed_to_check_proof(fake: types.ModuleType) -> None:
+@pytest.mark.parametrize("last", ["all_goals sorry", "exact sorryAx _ false", "admit"])
+def test_a_script_mentioning_sorry_is_never_handed_to_check_proof(fake: types.ModuleType, last: str) -> None:
+    """The same refusal as the handler's (``handler_text.mentions_sorry``): ``sorry`` inside a name
+    too, since ``sorryAx`` is the axiom behind it."""
     with DojoBackend(THEOREM) as backend:
-        recheck = backend.recheck("and_swap", ["constructor", "exact hq", "all_goals sorry"])
+        recheck = backend.recheck("and_swap", ["constructor", "exact hq", last])
     assert not recheck.ok and "sorry" in recheck.problems[0] and fake.calls["check_proof"] == []
 
 
