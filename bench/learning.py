@@ -171,14 +171,18 @@ def run_config(name: str) -> dict[str, Any]:
     a = _SHARED["args"]
     hindsight, critic = CONFIGS[name]
     cfg = IterationConfig(iterations=a.iterations, hindsight=hindsight, critic=critic, max_nodes=a.max_nodes,
-                          seconds=a.seconds, epochs=a.epochs, warm_start=a.warm_start, seed=a.seed)
+                          seconds=a.seconds, epochs=a.epochs, warm_start=a.warm_start, seed=a.seed,
+                          from_base=a.from_base,
+                          lazy=a.train_search == "lazy")
     goals = _SHARED["goals"]
 
     def ev(model: Any, _knn: Any, it: int) -> dict[str, object]:
         if it == 0:
             return dict(_SHARED["it0"])
-        return evaluate(model, critic, goals, a.eval_nodes, a.eval_seconds,
-                        detail=(it == a.iterations and name == "full"))
+        out = evaluate(model, critic, goals, a.eval_nodes, a.eval_seconds,
+                       detail=(it == a.iterations and name == "full"), lazy=a.eval_search == "lazy")
+        say(f"  {name}: round {it} held-out {proved(out['rows'])[0]}/{len(out['rows'])}")
+        return out
 
     start = time.perf_counter()
     knn = KnnPolicy(KnnStore.from_json(_SHARED["knn"]))
@@ -215,9 +219,17 @@ def main() -> int:
     ap.add_argument("--eval-seconds", type=float, default=20.0,
                     help="time budget per held-out statement (a safety net; the node budget binds on most statements, "
                          "this one on 8-17 of 103 with two configurations running, so load moves a few figures)")
+    ap.add_argument("--train-search", choices=("eager", "lazy"), default="eager",
+                    help="the training searches (the expert): eager expansions run every candidate of a node and "
+                         "close a goal as soon as any child closes it")
+    ap.add_argument("--eval-search", choices=("eager", "lazy"), default="lazy",
+                    help="the held-out searches (the apprentice): lazy expansions run a node's candidates in the "
+                         "policy's order, one child at a time, so the policy's ranking decides every step")
     ap.add_argument("--epochs0", type=int, default=10, help="epochs of the iteration-0 model")
     ap.add_argument("--epochs", type=int, default=10, help="epochs per round")
     ap.add_argument("--warm-start", action="store_true", help="retrain from the previous round's weights")
+    ap.add_argument("--from-base", action="store_true",
+                    help="each round fine-tunes the iteration-0 model on the round's data (instead of a fresh start)")
     ap.add_argument("--holdout", type=float, default=0.2)
     ap.add_argument("--configs", default="full,no-hindsight,no-critic")
     ap.add_argument("--jobs", type=int, default=2)
@@ -247,7 +259,7 @@ def main() -> int:
     knn = KnnPolicy()
     knn.learn([s for th in train_set for s in th.steps])
     say(f"iteration 0: {len(base)} samples of the library's own proofs, {rep0.epochs} epochs in {rep0.seconds} s")
-    it0 = evaluate(model0, False, goals, args.eval_nodes, args.eval_seconds)
+    it0 = evaluate(model0, False, goals, args.eval_nodes, args.eval_seconds, lazy=args.eval_search == "lazy")
     p, n = proved(it0["rows"])
     say(f"iteration 0 held-out: {p}/{n}")
     _SHARED.update(args=args, goals=goals, train=searched, base=base, model0=model0, knn=knn.store.to_json(),

@@ -68,6 +68,7 @@ class IterationConfig:
     seconds: float = 1.0
     epochs: int = 10  # per round
     warm_start: bool = False  # from the previous round's weights instead of a fresh initialisation
+    from_base: bool = False  # from the iteration-0 model's weights (fine-tuned ``epochs`` on the round's data)
     attempt_states: int = 8
     hindsight_checks: int = 60  # kernel checks per search
     seed: int = 0
@@ -211,6 +212,7 @@ def iterate(theorems: Sequence[LibraryTheorem], model: MoTModel, knn: KnnPolicy,
     rounds = [Round(0, 0, len(theorems), 0, len(base), 0.0, 0.0, None,
                     evaluate(model, knn, 0) if evaluate is not None else {})]
     latest: dict[str, Harvest] = {}
+    first = model
     for it in range(1, cfg.iterations + 1):
         policy = make_policy(model, cfg)
         critic = getattr(policy, "remaining", None) if cfg.critic else None
@@ -229,7 +231,7 @@ def iterate(theorems: Sequence[LibraryTheorem], model: MoTModel, knn: KnnPolicy,
         search_seconds = time.perf_counter() - start
         samples = [*base, *(s for h in latest.values() for s in h.samples)]
         model, report = train(samples, model_cfg or model.cfg, epochs=cfg.epochs, seed=cfg.seed,
-                              init=model if cfg.warm_start else None)
+                              init=model if cfg.warm_start else first if cfg.from_base else None)
         rounds.append(Round(it, proved, len(theorems), subproofs, len(samples), round(search_seconds, 2),
                             report.seconds, report, evaluate(model, knn, it) if evaluate is not None else {}))
     return Iterated(model, knn, tuple(rounds))

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import pytest
-
 import attrs
+import pytest
 
 from tactic_mesh import Session
 from tactic_mesh.calculus.assembly import final_proof_term

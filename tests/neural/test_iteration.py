@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 
 import attrs
+import pytest
 import torch
 
 from tactic_mesh.calculus.state import ProofState
@@ -13,13 +14,13 @@ from tactic_mesh.calculus.tactics import FAMILIES
 from tactic_mesh.handlers.search import Searcher
 from tactic_mesh.neural.iteration import IterationConfig, base_samples, harvest_search, iterate
 from tactic_mesh.neural.knn import KnnPolicy
-from tactic_mesh.neural.model import ModelConfig, family_of
+from tactic_mesh.neural.model import ModelConfig, MoTModel, family_of
 from tactic_mesh.neural.pipeline import Trained, refine
 from tactic_mesh.neural.router_policy import RouterPolicy
 from tactic_mesh.neural.search_graph import SearchGraph
 from tactic_mesh.neural.sketch import END
 from tactic_mesh.neural.traces import LibraryTheorem
-from tactic_mesh.neural.train import train
+from tactic_mesh.neural.train import Sample, TrainReport, train
 
 TINY_SEARCH = IterationConfig(iterations=1, max_nodes=20, seconds=2.0, epochs=1)
 
@@ -120,3 +121,33 @@ def test_a_harvest_is_deep_safe_beyond_the_search(theorems: list[LibraryTheorem]
     finally:
         sys.setrecursionlimit(saved)
     assert h.proved and h.steps
+
+
+def test_a_lazy_harvest_keeps_its_checked_proof(theorems: list[LibraryTheorem]) -> None:
+    th = _named(theorems, "Or.symm")
+    h = harvest_search(th, None, attrs.evolve(TINY_SEARCH, lazy=True, max_nodes=60), random.Random(0))
+    assert h.proved and h.steps and h.attempts >= len(h.steps)
+    assert any(s.remaining is not None for s in h.samples)
+
+
+
+def test_a_round_from_base_fine_tunes_the_first_model(theorems: list[LibraryTheorem], tiny_config: ModelConfig,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """``from_base``: every round starts from the iteration-0 weights (not the previous round's, not
+    a fresh initialisation)."""
+    import tactic_mesh.neural.iteration as iteration
+
+    chosen = [th for th in theorems if th.steps][:6]
+    base = base_samples(chosen)
+    model, _ = train(base, tiny_config, epochs=1)
+    inits: list[MoTModel | None] = []
+
+    def spy(samples: list[Sample], cfg: ModelConfig, epochs: int, seed: int,
+            init: MoTModel | None = None) -> tuple[MoTModel, TrainReport]:
+        inits.append(init)
+        return train(samples, cfg, epochs=epochs, seed=seed, init=init)
+
+    monkeypatch.setattr(iteration, "train", spy)
+    iterate(chosen, model, KnnPolicy(), base, attrs.evolve(TINY_SEARCH, iterations=2, from_base=True), tiny_config)
+    iterate(chosen, model, KnnPolicy(), base, attrs.evolve(TINY_SEARCH, iterations=2), tiny_config)
+    assert inits[0] is model and inits[1] is model and inits[2:] == [None, None]

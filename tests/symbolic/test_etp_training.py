@@ -22,9 +22,9 @@ from tactic_mesh.symbolic.etp_training import (
     fit_logistic,
     fresh_pairs,
     hard_candidates,
-    satisfaction,
     law_key,
     probe_pair,
+    satisfaction,
     simulated_seconds,
     stratum,
 )
