@@ -63,7 +63,7 @@ bench: setup
 bench-router: setup
 	$(BIN)/python bench/router.py
 
-# expert iteration: held-out success per round, ablation of hindsight and the critic (about 70 minutes)
+# expert iteration: held-out success per round, ablation of hindsight and the critic (about 50 minutes)
 bench-learning: setup
 	$(BIN)/python bench/learning.py
 
