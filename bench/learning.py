@@ -172,7 +172,7 @@ def run_config(name: str) -> dict[str, Any]:
     hindsight, critic = CONFIGS[name]
     cfg = IterationConfig(iterations=a.iterations, hindsight=hindsight, critic=critic, max_nodes=a.max_nodes,
                           seconds=a.seconds, epochs=a.epochs, warm_start=a.warm_start, seed=a.seed,
-                          from_base=a.from_base,
+                          from_base=a.from_base, accumulate=a.accumulate,
                           lazy=a.train_search == "lazy")
     goals = _SHARED["goals"]
 
@@ -230,6 +230,12 @@ def main() -> int:
     ap.add_argument("--warm-start", action="store_true", help="retrain from the previous round's weights")
     ap.add_argument("--from-base", action="store_true",
                     help="each round fine-tunes the iteration-0 model on the round's data (instead of a fresh start)")
+    ap.add_argument("--variants", type=int, default=0,
+                    help="also search up to N variants of each searched theorem per round (neural/augment.py: true by "
+                         "construction, no library proof, none alpha-equivalent to a held-out statement)")
+    ap.add_argument("--accumulate", action="store_true",
+                    help="each round trains on every distinct checked step found so far (not only each theorem's "
+                         "latest harvest)")
     ap.add_argument("--holdout", type=float, default=0.2)
     ap.add_argument("--configs", default="full,no-hindsight,no-critic")
     ap.add_argument("--jobs", type=int, default=2)
@@ -250,8 +256,17 @@ def main() -> int:
 
     torch.set_num_threads(1)
     started = time.perf_counter()
-    train_set, held, _env, goals = held_out(args.holdout, args.limit)
+    train_set, held, env, goals = held_out(args.holdout, args.limit)
     searched = train_set[::args.every]
+    if args.variants:
+        from tactic_mesh.api import Session
+        from tactic_mesh.neural.augment import variants, wrappers
+
+        made = variants(searched, wrappers(Session(environment=env).elaborate), args.variants,
+                        avoid=[g.statement for _, g in goals], seed=args.seed)
+        say(f"variants: {len(made.theorems)} of {made.candidates} candidates ({made.refused} not a proposition to "
+            f"the kernel, {made.avoided} alpha-equivalent to a held-out statement)")
+        searched = [*searched, *made.theorems]
     base = base_samples(train_set, args.seed)
     header(f"split: {len(train_set)} training theorems ({len(searched)} searched per round), {len(held)} held-out "
            f"library theorems, {len(goals) - len([g for g in goals if g[0] == 'library'])} search-set statements")

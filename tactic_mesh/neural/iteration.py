@@ -24,7 +24,9 @@ all of that data (as Polu et al. do from the base model), not from the previous 
 warm-started rounds drifted away from the library's proofs and lost held-out success round after
 round; ``warm_start=True`` keeps the old behaviour.  Every round trains with the same seed (the
 same initialisation and draws), so what changes from one round to the next is its data, not a
-new initialisation.  Every label is a
+new initialisation.  With ``accumulate`` a round trains on every distinct checked step any round
+found so far (as Polu et al. keep every proof found), so a round's data only grows; the
+acceptance head still learns from the latest searches only.  Every label is a
 kernel-checked outcome or the machine's own verdict on a step; nothing a model predicted is ever a
 label.
 """
@@ -73,6 +75,7 @@ class IterationConfig:
     hindsight_checks: int = 60  # kernel checks per search
     seed: int = 0
     lazy: bool = False  # lazy expansions (``Searcher(lazy=True)``): a node's candidates one child at a time
+    accumulate: bool = False  # train on every round's checked steps so far, not only each theorem's latest harvest
 
 
 @attrs.frozen
@@ -212,6 +215,7 @@ def iterate(theorems: Sequence[LibraryTheorem], model: MoTModel, knn: KnnPolicy,
     rounds = [Round(0, 0, len(theorems), 0, len(base), 0.0, 0.0, None,
                     evaluate(model, knn, 0) if evaluate is not None else {})]
     latest: dict[str, Harvest] = {}
+    kept: dict[tuple[object, ...], Sample] = {}  # with ``accumulate``: every checked step of every round
     first = model
     for it in range(1, cfg.iterations + 1):
         policy = make_policy(model, cfg)
@@ -229,12 +233,25 @@ def iterate(theorems: Sequence[LibraryTheorem], model: MoTModel, knn: KnnPolicy,
             if progress is not None:
                 progress(it, i + 1, len(theorems))
         search_seconds = time.perf_counter() - start
-        samples = [*base, *(s for h in latest.values() for s in h.samples)]
+        if cfg.accumulate:
+            for h in latest.values():
+                for s in h.samples:
+                    if not s.attempts:  # the acceptance head learns from the latest searches only
+                        kept.setdefault(_step_key(s), s)
+            attempts = [s for h in latest.values() for s in h.samples if s.attempts]
+            samples = [*base, *kept.values(), *attempts]
+        else:
+            samples = [*base, *(s for h in latest.values() for s in h.samples)]
         model, report = train(samples, model_cfg or model.cfg, epochs=cfg.epochs, seed=cfg.seed,
                               init=model if cfg.warm_start else first if cfg.from_base else None)
         rounds.append(Round(it, proved, len(theorems), subproofs, len(samples), round(search_seconds, 2),
                             report.seconds, report, evaluate(model, knn, it) if evaluate is not None else {}))
     return Iterated(model, knn, tuple(rounds))
+
+
+def _step_key(s: Sample) -> tuple[object, ...]:
+    """A checked step as the model sees it: the same step found again in a later round is kept once."""
+    return (s.tokens, s.actions, s.target, s.family, s.expert)
 
 
 def base_samples(theorems: Sequence[LibraryTheorem], seed: int = 0) -> list[Sample]:

@@ -151,3 +151,28 @@ def test_a_round_from_base_fine_tunes_the_first_model(theorems: list[LibraryTheo
     iterate(chosen, model, KnnPolicy(), base, attrs.evolve(TINY_SEARCH, iterations=2, from_base=True), tiny_config)
     iterate(chosen, model, KnnPolicy(), base, attrs.evolve(TINY_SEARCH, iterations=2), tiny_config)
     assert inits[0] is model and inits[1] is model and inits[2:] == [None, None]
+
+
+def test_an_accumulating_round_keeps_every_step_an_earlier_round_checked(
+        theorems: list[LibraryTheorem], tiny_config: ModelConfig, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``accumulate``: a round trains on the base, every distinct checked step found so far, and the
+    latest searches' acceptance samples; a step found again is kept once."""
+    import tactic_mesh.neural.iteration as iteration
+
+    chosen = [th for th in theorems if th.steps][:6]
+    base = base_samples(chosen)
+    model, _ = train(base, tiny_config, epochs=1)
+    seen: list[list[Sample]] = []
+
+    def spy(samples: list[Sample], cfg: ModelConfig, epochs: int, seed: int,
+            init: MoTModel | None = None) -> tuple[MoTModel, TrainReport]:
+        seen.append(list(samples))
+        return train(samples, cfg, epochs=epochs, seed=seed, init=init)
+
+    monkeypatch.setattr(iteration, "train", spy)
+    iterate(chosen, model, KnnPolicy(), base, attrs.evolve(TINY_SEARCH, iterations=2, accumulate=True), tiny_config)
+    first, second = ([iteration._step_key(s) for s in r[len(base):] if not s.attempts] for r in seen)
+    assert first, "the first round checked no step: the test would show nothing"
+    assert set(first) <= set(second)
+    assert len(second) == len(set(second))  # each step once
+    assert all(s.attempts for s in seen[1][len(base) + len(second):])  # then only acceptance samples
