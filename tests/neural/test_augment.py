@@ -31,6 +31,12 @@ def _texts(session: Session, exprs: list[object]) -> list[str]:
     return [Printer(session.environment).print(e) for e in exprs]  # type: ignore[arg-type]
 
 
+def _assert_statements(session: Session, got: list[object], statements: list[str]) -> None:
+    want = [session.elaborate(t)[0] for t in statements]
+    assert len(got) == len(want), _texts(session, got)
+    assert all(alpha_equiv(g, w) for g, w in zip(got, want, strict=True)), _texts(session, got)  # type: ignore[arg-type]
+
+
 def test_the_table_elaborates_every_kind(table: list[Wrapper]) -> None:
     assert sorted({w.kind for w in table}) == ["List", "Nat", "Prop"]
     assert len(table) == 8
@@ -40,20 +46,16 @@ def test_an_instantiation_keeps_the_binder_and_lifts_under_the_inner_ones(sessio
                                                                            table: list[Wrapper]) -> None:
     expr, _ = session.elaborate("∀ (n m : Nat), n + m = m + n")
     plus_zero = [w for w in table if w.kind == "Nat"][:1]  # x + 0
-    got = instantiations(expr, plus_zero)
-    want = [session.elaborate("∀ (n m : Nat), n + 0 + m = m + (n + 0)")[0],
-            session.elaborate("∀ (n m : Nat), n + (m + 0) = m + 0 + n")[0]]
-    assert len(got) == 2
-    assert all(alpha_equiv(g, w) for g, w in zip(got, want, strict=True)), _texts(session, got)
+    _assert_statements(session, list(instantiations(expr, plus_zero)),
+                       ["∀ (n m : Nat), n + 0 + m = m + (n + 0)", "∀ (n m : Nat), n + (m + 0) = m + 0 + n"])
 
 
 def test_a_list_variable_is_instantiated_at_its_element_type(session: Session, table: list[Wrapper]) -> None:
     expr, _ = session.elaborate("∀ (α : Type) (l : List α), List.length l = List.length l")
     got = instantiations(expr, [w for w in table if w.kind == "List"])  # the table's are at `Type u`
-    want = [session.elaborate("∀ (α : Type) (l : List α), List.length (l ++ []) = List.length (l ++ [])")[0],
-            session.elaborate("∀ (α : Type) (l : List α), List.length ([] ++ l) = List.length ([] ++ l)")[0]]
-    assert len(got) == 2
-    assert all(alpha_equiv(g, w) for g, w in zip(got, want, strict=True)), _texts(session, got)
+    _assert_statements(session, list(got),
+                       ["∀ (α : Type) (l : List α), List.length (l ++ []) = List.length (l ++ [])",
+                        "∀ (α : Type) (l : List α), List.length ([] ++ l) = List.length ([] ++ l)"])
 
 
 def test_a_hypothesis_and_an_unused_variable_are_not_instantiated(session: Session, table: list[Wrapper]) -> None:
