@@ -308,6 +308,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--iterations", type=int, default=0, metavar="K",
                        help="library: rounds of expert iteration after the first model (search with the current "
                             "policy, keep the kernel-checked proofs and sub-proofs, retrain; default 0)")
+    train.add_argument("--variants", type=int, default=0, metavar="N",
+                       help="library, with --iterations: also search up to N variants of each theorem per round "
+                            "(statements true by construction, with no library proof; default 0)")
+    train.add_argument("--accumulate", action="store_true",
+                       help="library, with --iterations: each round trains on every distinct checked step found so "
+                            "far, not only each theorem's latest search")
     return parser
 
 

@@ -68,6 +68,9 @@ def run_train(args: argparse.Namespace) -> int:
     if args.iterations < 0:
         print("error: --iterations must be 0 or more", file=sys.stderr)
         return 1
+    if args.variants < 0:
+        print("error: --variants must be 0 or more", file=sys.stderr)
+        return 1
     out = model_path(args.out)
     bars = _Bars(args.quiet)
     try:
@@ -80,8 +83,17 @@ def run_train(args: argparse.Namespace) -> int:
                         on_epoch=lambda e, n, loss: bars.update("epoch", e, n, f"loss {loss:.3f}"))
         if args.iterations > 0:
             cfg = IterationConfig(iterations=args.iterations, max_nodes=max(args.search_nodes, 1),
-                                  seconds=args.search_seconds, epochs=args.epochs, seed=args.seed)
-            trained = refine(trained, theorems, cfg,
+                                  seconds=args.search_seconds, epochs=args.epochs, seed=args.seed,
+                                  accumulate=args.accumulate)
+            searched = theorems
+            if args.variants:
+                from tactic_mesh.api import Session
+                from tactic_mesh.neural.augment import variants, wrappers
+
+                made = variants(theorems, wrappers(Session(environment=library_env(args.library)).elaborate),
+                                args.variants, seed=args.seed)
+                searched = [*theorems, *made.theorems]
+            trained = refine(trained, searched, cfg,
                              progress=lambda it, i, n: bars.update(f"iteration {it} search", i, n))
         save(out, trained.model, trained.knn, args.library, library_env(args.library), trained.summary())
     except TacticMeshError as err:

@@ -62,6 +62,17 @@ def test_auto_without_a_model_says_it_uses_the_heuristic(tmp_path: Path) -> None
     assert "searching with the heuristic policy" in proc.stderr and "search (heuristic)" in proc.stdout
 
 
+def test_train_searches_the_variants_of_its_theorems_too(tmp_path: Path) -> None:
+    out = tmp_path / "var.pt"
+    proc = run("train", "--limit", "12", "--epochs", "1", "--search-nodes", "10", "--search-seconds", "0.5",
+               "--iterations", "1", "--variants", "1", "--accumulate", "--out", str(out), "--json", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    [round1] = json.loads(proc.stdout)["iterations"]
+    assert 12 < round1["theorems"] <= 24 and round1["proved"] > 0  # every variant is searched as a theorem
+    bad = run("train", "--iterations", "1", "--variants", "-1", "--out", str(tmp_path / "never.pt"))
+    assert bad.returncode == 1 and "--variants must be 0 or more" in bad.stderr and "Traceback" not in bad.stderr
+
+
 def test_unknown_dataset(tmp_path: Path) -> None:
     proc = run("train", "--dataset", "nothing", "--out", str(tmp_path / "x.pt"))
     assert proc.returncode == 1 and "unknown dataset 'nothing'" in proc.stderr
