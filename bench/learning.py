@@ -144,8 +144,16 @@ def evaluate(model: Any, critic: bool, goals: list[Any], max_nodes: int, seconds
                 compared += 1
                 agree += FAMILIES[f] == t
 
+    from tactic_mesh.kernel.errors import KernelLimitError
+
     for kind, goal in goals:  # all of it deep-safe: long proofs make deep terms to admit and replay
-        run_deep(one, kind, goal)
+        before = len(rows)
+        try:
+            run_deep(one, kind, goal)
+        except KernelLimitError as err:  # beyond the kernel's limits: not proved, and said so
+            if len(rows) == before:
+                rows.append({"set": kind, "goal": goal.name, "proved": False, "nodes": 0, "seconds": 0.0})
+            rows[-1]["error"] = str(err)
     out: dict[str, Any] = {"rows": rows}
     if detail:
         cal = calibration(probs, labels, remaining=remaining)
@@ -189,7 +197,7 @@ def run_config(name: str) -> dict[str, Any]:
     result = iterate(_SHARED["train"], copy.deepcopy(_SHARED["model0"]), knn, _SHARED["base"], cfg, evaluate=ev)
     rounds = [{"iteration": r.iteration, "proved": r.proved, "theorems": r.theorems, "subproofs": r.subproofs,
                "samples": r.samples, "search_seconds": r.search_seconds, "train_seconds": r.train_seconds,
-               **r.evaluation} for r in result.rounds]
+               "too_deep": r.too_deep, **r.evaluation} for r in result.rounds]
     return {"config": name, "rounds": rounds, "seconds": round(time.perf_counter() - start, 1)}
 
 

@@ -48,6 +48,7 @@ from tactic_mesh.handlers.policy import SearchNode, SearchPolicy, Step
 from tactic_mesh.handlers.search import Searcher
 from tactic_mesh.kernel.declarations import TheoremRefused, admit_theorem
 from tactic_mesh.kernel.deep import run_deep
+from tactic_mesh.kernel.errors import KernelLimitError
 from tactic_mesh.neural.hindsight import SubProof, harvest, root_proof
 from tactic_mesh.neural.knn import KnnPolicy
 from tactic_mesh.neural.model import ModelConfig, MoTModel, family_of
@@ -189,6 +190,7 @@ class Round:
     train_seconds: float
     report: TrainReport | None
     evaluation: dict[str, object] = attrs.field(factory=dict)
+    too_deep: int = 0  # searches whose terms went beyond the kernel's limits (learned from: nothing)
 
 
 @attrs.frozen
@@ -222,8 +224,13 @@ def iterate(theorems: Sequence[LibraryTheorem], model: MoTModel, knn: KnnPolicy,
         critic = getattr(policy, "remaining", None) if cfg.critic else None
         start = time.perf_counter()
         proved = subproofs = 0
+        too_deep = 0
         for i, th in enumerate(theorems):
-            h = harvest_search(th, policy, cfg, rng, critic)
+            try:
+                h = harvest_search(th, policy, cfg, rng, critic)
+            except KernelLimitError:  # a term beyond the kernel's limits: neither a proof nor a label
+                too_deep += 1
+                h = Harvest(th.name, False, (), (), 0, 0)
             knn.learn(h.steps)  # online: every checked step, as soon as it is checked
             proved += h.proved
             subproofs += h.subproofs
@@ -245,7 +252,8 @@ def iterate(theorems: Sequence[LibraryTheorem], model: MoTModel, knn: KnnPolicy,
         model, report = train(samples, model_cfg or model.cfg, epochs=cfg.epochs, seed=cfg.seed,
                               init=model if cfg.warm_start else first if cfg.from_base else None)
         rounds.append(Round(it, proved, len(theorems), subproofs, len(samples), round(search_seconds, 2),
-                            report.seconds, report, evaluate(model, knn, it) if evaluate is not None else {}))
+                            report.seconds, report, evaluate(model, knn, it) if evaluate is not None else {},
+                            too_deep))
     return Iterated(model, knn, tuple(rounds))
 
 

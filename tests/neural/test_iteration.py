@@ -176,3 +176,27 @@ def test_an_accumulating_round_keeps_every_step_an_earlier_round_checked(
     assert set(first) <= set(second)
     assert len(second) == len(set(second))  # each step once
     assert all(s.attempts for s in seen[1][len(base) + len(second):])  # then only acceptance samples
+
+
+def test_a_search_beyond_the_kernels_limits_costs_its_theorem_not_the_run(
+        theorems: list[LibraryTheorem], tiny_config: ModelConfig, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A harvest whose terms are nested beyond what the kernel processes (``KernelLimitError``) is a
+    failed search that teaches nothing; the round goes on and counts it."""
+    import tactic_mesh.neural.iteration as iteration
+    from tactic_mesh.kernel.errors import KernelLimitError
+
+    chosen = [th for th in theorems if th.steps][:4]
+    base = base_samples(chosen)
+    model, _ = train(base, tiny_config, epochs=1)
+    real = iteration.harvest_search
+
+    def deep_on_first(theorem: LibraryTheorem, *args: object) -> object:
+        if theorem is chosen[0]:
+            raise KernelLimitError("input nested too deeply to process")
+        return real(theorem, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(iteration, "harvest_search", deep_on_first)
+    result = iterate(chosen, model, KnnPolicy(), base, attrs.evolve(TINY_SEARCH, iterations=1), tiny_config)
+    [_, round1] = result.rounds
+    assert round1.too_deep == 1 and round1.theorems == 4
+    assert round1.proved <= 3 and round1.samples > len(base)  # the other theorems still taught
