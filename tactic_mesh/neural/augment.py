@@ -26,12 +26,14 @@ import attrs
 
 from tactic_mesh.kernel.errors import TacticMeshError
 from tactic_mesh.kernel.expr import (
+    Binding,
     BVar,
     Const,
     Expr,
     Pi,
     Sort,
     alpha_equiv,
+    binder_telescope,
     get_app_fn_args,
     has_loose_bvar,
     instantiate,
@@ -86,10 +88,7 @@ def wrappers(session_elaborate: Callable[[str], tuple[Expr, tuple[str, ...]]]) -
             expr, levels = session_elaborate(statement)
         except TacticMeshError:
             continue
-        body = expr
-        while isinstance(body, Pi):
-            body = body.body
-        _fn, args = get_app_fn_args(body)
+        _fn, args = get_app_fn_args(binder_telescope(expr)[1])
         if len(args) == 3:
             out.append(Wrapper(kind, args[1], tuple(levels)))
     return out
@@ -125,11 +124,7 @@ def instantiations(statement: Expr, table: Sequence[Wrapper]) -> list[Expr]:
     """Every statement that replaces one bound variable of ``statement``'s leading ∀s by one of
     ``table``'s terms over it (module docstring); the binder itself stays."""
     out: list[Expr] = []
-    binders: list[Pi] = []
-    e = statement
-    while isinstance(e, Pi):
-        binders.append(e)
-        e = e.body
+    binders, _conclusion = binder_telescope(statement)
     for i, b in enumerate(binders):
         found = _kind(b.type)
         if found is None or not has_loose_bvar(b.body, 0):
@@ -146,7 +141,7 @@ def instantiations(statement: Expr, table: Sequence[Wrapper]) -> list[Expr]:
     return out
 
 
-def _rebuild(outer: Sequence[Pi], inner: Expr) -> Expr:
+def _rebuild(outer: Sequence[Binding], inner: Expr) -> Expr:
     for b in reversed(outer):
         inner = Pi(b.name, b.type, inner, b.bi)
     return inner
@@ -154,12 +149,8 @@ def _rebuild(outer: Sequence[Pi], inner: Expr) -> Expr:
 
 def symmetric(statement: Expr) -> Expr | None:
     """``statement`` with its conclusion ``a = b`` / ``A ↔ B`` turned around, or ``None``."""
-    binders: list[Pi] = []
-    e = statement
-    while isinstance(e, Pi):
-        binders.append(e)
-        e = e.body
-    fn, args = get_app_fn_args(e)
+    binders, conclusion = binder_telescope(statement)
+    fn, args = get_app_fn_args(conclusion)
     if not isinstance(fn, Const):
         return None
     if fn.name == "Eq" and len(args) == 3 and args[1] is not args[2]:
@@ -195,11 +186,12 @@ def variants(theorems: Iterable[LibraryTheorem], table: Sequence[Wrapper], per_t
     seen: list[Expr] = []
     candidates = refused = avoided = 0
     for th in theorems:
-        pool = instantiations(th.statement, table)
+        instances = instantiations(th.statement, table)
+        pool = list(instances)
         sym = symmetric(th.statement)
         if sym is not None:
             pool.append(sym)
-            pool.extend(x for x in (symmetric(p) for p in instantiations(th.statement, table)) if x is not None)
+            pool.extend(x for x in map(symmetric, instances) if x is not None)
         rng.shuffle(pool)
         taken = 0
         for stmt in pool:
